@@ -1,0 +1,44 @@
+/** The typed, validated configuration the daemon runs with. */
+
+/** IPv6 service modes: which of RA-only, RA+DHCPv6 or stateful DHCPv6 we offer. */
+export type Ipv6Mode = "slaac" | "slaac+dhcpv6" | "dhcpv6";
+
+export interface GeneralConfig {
+  readonly pidfile: string;
+  readonly datapath: string;
+  readonly logdir: string;
+  /** Unprivileged user to run as, or null to stay as started. */
+  readonly user: string | null;
+}
+
+export interface DhcpConfig {
+  readonly enable: boolean;
+  readonly leaseLifetime: number;
+  readonly leaseRenewal: number;
+  /** server_ip as an unsigned 32-bit number, or null. */
+  readonly serverIp: number | null;
+  readonly serverOnLink: boolean;
+  readonly queue: number;
+  /** IPv4 nameservers as unsigned 32-bit numbers. */
+  readonly nameservers: readonly number[];
+  readonly domain: string | null;
+}
+
+export interface Ipv6Config {
+  readonly enable: boolean;
+  /** The mode in force (`auto` already resolved from the configured queues). */
+  readonly mode: Ipv6Mode;
+  readonly raPeriod: number;
+  readonly rsQueue: number | null;
+  readonly nsQueue: number | null;
+  readonly dhcpv6Queue: number | null;
+  readonly nameservers: readonly Uint8Array[];
+  /** Search domains; empty means "the hostname's domain". */
+  readonly domains: readonly string[];
+}
+
+export interface Config {
+  readonly general: GeneralConfig;
+  readonly dhcp: DhcpConfig;
+  readonly ipv6: Ipv6Config;
+}

@@ -1,0 +1,139 @@
+/** Text <-> binary forms of MAC, IPv4 and IPv6 addresses (IPv4 as an unsigned 32-bit number). */
+
+/** Parses `aa:bb:cc:dd:ee:ff` (or `-` separated) into 6 bytes; null if it is not a MAC. */
+export function parseMac(text: string): Uint8Array | null {
+  const parts = text.trim().split(/[:-]/);
+  if (parts.length !== 6) return null;
+  const mac = new Uint8Array(6);
+  for (let i = 0; i < 6; i++) {
+    const p = parts[i]!;
+    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return null;
+    mac[i] = parseInt(p, 16);
+  }
+  return mac;
+}
+
+/** Formats 6 bytes as lowercase `aa:bb:cc:dd:ee:ff`. */
+export function formatMac(mac: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < mac.length; i++) {
+    if (i) s += ":";
+    s += mac[i]!.toString(16).padStart(2, "0");
+  }
+  return s;
+}
+
+/** True when the first 6 bytes of `a` and `b` are equal. */
+export function sameMac(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Parses dotted-quad IPv4 into an unsigned 32-bit number; null if invalid. */
+export function parseIpv4(text: string): number | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text.trim());
+  if (!m) return null;
+  let n = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(m[i]);
+    if (octet > 255) return null;
+    n = n * 256 + octet;
+  }
+  return n;
+}
+
+/** Formats an unsigned 32-bit number as dotted-quad IPv4. */
+export function formatIpv4(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** The netmask of a prefix length as an unsigned 32-bit number. */
+export function ipv4Mask(prefixLength: number): number {
+  return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+}
+
+/** Parses IPv6 text (with `::` and an optional trailing dotted quad) into 16 bytes; null if invalid. */
+export function parseIpv6(text: string): Uint8Array | null {
+  let s = text.trim();
+  const lastColon = s.lastIndexOf(":");
+  if (lastColon < 0) return null;
+  if (s.includes(".", lastColon)) {
+    const v4 = parseIpv4(s.slice(lastColon + 1));
+    if (v4 === null) return null;
+    s = `${s.slice(0, lastColon + 1)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
+  }
+  const halves = s.split("::");
+  if (halves.length > 2) return null;
+  const groups = (h: string): number[] | null => {
+    if (h === "") return [];
+    const out: number[] = [];
+    for (const g of h.split(":")) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = groups(halves[0]!);
+  const rest = halves.length === 2 ? groups(halves[1]!) : [];
+  if (head === null || rest === null) return null;
+  const fill = 8 - head.length - rest.length;
+  if (halves.length === 2 ? fill < 1 : fill !== 0) return null;
+  const words = [...head, ...new Array<number>(fill).fill(0), ...rest];
+  const out = new Uint8Array(16);
+  words.forEach((w, i) => {
+    out[2 * i] = w >> 8;
+    out[2 * i + 1] = w & 255;
+  });
+  return out;
+}
+
+/** Formats 16 bytes as canonical IPv6 text (RFC 5952: lowercase, longest zero run as `::`). */
+export function formatIpv6(addr: Uint8Array): string {
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((addr[i]! << 8) | addr[i + 1]!);
+  let bestStart = -1, bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(":");
+  if (bestStart < 0) return hex(words);
+  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
+}
+
+/** The modified EUI-64 interface identifier of a MAC (RFC 4291 appendix A). */
+export function eui64InterfaceId(mac: Uint8Array): Uint8Array {
+  return Uint8Array.of(mac[0]! ^ 0x02, mac[1]!, mac[2]!, 0xff, 0xfe, mac[3]!, mac[4]!, mac[5]!);
+}
+
+/** The address made of the first 64 bits of `prefix` and the EUI-64 identifier of `mac`. */
+export function eui64Address(prefix: Uint8Array, mac: Uint8Array): Uint8Array {
+  const out = new Uint8Array(16);
+  out.set(prefix.subarray(0, 8), 0);
+  out.set(eui64InterfaceId(mac), 8);
+  return out;
+}
+
+/** The fe80::/64 link-local address of a MAC. */
+export function linkLocalOf(mac: Uint8Array): Uint8Array {
+  const prefix = new Uint8Array(8);
+  prefix[0] = 0xfe;
+  prefix[1] = 0x80;
+  return eui64Address(prefix, mac);
+}
+
+/** True when `addr` lies in `prefix`/`prefixLength`. */
+export function ipv6InPrefix(addr: Uint8Array, prefix: Uint8Array, prefixLength: number): boolean {
+  const full = prefixLength >> 3;
+  for (let i = 0; i < full; i++) if (addr[i] !== prefix[i]) return false;
+  const bits = prefixLength & 7;
+  if (bits === 0) return true;
+  const mask = (0xff << (8 - bits)) & 0xff;
+  return (addr[full]! & mask) === (prefix[full]! & mask);
+}

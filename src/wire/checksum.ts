@@ -1,0 +1,36 @@
+/** The Internet checksum (RFC 1071) and the IPv4/IPv6 pseudo-header sums, in one place. */
+
+/** Adds the 16-bit big-endian words of `bytes[start, end)` to `sum` (unfolded). */
+export function sumWords(bytes: Uint8Array, start = 0, end = bytes.length, sum = 0): number {
+  let i = start;
+  for (; i + 1 < end; i += 2) sum += (bytes[i]! << 8) | bytes[i + 1]!;
+  if (i < end) sum += bytes[i]! << 8;
+  return sum;
+}
+
+/** Folds a running sum to 16 bits and complements it. */
+export function finishChecksum(sum: number): number {
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  return ~sum & 0xffff;
+}
+
+/** The Internet checksum of `bytes[start, end)`. */
+export function internetChecksum(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  return finishChecksum(sumWords(bytes, start, end));
+}
+
+/** The unfolded sum of the IPv4 pseudo-header (addresses as unsigned 32-bit numbers). */
+export function pseudoHeaderSum4(src: number, dst: number, protocol: number, length: number): number {
+  return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length;
+}
+
+/** The unfolded sum of the IPv6 pseudo-header (RFC 8200 section 8.1). */
+export function pseudoHeaderSum6(
+  src: Uint8Array,
+  dst: Uint8Array,
+  nextHeader: number,
+  length: number,
+): number {
+  return sumWords(src, 0, 16) + sumWords(dst, 0, 16) + (length >>> 16) + (length & 0xffff) +
+    nextHeader;
+}
