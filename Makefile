@@ -1,0 +1,75 @@
+# nfdhcpd: build, test, demo and bench. Deno comes pinned from npm when it is not on PATH.
+DENO_VERSION := 2.9.6
+TOOLS := .tools
+DENO := $(shell command -v deno 2>/dev/null || echo $(TOOLS)/node_modules/.bin/deno)
+# What the daemon needs at run time; the tests and demo also need the clients and iptables.
+RUNTIME_PACKAGES := libnetfilter-queue1
+TEST_PACKAGES := iproute2 iptables isc-dhcp-client udhcpc ndisc6 kmod procps util-linux systemd
+BENCH_PACKAGES := dnsmasq-base gcc libc6-dev
+# Exactly what the daemon uses: FFI (libnetfilter_queue, libc), its config, state and log files,
+# and setpriv to drop privileges. Nothing else.
+PERMISSIONS := --allow-ffi --allow-read --allow-write --allow-env --allow-run=setpriv --allow-sys
+BUNDLE := bin/nfdhcpd.js
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all deno deps test unit integration check lint fmt bundle build demo bench bench-quick clean install
+
+all: bundle
+
+deno: $(DENO)
+
+$(TOOLS)/node_modules/.bin/deno:
+	@command -v npm >/dev/null || { echo "npm is needed to fetch Deno $(DENO_VERSION) (apt-get install npm)"; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) deno@$(DENO_VERSION)
+	@test -x $@ || { echo "Deno $(DENO_VERSION) did not install into $(TOOLS)"; exit 1; }
+
+# Installs the Debian packages the daemon, its tests and the demo need (only the missing ones).
+deps:
+	@missing=$$(for p in $(RUNTIME_PACKAGES) $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(BUNDLE): deno main.ts $(shell find src ffi -name '*.ts') deno.json
+	@mkdir -p bin
+	$(DENO) bundle --quiet -o $(BUNDLE) main.ts
+
+bundle: $(BUNDLE)
+
+check: deno
+	$(DENO) check main.ts tests/ bench/ demo/
+lint: deno
+	$(DENO) lint
+fmt: deno
+	$(DENO) fmt
+
+unit: deno
+	$(DENO) test --allow-all --parallel $(shell find tests -name '*_test.ts' -not -path 'tests/integration/*')
+
+integration: deno deps bundle
+	NFDHCPD_CMD="$(abspath $(DENO)) run $(PERMISSIONS) $(abspath $(BUNDLE))" \
+	  $(DENO) test --allow-all tests/integration/
+
+test: deno deps bundle
+	$(DENO) fmt --check
+	$(DENO) lint
+	$(DENO) check main.ts
+	NFDHCPD_CMD="$(abspath $(DENO)) run $(PERMISSIONS) $(abspath $(BUNDLE))" \
+	  $(DENO) test --allow-all tests/
+
+# deno compile fetches its runtime (denort) unless DENORT_BIN points at one.
+build: deno
+	@mkdir -p bin
+	$(DENO) compile $(PERMISSIONS) --no-check=remote -o bin/nfdhcpd main.ts || { \
+	  echo "deno compile failed: it downloads the Deno runtime (denort) from Deno's release server."; \
+	  echo "Where that is unreachable, set DENORT_BIN=/path/to/denort (same version, $(DENO_VERSION))."; \
+	  exit 1; }
+
+demo: deno deps bundle
+	NFDHCPD_CMD="$(abspath $(DENO)) run $(PERMISSIONS) $(abspath $(BUNDLE))" \
+	  $(DENO) run --allow-all demo/demo.ts
+
+clean:
+	rm -rf bin bench/build

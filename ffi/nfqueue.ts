@@ -1,0 +1,213 @@
+/** libnetfilter_queue as a safe API: bound queues, a drain-per-wake-up receive loop, one verdict per packet. */
+import {
+  NF_ACCEPT,
+  NF_DROP,
+  NFQ_CALLBACK,
+  NFQA_CFG_F_FAIL_OPEN,
+  NFQNL_COPY_PACKET,
+} from "./libnetfilter_queue.ts";
+import {
+  EAGAIN,
+  EINTR,
+  ENOBUFS,
+  MSG_DONTWAIT,
+  NETLINK_NO_ENOBUFS,
+  SO_RCVBUF,
+  SO_RCVBUFFORCE,
+  SOL_NETLINK,
+  SOL_SOCKET,
+} from "./libc.ts";
+import { callError, errno, libc, nfq } from "./native.ts";
+import type { Poller } from "./poller.ts";
+
+/** One queued packet, as the core sees it. `payload` is valid only during the handler call. */
+export interface QueuedPacket {
+  readonly queue: number;
+  readonly id: number;
+  /** The IP packet (no Ethernet header). */
+  readonly payload: Uint8Array;
+  /** ifindex of the in-device (the bridge when bridged); 0 if unknown. */
+  readonly indev: number;
+  /** ifindex of the physical in-device (the bridge port); 0 when not bridged. */
+  readonly physindev: number;
+  /** Source MAC from the link layer, or null when the kernel gave none. */
+  readonly hwSource: Uint8Array | null;
+}
+
+export type Verdict = "accept" | "drop";
+
+/** Decides a packet; must not throw (a throw is logged and answered with ACCEPT). */
+export type PacketHandler = (packet: QueuedPacket) => Verdict;
+
+export interface NfQueueOptions {
+  readonly queues: readonly number[];
+  /** Kernel queue length (packets waiting for a verdict). */
+  readonly maxLength?: number;
+  /** Let packets through instead of dropping them when the queue is full. */
+  readonly failOpen?: boolean;
+  /** Socket receive buffer in bytes. */
+  readonly receiveBuffer?: number;
+  /** Called for errors that do not stop the loop (handler throws, ENOBUFS). */
+  readonly onError?: (message: string) => void;
+}
+
+/** Counters since start. */
+export interface NfQueueStats {
+  packets: number;
+  accepted: number;
+  dropped: number;
+  handlerErrors: number;
+  enobufs: number;
+}
+
+const RECV_BUFFER = 0x10000 + 4096;
+const RECV_SIZE = BigInt(RECV_BUFFER);
+
+/** One nfq handle with any number of queues on it, drained by a `Poller`. */
+export class NfQueue {
+  #h: Deno.PointerObject;
+  #fd: number;
+  #queues = new Map<bigint | number, { num: number; qh: Deno.PointerObject }>();
+  #callback: Deno.UnsafeCallback<typeof NFQ_CALLBACK>;
+  #handler: PacketHandler;
+  #onError: (message: string) => void;
+  #recvBuf = new Uint8Array(RECV_BUFFER);
+  #ptrOut = new BigUint64Array(1);
+  #hdr = new Uint8Array(12);
+  #poller: Poller | null = null;
+  #closed = false;
+  readonly stats: NfQueueStats = { packets: 0, accepted: 0, dropped: 0, handlerErrors: 0, enobufs: 0 };
+
+  constructor(options: NfQueueOptions, handler: PacketHandler) {
+    this.#handler = handler;
+    this.#onError = options.onError ?? (() => {});
+    const lib = nfq();
+    const h = lib.nfq_open();
+    if (h === null) throw callError("nfq_open() (needs CAP_NET_ADMIN)");
+    this.#h = h;
+    this.#fd = lib.nfq_fd(h);
+    this.#callback = new Deno.UnsafeCallback(NFQ_CALLBACK, (qh, _msg, nfad) => this.#onPacket(qh, nfad));
+    try {
+      // Older kernels need the protocol families bound; newer ones ignore this.
+      lib.nfq_bind_pf(h, 2);
+      lib.nfq_bind_pf(h, 10);
+      for (const num of options.queues) this.#bind(num, options);
+      this.#setSockopt(SOL_NETLINK, NETLINK_NO_ENOBUFS, 1);
+      const rcvbuf = options.receiveBuffer ?? 8 << 20;
+      if (!this.#setSockopt(SOL_SOCKET, SO_RCVBUFFORCE, rcvbuf)) {
+        this.#setSockopt(SOL_SOCKET, SO_RCVBUF, rcvbuf);
+      }
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  /** Starts receiving through `poller`: every wake-up drains all pending messages. */
+  attach(poller: Poller): void {
+    this.#poller = poller;
+    poller.watch(this.#fd, () => this.drain());
+  }
+
+  /** Receives and handles every message that is waiting, without blocking. */
+  drain(): void {
+    const lib = nfq();
+    const c = libc();
+    for (;;) {
+      const n = Number(c.recv(this.#fd, this.#recvBuf, RECV_SIZE, MSG_DONTWAIT));
+      if (n < 0) {
+        const code = errno();
+        if (code === EAGAIN) return;
+        if (code === EINTR) continue;
+        if (code === ENOBUFS) {
+          this.stats.enobufs++;
+          this.#onError("NFQUEUE socket overran: the kernel dropped queue messages (ENOBUFS)");
+          continue;
+        }
+        this.#onError(callError("recv() on the NFQUEUE socket", code).message);
+        return;
+      }
+      if (n === 0) return;
+      lib.nfq_handle_packet(this.#h, this.#recvBuf, n);
+    }
+  }
+
+  /** Destroys the queues and the handle; idempotent. Pending packets already had their verdicts. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#poller?.unwatch(this.#fd);
+    const lib = nfq();
+    for (const { qh } of this.#queues.values()) lib.nfq_destroy_queue(qh);
+    this.#queues.clear();
+    lib.nfq_close(this.#h);
+    this.#callback.close();
+  }
+
+  #bind(num: number, options: NfQueueOptions): void {
+    const lib = nfq();
+    const qh = lib.nfq_create_queue(this.#h, num, this.#callback.pointer, null);
+    if (qh === null) {
+      throw callError(`nfq_create_queue(${num}) (is another process bound to queue ${num}?)`);
+    }
+    this.#queues.set(Deno.UnsafePointer.value(qh), { num, qh });
+    if (lib.nfq_set_mode(qh, NFQNL_COPY_PACKET, 0xffff) < 0) {
+      throw callError(`nfq_set_mode(${num}, COPY_PACKET)`);
+    }
+    if (options.maxLength !== undefined && lib.nfq_set_queue_maxlen(qh, options.maxLength) < 0) {
+      throw callError(`nfq_set_queue_maxlen(${num}, ${options.maxLength})`);
+    }
+    if (options.failOpen !== undefined) {
+      const flags = options.failOpen ? NFQA_CFG_F_FAIL_OPEN : 0;
+      if (lib.nfq_set_queue_flags(qh, NFQA_CFG_F_FAIL_OPEN, flags) < 0) {
+        throw callError(`nfq_set_queue_flags(${num}, FAIL_OPEN)`);
+      }
+    }
+  }
+
+  #setSockopt(level: number, name: number, value: number): boolean {
+    return libc().setsockopt(this.#fd, level, name, new Int32Array([value]), 4) === 0;
+  }
+
+  #onPacket(qhPtr: Deno.PointerValue, nfad: Deno.PointerValue): number {
+    const lib = nfq();
+    const queue = this.#queues.get(Deno.UnsafePointer.value(qhPtr));
+    const hdrPtr = lib.nfq_get_msg_packet_hdr(nfad);
+    if (queue === undefined || hdrPtr === null) return 0;
+    Deno.UnsafePointerView.copyInto(hdrPtr, this.#hdr.subarray(0, 4));
+    const h = this.#hdr;
+    const id = ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
+    let verdict: Verdict = "accept";
+    try {
+      const len = lib.nfq_get_payload(nfad, this.#ptrOut);
+      const dataPtr = Deno.UnsafePointer.create(this.#ptrOut[0]!);
+      const payload = new Uint8Array(Math.max(len, 0));
+      if (len > 0 && dataPtr !== null) Deno.UnsafePointerView.copyInto(dataPtr, payload);
+      const hwPtr = lib.nfq_get_packet_hw(nfad);
+      let hwSource: Uint8Array | null = null;
+      if (hwPtr !== null) {
+        Deno.UnsafePointerView.copyInto(hwPtr, h);
+        if (((h[0]! << 8) | h[1]!) === 6) hwSource = h.slice(4, 10);
+      }
+      this.stats.packets++;
+      verdict = this.#handler({
+        queue: queue.num,
+        id,
+        payload,
+        indev: lib.nfq_get_indev(nfad),
+        physindev: lib.nfq_get_physindev(nfad),
+        hwSource,
+      });
+    } catch (e) {
+      this.stats.handlerErrors++;
+      this.#onError(`Packet ${id} on queue ${queue.num}: handler failed: ${e instanceof Error ? e.stack : e}`);
+      verdict = "accept";
+    }
+    if (verdict === "drop") this.stats.dropped++;
+    else this.stats.accepted++;
+    if (lib.nfq_set_verdict(queue.qh, id, verdict === "drop" ? NF_DROP : NF_ACCEPT, 0, null) < 0) {
+      this.#onError(callError(`nfq_set_verdict(${queue.num}, ${id})`).message);
+    }
+    return 0;
+  }
+}

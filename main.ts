@@ -1,0 +1,51 @@
+/** nfdhcpd's command line: parse flags, then run the daemon. */
+import { parseArgs } from "node:util";
+import { runDaemon } from "./src/daemon/daemon.ts";
+
+export const VERSION = "0.1.0";
+
+const USAGE = `Usage: nfdhcpd [options]
+
+Answers VMs' DHCPv4, IPv6 RS/NS and DHCPv6 requests queued by iptables (NFQUEUE), from one
+binding file per TAP interface.
+
+Options:
+  -c, --config FILE   configuration file (default /etc/nfdhcpd/nfdhcpd.conf)
+  -d, --debug         log every packet (debug level)
+  -f, --foreground    stay in the foreground and log to stderr (for systemd)
+  -h, --help          show this help
+  -V, --version       show the version
+`;
+
+function main(args: string[]): Promise<number> | number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        config: { type: "string", short: "c", default: "/etc/nfdhcpd/nfdhcpd.conf" },
+        debug: { type: "boolean", short: "d", default: false },
+        foreground: { type: "boolean", short: "f", default: false },
+        help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", short: "V", default: false },
+      },
+      allowPositionals: false,
+      strict: true,
+    });
+  } catch (e) {
+    console.error(`nfdhcpd: ${e instanceof Error ? e.message : e}\n\n${USAGE}`);
+    return 2;
+  }
+  const v = parsed.values;
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (v.version) {
+    console.log(`nfdhcpd ${VERSION}`);
+    return 0;
+  }
+  return runDaemon({ configPath: v.config, debug: v.debug, foreground: v.foreground });
+}
+
+Deno.exit(await main(Deno.args));

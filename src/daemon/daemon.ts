@@ -1,0 +1,101 @@
+/** The daemon's lifecycle: load config and bindings, bind the queues, serve, reload and stop on signals. */
+import { InterfaceCache } from "../../ffi/interfaces.ts";
+import { closeLibraries } from "../../ffi/native.ts";
+import { NfQueue } from "../../ffi/nfqueue.ts";
+import { PacketSocket } from "../../ffi/packet_socket.ts";
+import { Poller } from "../../ffi/poller.ts";
+import { BindingStore } from "../bindings/store.ts";
+import { loadConfig } from "../config/config.ts";
+import type { Config } from "../config/types.ts";
+import { Dispatcher } from "./dispatch.ts";
+import { Logger, StderrSink } from "./log.ts";
+
+export interface DaemonOptions {
+  readonly configPath: string;
+  readonly debug: boolean;
+  readonly foreground: boolean;
+}
+
+/** The NFQUEUE numbers the configuration asks us to serve. */
+export function queuesOf(config: Config): number[] {
+  const queues: number[] = [];
+  if (config.dhcp.enable) queues.push(config.dhcp.queue);
+  if (config.ipv6.enable) {
+    for (const q of [config.ipv6.rsQueue, config.ipv6.nsQueue, config.ipv6.dhcpv6Queue]) {
+      if (q !== null) queues.push(q);
+    }
+  }
+  return queues;
+}
+
+/** Runs the daemon until SIGTERM/SIGINT; returns the exit code. */
+export async function runDaemon(options: DaemonOptions): Promise<number> {
+  const log = new Logger(new StderrSink(), options.debug ? "debug" : "info");
+  const loaded = await loadConfig(options.configPath);
+  if (!loaded.ok) {
+    for (const e of loaded.errors) log.error(e);
+    return 1;
+  }
+  for (const w of loaded.warnings) log.warning(w);
+  let config = loaded.config;
+
+  const store = new BindingStore(config.general.datapath, {
+    info: (m) => log.info(m),
+    warning: (m) => log.warning(m),
+  });
+  await store.load();
+  store.watch();
+
+  const poller = new Poller();
+  const interfaces = new InterfaceCache();
+  const socket = new PacketSocket();
+  interfaces.attach(poller);
+  const dispatcher = new Dispatcher({
+    binding: (tap) => store.get(tap),
+    interfaceName: (i) => interfaces.nameOf(i),
+    interfaceInfo: (name) => interfaces.byName(name),
+    send: (ifindex, frame) => socket.send(ifindex, frame),
+    config: () => config,
+    log,
+    now: () => Date.now(),
+  });
+  const queue = new NfQueue({
+    queues: queuesOf(config),
+    maxLength: 4096,
+    onError: (m) => log.limited("warning", "nfqueue", m),
+  }, (packet) => dispatcher.handle(packet));
+  queue.attach(poller);
+
+  const stop = () => poller.stop();
+  const reload = async () => {
+    const next = await loadConfig(options.configPath);
+    if (!next.ok) {
+      for (const e of next.errors) log.error(`Reload failed, keeping the old configuration: ${e}`);
+      return;
+    }
+    config = next.config;
+    log.info("Configuration reloaded");
+  };
+  const handlers: [Deno.Signal, () => void][] = [
+    ["SIGTERM", stop],
+    ["SIGINT", stop],
+    ["SIGHUP", () => void reload()],
+  ];
+  for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
+
+  log.info(`nfdhcpd ready: queues ${queuesOf(config).join(", ")}, ${store.size} bindings`);
+  await poller.run();
+
+  log.info("Stopping: answering what is queued, then releasing the queues");
+  for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
+  queue.drain();
+  queue.close();
+  store.close();
+  interfaces.close();
+  socket.close();
+  poller.close();
+  closeLibraries();
+  log.info("Stopped");
+  log.close();
+  return 0;
+}

@@ -1,0 +1,141 @@
+/** Domain names in DNS wire format (RFC 1035 section 3.1, uncompressed) for DHCPv6 option 24 and the DNSSL option. */
+import { guard, MalformedPacket, need, type Parsed } from "./parsed.ts";
+
+const MAX_LABEL = 63;
+const MAX_NAME = 255;
+const encoder = new TextEncoder();
+
+/**
+ * The labels of a name in text form (`example.test`, trailing dot optional, `\.` `\\` `\DDD`
+ * escapes as dig prints them), or the reason it cannot be encoded.
+ */
+function labelsOf(name: string): Uint8Array[] | string {
+  if (name === ".") return [];
+  if (name === "") return "name is empty";
+  const labels: Uint8Array[] = [];
+  let label: number[] = [];
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    if (c === ".") {
+      if (label.length === 0) return `name "${name}" has an empty label`;
+      labels.push(Uint8Array.from(label));
+      label = [];
+    } else if (c === "\\") {
+      const digits = /^\d{3}/.exec(name.slice(i + 1));
+      if (digits) {
+        const value = Number(digits[0]);
+        if (value > 255) return `name "${name}" has an escape above \\255`;
+        label.push(value);
+        i += 3;
+      } else if (i + 1 < name.length) {
+        label.push(...encoder.encode(name[++i]!));
+      } else {
+        return `name "${name}" ends with a lone backslash`;
+      }
+    } else {
+      label.push(...encoder.encode(c));
+    }
+    if (label.length > MAX_LABEL) {
+      return `name "${name}" has a label longer than ${MAX_LABEL} bytes`;
+    }
+  }
+  if (label.length) labels.push(Uint8Array.from(label));
+  const wire = labels.reduce((n, l) => n + 1 + l.length, 1);
+  if (wire > MAX_NAME) return `name "${name}" is longer than ${MAX_NAME} bytes on the wire`;
+  return labels;
+}
+
+/** Why `name` cannot be sent as a domain name, or null when it can. */
+export function domainNameError(name: string): string | null {
+  const labels = labelsOf(name);
+  return typeof labels === "string" ? labels : null;
+}
+
+function labelsOrThrow(name: string): Uint8Array[] {
+  const labels = labelsOf(name);
+  if (typeof labels === "string") throw new RangeError(`Cannot encode domain name: ${labels}`);
+  return labels;
+}
+
+/** The wire length of `names`, one after the other. Throws RangeError for a name `domainNameError` rejects. */
+export function domainNamesLength(names: readonly string[]): number {
+  let length = 0;
+  for (const name of names) length += labelsOrThrow(name).reduce((n, l) => n + 1 + l.length, 1);
+  return length;
+}
+
+/**
+ * Writes `names` one after the other at `into[offset]`; returns the bytes written.
+ * Throws RangeError for a name `domainNameError` rejects or when `into` has no room.
+ */
+export function emitDomainNames(names: readonly string[], into: Uint8Array, offset = 0): number {
+  let at = offset;
+  for (const name of names) {
+    for (const label of labelsOrThrow(name)) {
+      if (at + 1 + label.length > into.length) {
+        throw new RangeError("Cannot emit domain name: no room");
+      }
+      into[at++] = label.length;
+      into.set(label, at);
+      at += label.length;
+    }
+    if (at >= into.length) throw new RangeError("Cannot emit domain name: no room");
+    into[at++] = 0;
+  }
+  return at - offset;
+}
+
+/**
+ * Parses a sequence of uncompressed names filling `bytes`. With `padded` (the DNSSL
+ * option, RFC 8106), zero bytes after the last name are padding, not root names.
+ */
+export function parseDomainNames(bytes: Uint8Array, padded = false): Parsed<string[]> {
+  return guard("domain names", () => {
+    const names: string[] = [];
+    let at = 0;
+    while (at < bytes.length) {
+      if (padded && bytes[at] === 0) {
+        need(
+          bytes.subarray(at).every((b) => b === 0),
+          "padding after the last name is not all zeros",
+        );
+        break;
+      }
+      const [name, next] = readName(bytes, at);
+      names.push(name);
+      at = next;
+    }
+    return names;
+  });
+}
+
+function readName(bytes: Uint8Array, start: number): [string, number] {
+  const labels: string[] = [];
+  let at = start;
+  for (;;) {
+    need(at < bytes.length, "name runs past the end without its root label");
+    const length = bytes[at]!;
+    if (length & 0xc0) {
+      throw new MalformedPacket(
+        `label length byte 0x${length.toString(16)} is a compression pointer`,
+      );
+    }
+    at++;
+    if (length === 0) break;
+    need(at + length <= bytes.length, `label of ${length} bytes runs past the end`);
+    labels.push(labelText(bytes.subarray(at, at + length)));
+    at += length;
+    need(at - start < MAX_NAME, `name is longer than ${MAX_NAME} bytes`);
+  }
+  return [labels.length ? labels.join(".") : ".", at];
+}
+
+function labelText(label: Uint8Array): string {
+  let text = "";
+  for (const b of label) {
+    if (b === 0x2e || b === 0x5c) text += `\\${String.fromCharCode(b)}`;
+    else if (b > 0x20 && b < 0x7f) text += String.fromCharCode(b);
+    else text += `\\${b.toString().padStart(3, "0")}`;
+  }
+  return text;
+}
