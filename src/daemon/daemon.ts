@@ -40,8 +40,10 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   let config = loaded.config;
 
   const store = new BindingStore(config.general.datapath, {
+    debug: (m) => log.debug(m),
     info: (m) => log.info(m),
-    warning: (m) => log.warning(m),
+    warn: (m) => log.warning(m),
+    error: (m) => log.error(m),
   });
   await store.load();
   store.watch();
@@ -90,7 +92,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
   queue.drain();
   queue.close();
-  store.close();
+  await store.close();
   interfaces.close();
   socket.close();
   poller.close();

@@ -1,0 +1,50 @@
+/** The table of known clients that SIGUSR1 logs: one aligned line per binding. */
+import type { Binding } from "../bindings/binding.ts";
+import { eui64Address, formatIpv4, formatIpv6 } from "../wire/address.ts";
+
+const HEADER = ["TAP", "IFINDEX", "MAC", "IPV4", "IPV6", "HOSTNAME"] as const;
+const NONE = "-";
+
+/**
+ * The VM's IPv6 address: EUI64 from the binding file, else the one it forms by SLAAC from a /64
+ * SUBNET6 and its MAC; null when it has no IPv6.
+ */
+function ipv6Of(b: Binding): Uint8Array | null {
+  if (b.eui64 !== null) return b.eui64;
+  if (b.subnet6 !== null && b.subnet6.prefixLength === 64) return eui64Address(b.subnet6.prefix, b.mac);
+  return null;
+}
+
+function rowOf(b: Binding, ifindexOf: (tap: string) => number | null): string[] {
+  const ifindex = ifindexOf(b.tap);
+  const ipv6 = ipv6Of(b);
+  return [
+    b.tap,
+    ifindex === null ? NONE : String(ifindex),
+    b.macText,
+    b.ip === null ? NONE : formatIpv4(b.ip),
+    ipv6 === null ? NONE : formatIpv6(ipv6),
+    b.hostname ?? NONE,
+  ];
+}
+
+/**
+ * The lines SIGUSR1 logs: a header, then one line per binding ordered by TAP name (tap2 before
+ * tap10), columns TAP, IFINDEX (from `ifindexOf`, `-` while the TAP does not exist), MAC, IPV4,
+ * IPV6 and HOSTNAME (`-` when absent), padded so the columns line up. With no binding, the header
+ * alone.
+ */
+export function formatClientsTable(
+  bindings: Iterable<Binding>,
+  ifindexOf: (tap: string) => number | null,
+): string[] {
+  const sorted = [...bindings].sort((a, b) =>
+    a.tap.localeCompare(b.tap, "en", { numeric: true })
+  );
+  const rows: string[][] = [[...HEADER], ...sorted.map((b) => rowOf(b, ifindexOf))];
+  const widths = HEADER.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length)));
+  return rows.map((r) =>
+    r.map((cell, col) => col === r.length - 1 ? cell : cell.padEnd(widths[col] ?? 0)).join("  ")
+      .trimEnd()
+  );
+}
