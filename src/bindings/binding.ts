@@ -1,5 +1,16 @@
 /** A VM's binding: what one binding file (named after its TAP) says about the VM behind that TAP. */
 
+import {
+  formatIpv4,
+  formatIpv6,
+  formatMac,
+  ipv4Mask,
+  ipv6InPrefix,
+  parseIpv4,
+  parseIpv6,
+  parseMac,
+} from "../wire/address.ts";
+
 /** An IPv4 subnet; `network` is an unsigned 32-bit number. */
 export interface Subnet4 {
   readonly network: number;
@@ -35,4 +46,259 @@ export interface Binding {
   readonly private: boolean;
   /** MACSPOOF non-empty: skip the MAC check. */
   readonly macspoof: boolean;
+}
+
+/** A parsed binding with warnings (unknown keys, odd values), or every error found. */
+export type BindingResult =
+  | { readonly ok: true; readonly binding: Binding; readonly warnings: string[] }
+  | { readonly ok: false; readonly errors: string[] };
+
+const KNOWN_KEYS = new Set([
+  "INSTANCE",
+  "HOSTNAME",
+  "INDEV",
+  "MAC",
+  "IP",
+  "SUBNET",
+  "GATEWAY",
+  "SUBNET6",
+  "GATEWAY6",
+  "EUI64",
+  "MTU",
+  "PRIVATE",
+  "MACSPOOF",
+  "TAGS",
+]);
+
+const UTF8 = new TextEncoder();
+
+/** Values that read as "off" but count as set, since any non-empty value sets a flag. */
+const FALSE_LOOKING = new Set(["0", "no", "false", "off"]);
+
+/**
+ * True for a name Linux accepts for a network interface: 1-15 bytes, not `.` or `..`, without
+ * `/`, `:` or white space. A binding file's name must be one, since it names the TAP.
+ */
+export function isInterfaceName(name: string): boolean {
+  if (name === "" || name === "." || name === ".." || /[/:\s]/.test(name)) return false;
+  return /^[\x21-\x7e]{1,15}$/.test(name) || UTF8.encode(name).length <= 15;
+}
+
+/**
+ * Parses the binding file of `tap`: lines `KEY=VALUE` (white space around either is dropped),
+ * `#` comment lines and blank lines. A value may be empty (`PRIVATE=`) or wrapped in `'` or `"`
+ * (`TAGS="a b"`); there are no escapes and no comments after a value. A key given twice keeps the
+ * last value. A bad value on any line rejects the whole binding, since serving the rest would hand
+ * the VM data its manager did not mean; a missing MAC rejects it too. Odd but usable content
+ * (unknown keys, IP outside SUBNET, no HOSTNAME...) gives warnings.
+ */
+export function parseBinding(tap: string, text: string): BindingResult {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const fail = (line: number, reason: string) =>
+    errors.push(`Cannot parse binding ${tap} line ${line}: ${reason}`);
+  const warn = (line: number, reason: string) =>
+    warnings.push(`Binding ${tap} line ${line}: ${reason}`);
+
+  const values = new Map<string, { readonly value: string; readonly line: number }>();
+  text.split("\n").forEach((raw, index) => {
+    const line = index + 1;
+    const trimmed = raw.trim();
+    if (trimmed === "" || trimmed.startsWith("#")) return;
+    const eq = trimmed.indexOf("=");
+    if (eq <= 0) return warn(line, `not KEY=VALUE, ignored: ${JSON.stringify(trimmed)}`);
+    const key = trimmed.slice(0, eq).trim();
+    const value = unquote(trimmed.slice(eq + 1).trim());
+    if (value === null) {
+      return fail(line, `${key} has no closing quote: ${JSON.stringify(trimmed.slice(eq + 1))}`);
+    }
+    if (!KNOWN_KEYS.has(key)) return warn(line, `unknown key ${key}, ignored`);
+    const earlier = values.get(key);
+    if (earlier) warn(line, `${key} repeats line ${earlier.line}; the last value wins`);
+    values.set(key, { value, line });
+  });
+
+  /** The non-empty value of `key` decoded by `decode`, null when absent or empty. */
+  const field = <T>(key: string, what: string, decode: (v: string) => T | null): T | null => {
+    const entry = values.get(key);
+    if (entry === undefined || entry.value === "") return null;
+    const decoded = decode(entry.value);
+    if (decoded === null) fail(entry.line, `${key} is not ${what}: ${JSON.stringify(entry.value)}`);
+    return decoded;
+  };
+  const flag = (key: string): boolean => {
+    const entry = values.get(key);
+    if (entry === undefined || entry.value === "") return false;
+    if (FALSE_LOOKING.has(entry.value.toLowerCase())) {
+      warn(entry.line, `${key}=${entry.value} sets ${key}: any non-empty value does`);
+    }
+    return true;
+  };
+
+  const macEntry = values.get("MAC");
+  const mac = field("MAC", "a MAC address", parseMac);
+  if (macEntry === undefined) errors.push(`Cannot parse binding ${tap}: MAC is missing`);
+  else if (macEntry.value === "") fail(macEntry.line, "MAC is empty");
+  const hostname = readHostname(values, fail, warn);
+  const indev = field("INDEV", "an interface name", (v) => (isInterfaceName(v) ? v : null));
+  const ip = field("IP", "an IPv4 address", parseIpv4);
+  const subnet = readSubnet4(values.get("SUBNET"), fail);
+  const gateway = field("GATEWAY", "an IPv4 address", parseIpv4);
+  const subnet6 = readSubnet6(values.get("SUBNET6"), fail);
+  const gateway6 = field("GATEWAY6", "an IPv6 address", parseIpv6);
+  const eui64 = field("EUI64", "an IPv6 address", parseIpv6);
+  const mtu = field("MTU", "an integer from 68 to 65535", (v) => {
+    const n = /^\d{1,5}$/.test(v) ? Number(v) : NaN;
+    return n >= 68 && n <= 65535 ? n : null;
+  });
+  const isPrivate = flag("PRIVATE");
+  const macspoof = flag("MACSPOOF");
+  if (errors.length > 0 || mac === null) return { ok: false, errors };
+  const binding: Binding = {
+    tap,
+    hostname,
+    indev: indev ?? tap,
+    mac,
+    macText: formatMac(mac),
+    ip,
+    subnet,
+    gateway,
+    subnet6,
+    gateway6,
+    eui64,
+    mtu,
+    private: isPrivate,
+    macspoof,
+  };
+  warnings.push(...consistencyWarnings(binding, values));
+  return { ok: true, binding, warnings };
+}
+
+/** The text inside matching quotes, the text itself when unquoted, null for an unclosed quote. */
+function unquote(value: string): string | null {
+  const q = value[0];
+  if (q !== '"' && q !== "'") return value;
+  return value.length >= 2 && value.endsWith(q) ? value.slice(1, -1) : null;
+}
+
+type Lines = ReadonlyMap<string, { readonly value: string; readonly line: number }>;
+
+/** HOSTNAME, else the older INSTANCE; printable ASCII without spaces, 253 bytes at most. */
+function readHostname(
+  values: Lines,
+  fail: (line: number, reason: string) => void,
+  warn: (line: number, reason: string) => void,
+): string | null {
+  const named = (key: string) => {
+    const entry = values.get(key);
+    return entry && entry.value !== "" ? { key, ...entry } : undefined;
+  };
+  const hostname = named("HOSTNAME");
+  const instance = named("INSTANCE");
+  if (hostname && instance && hostname.value !== instance.value) {
+    warn(hostname.line, `HOSTNAME and INSTANCE (line ${instance.line}) differ; using HOSTNAME`);
+  }
+  const chosen = hostname ?? instance;
+  if (chosen === undefined) return null;
+  if (!/^[\x21-\x7e]{1,253}$/.test(chosen.value)) {
+    fail(chosen.line, `${chosen.key} is not a host name: ${JSON.stringify(chosen.value)}`);
+    return null;
+  }
+  return chosen.value;
+}
+
+/** `a.b.c.d/len`, `a.b.c.d/w.x.y.z` (a contiguous netmask) or a bare address (a /32). */
+function readSubnet4(
+  entry: { readonly value: string; readonly line: number } | undefined,
+  fail: (line: number, reason: string) => void,
+): Subnet4 | null {
+  if (entry === undefined || entry.value === "") return null;
+  const [addr = "", len, ...rest] = entry.value.split("/");
+  const network = parseIpv4(addr);
+  let prefixLength: number | null = len === undefined ? 32 : null;
+  if (len !== undefined && /^\d{1,2}$/.test(len) && Number(len) <= 32) prefixLength = Number(len);
+  else if (len !== undefined) prefixLength = netmaskLength(len);
+  if (network === null || prefixLength === null || rest.length > 0) {
+    fail(
+      entry.line,
+      `SUBNET is not an IPv4 subnet (address/prefix): ${JSON.stringify(entry.value)}`,
+    );
+    return null;
+  }
+  const mask = ipv4Mask(prefixLength);
+  if ((network & ~mask) >>> 0 !== 0) {
+    const fixed = `${formatIpv4((network & mask) >>> 0)}/${prefixLength}`;
+    fail(entry.line, `SUBNET has host bits set: ${JSON.stringify(entry.value)} (is it ${fixed}?)`);
+    return null;
+  }
+  return { network, prefixLength };
+}
+
+/** The prefix length of a dotted netmask such as `255.255.255.0`; null if not contiguous. */
+function netmaskLength(text: string): number | null {
+  const mask = parseIpv4(text);
+  if (mask === null) return null;
+  const length = Math.clz32(~mask >>> 0);
+  return ipv4Mask(length) === mask ? length : null;
+}
+
+/** `prefix/len` or a bare address (a /128). */
+function readSubnet6(
+  entry: { readonly value: string; readonly line: number } | undefined,
+  fail: (line: number, reason: string) => void,
+): Subnet6 | null {
+  if (entry === undefined || entry.value === "") return null;
+  const [addr = "", len, ...rest] = entry.value.split("/");
+  const prefix = parseIpv6(addr);
+  const prefixLength = len === undefined
+    ? 128
+    : /^\d{1,3}$/.test(len) && Number(len) <= 128
+    ? Number(len)
+    : null;
+  if (prefix === null || prefixLength === null || rest.length > 0) {
+    fail(
+      entry.line,
+      `SUBNET6 is not an IPv6 prefix (address/length): ${JSON.stringify(entry.value)}`,
+    );
+    return null;
+  }
+  const network = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) {
+    const bits = Math.min(8, Math.max(0, prefixLength - 8 * i));
+    network[i] = prefix[i]! & ((0xff00 >> bits) & 0xff);
+  }
+  if (network.some((byte, i) => byte !== prefix[i])) {
+    const fixed = `${formatIpv6(network)}/${prefixLength}`;
+    fail(entry.line, `SUBNET6 has host bits set: ${JSON.stringify(entry.value)} (is it ${fixed}?)`);
+    return null;
+  }
+  return { prefix, prefixLength };
+}
+
+/** Content that parses but is probably not what was meant. */
+function consistencyWarnings(b: Binding, values: Lines): string[] {
+  const out: string[] = [];
+  const at = (key: string) => `Binding ${b.tap} line ${values.get(key)?.line ?? 0}`;
+  if (b.hostname === null) {
+    out.push(`Binding ${b.tap}: no HOSTNAME (or INSTANCE); replies carry no host name`);
+  }
+  if (b.ip !== null && b.subnet === null) {
+    out.push(`${at("IP")}: IP is set but SUBNET is not; replies carry no subnet mask`);
+  }
+  if (b.ip !== null && b.subnet !== null) {
+    const mask = ipv4Mask(b.subnet.prefixLength);
+    if (((b.ip & mask) >>> 0) !== b.subnet.network) {
+      const subnet = `${formatIpv4(b.subnet.network)}/${b.subnet.prefixLength}`;
+      out.push(`${at("IP")}: IP ${formatIpv4(b.ip)} is outside SUBNET ${subnet}`);
+    }
+  }
+  if (b.subnet6 !== null && b.subnet6.prefixLength !== 64) {
+    out.push(`${at("SUBNET6")}: SUBNET6 is a /${b.subnet6.prefixLength}; SLAAC needs a /64`);
+  }
+  if (b.eui64 !== null && b.subnet6 !== null) {
+    if (!ipv6InPrefix(b.eui64, b.subnet6.prefix, b.subnet6.prefixLength)) {
+      out.push(`${at("EUI64")}: EUI64 ${formatIpv6(b.eui64)} is outside SUBNET6`);
+    }
+  }
+  return out;
 }

@@ -11,7 +11,9 @@ const NONE = "-";
  */
 function ipv6Of(b: Binding): Uint8Array | null {
   if (b.eui64 !== null) return b.eui64;
-  if (b.subnet6 !== null && b.subnet6.prefixLength === 64) return eui64Address(b.subnet6.prefix, b.mac);
+  if (b.subnet6 !== null && b.subnet6.prefixLength === 64) {
+    return eui64Address(b.subnet6.prefix, b.mac);
+  }
   return null;
 }
 
@@ -38,9 +40,7 @@ export function formatClientsTable(
   bindings: Iterable<Binding>,
   ifindexOf: (tap: string) => number | null,
 ): string[] {
-  const sorted = [...bindings].sort((a, b) =>
-    a.tap.localeCompare(b.tap, "en", { numeric: true })
-  );
+  const sorted = [...bindings].sort((a, b) => a.tap.localeCompare(b.tap, "en", { numeric: true }));
   const rows: string[][] = [[...HEADER], ...sorted.map((b) => rowOf(b, ifindexOf))];
   const widths = HEADER.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length)));
   return rows.map((r) =>

@@ -7,7 +7,10 @@ import { Poller } from "../../ffi/poller.ts";
 import { BindingStore } from "../bindings/store.ts";
 import { loadConfig } from "../config/config.ts";
 import type { Config } from "../config/types.ts";
+import { buildPeriodicAdvert } from "../serve/router_advert.ts";
+import type { Binding } from "../bindings/binding.ts";
 import { Dispatcher } from "./dispatch.ts";
+import { RaTimer } from "./ra_timer.ts";
 import { Logger, StderrSink } from "./log.ts";
 
 export interface DaemonOptions {
@@ -68,6 +71,43 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }, (packet) => dispatcher.handle(packet));
   queue.attach(poller);
 
+  // Unsolicited RAs: each period, and at once for a new or changed binding or when its TAP appears.
+  const waitingForTap = new Set<string>();
+  const advertise = (binding: Binding): boolean => {
+    const ipv6 = config.ipv6;
+    if (!ipv6.enable || ipv6.rsQueue === null) return false;
+    const tap = interfaces.byName(binding.tap);
+    const indev = interfaces.byName(binding.indev);
+    if (tap === undefined || indev === undefined) {
+      waitingForTap.add(binding.tap);
+      return false;
+    }
+    waitingForTap.delete(binding.tap);
+    const frame = buildPeriodicAdvert(binding, ipv6, indev);
+    if (frame === null) return false;
+    const error = socket.send(tap.ifindex, frame);
+    if (error !== null) log.limited("warning", `ra-${binding.tap}`, `Router advertisement: ${error}`);
+    return error === null;
+  };
+  const raTimer = new RaTimer({
+    bindings: () => store.all(),
+    advertise,
+    periodSeconds: () => config.ipv6.raPeriod,
+    onRound: (sent, ms) => log.debug(`Periodic RA round: ${sent} sent in ${ms.toFixed(1)} ms`),
+  });
+  store.onChange((tap, binding) => {
+    waitingForTap.delete(tap);
+    if (binding) raTimer.advertiseNow(binding);
+  });
+  interfaces.onChange(() => {
+    for (const tap of [...waitingForTap]) {
+      const binding = store.get(tap);
+      if (binding) raTimer.advertiseNow(binding);
+      else waitingForTap.delete(tap);
+    }
+  });
+  raTimer.start();
+
   const stop = () => poller.stop();
   const reload = async () => {
     const next = await loadConfig(options.configPath);
@@ -90,6 +130,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   log.info("Stopping: answering what is queued, then releasing the queues");
   for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
+  raTimer.stop();
   queue.drain();
   queue.close();
   await store.close();

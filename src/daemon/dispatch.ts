@@ -4,6 +4,9 @@ import type { Binding } from "../bindings/binding.ts";
 import type { Config } from "../config/types.ts";
 import type { Decision, InterfaceInfo } from "../serve/decision.ts";
 import { answerDhcp4Packet, isDhcp4Request } from "../serve/dhcp4.ts";
+import { answerDhcp6 } from "../serve/dhcp6.ts";
+import { answerNeighbourSolicitation } from "../serve/neighbour.ts";
+import { answerRouterSolicitation } from "../serve/router_advert.ts";
 import type { Logger } from "./log.ts";
 
 /** Which service a queued packet asks for, told from a few fixed header bytes. */
@@ -77,17 +80,25 @@ export class Dispatcher {
     const { deps } = this;
     const service = classify(payload);
     if (service === null) return { kind: "ignore", why: "not a request we serve" };
-    const config = deps.config();
+    const { dhcp, ipv6 } = deps.config();
     const iface = deps.interfaceInfo(binding.indev);
     if (iface === undefined) {
       return { kind: "drop", why: `INDEV ${binding.indev} of ${binding.tap} does not exist` };
     }
+    if (service === "dhcp4") {
+      if (!dhcp.enable) return { kind: "ignore", why: "DHCP is disabled" };
+      return answerDhcp4Packet(payload, binding, dhcp, iface);
+    }
+    if (!ipv6.enable) return { kind: "ignore", why: "IPv6 is disabled" };
     switch (service) {
-      case "dhcp4":
-        if (!config.dhcp.enable) return { kind: "ignore", why: "DHCP is disabled" };
-        return answerDhcp4Packet(payload, binding, config.dhcp, iface);
-      default:
-        return { kind: "ignore", why: `${service} is not served` };
+      case "rs":
+        return answerRouterSolicitation(payload, binding, ipv6, iface);
+      case "ns":
+        return answerNeighbourSolicitation(payload, binding, ipv6, iface);
+      case "dhcp6": {
+        const lifetimes = { lifetime: dhcp.leaseLifetime, renewal: dhcp.leaseRenewal };
+        return answerDhcp6(payload, binding, ipv6, iface, lifetimes);
+      }
     }
   }
 

@@ -4,46 +4,106 @@ export type Level = "debug" | "info" | "warning" | "error";
 const RANK: Record<Level, number> = { debug: 10, info: 20, warning: 30, error: 40 };
 const encoder = new TextEncoder();
 
-/** Where lines go: stderr as they are, or a file with the original's timestamped format. */
+/** Where lines go: stderr as they are, or a file in the original's timestamped format. */
 export interface LogSink {
-  write(line: string): void;
+  write(level: Level, message: string): void;
   reopen(): void;
   close(): void;
 }
 
-/** Plain `LEVEL: message` lines on stderr. */
+/** sd-daemon(3) priority prefixes, which journald turns into the entry's priority. */
+const JOURNAL_PRIORITY: Record<Level, string> = {
+  debug: "<7>",
+  info: "<6>",
+  warning: "<4>",
+  error: "<3>",
+};
+
+/**
+ * Plain `LEVEL: message` lines on stderr (the journal adds the time). When stderr goes to the
+ * journal (systemd sets JOURNAL_STREAM), each line starts with its `<N>` priority, which journald
+ * strips and records, so `journalctl -p warning` works.
+ */
 export class StderrSink implements LogSink {
-  write(line: string): void {
-    Deno.stderr.writeSync(encoder.encode(line + "\n"));
+  constructor(readonly journal = Deno.env.get("JOURNAL_STREAM") !== undefined) {}
+  write(level: Level, message: string): void {
+    const prefix = this.journal ? JOURNAL_PRIORITY[level] : "";
+    Deno.stderr.writeSync(encoder.encode(`${prefix}${level.toUpperCase()}: ${message}\n`));
   }
   reopen(): void {}
   close(): void {}
 }
 
-/** Appends to `path`; `reopen()` follows logrotate moving the file. */
+/**
+ * Appends `YYYY-MM-DD HH:MM:SS,mmm LEVEL    message` lines to `path`, the original's format
+ * (Python logging's `%(asctime)-15s %(levelname)-8s %(message)s`). Like the original's
+ * WatchedFileHandler it follows logrotate by itself: at most once a second (`checkEveryMs`) it
+ * checks that `path` is still the file it writes to, and reopens (creating) it when it was moved or
+ * deleted, so no signal is needed after rotation. `reopen()` forces that.
+ */
 export class FileSink implements LogSink {
   #file: Deno.FsFile;
-  constructor(readonly path: string) {
+  #ino: number | null;
+  #checkedAt: number;
+
+  constructor(
+    readonly path: string,
+    private readonly now: () => number = () => Date.now(),
+    private readonly checkEveryMs = 1000,
+  ) {
     this.#file = FileSink.#open(path);
+    this.#ino = this.#file.statSync().ino;
+    this.#checkedAt = now();
   }
   static #open(path: string): Deno.FsFile {
     return Deno.openSync(path, { append: true, create: true, mode: 0o640 });
   }
-  write(line: string): void {
-    this.#file.writeSync(encoder.encode(`${timestamp(new Date())} nfdhcpd[${Deno.pid}] ${line}\n`));
+  write(level: Level, message: string): void {
+    const t = this.now();
+    if (t - this.#checkedAt >= this.checkEveryMs) {
+      this.#checkedAt = t;
+      if (this.#moved()) this.reopen();
+    }
+    const line = `${timestamp(new Date(t))} ${level.toUpperCase().padEnd(8)} ${message}\n`;
+    this.#file.writeSync(encoder.encode(line));
+  }
+  #moved(): boolean {
+    try {
+      return Deno.statSync(this.path).ino !== this.#ino;
+    } catch {
+      return true;
+    }
   }
   reopen(): void {
     const next = FileSink.#open(this.path);
     this.#file.close();
     this.#file = next;
+    this.#ino = next.statSync().ino;
   }
   close(): void {
     this.#file.close();
   }
 }
 
+/** Writes every line to each of `sinks` (e.g. the log file and stderr while a detached start is watched). */
+export class TeeSink implements LogSink {
+  readonly sinks: readonly LogSink[];
+  constructor(...sinks: LogSink[]) {
+    this.sinks = sinks;
+  }
+  write(level: Level, message: string): void {
+    for (const s of this.sinks) s.write(level, message);
+  }
+  reopen(): void {
+    for (const s of this.sinks) s.reopen();
+  }
+  close(): void {
+    for (const s of this.sinks) s.close();
+  }
+}
+
 /** `YYYY-MM-DD HH:MM:SS,mmm` in local time, as Python's logging writes it. */
-function timestamp(d: Date): string {
+export function timestamp(d: Date): string {
   const p = (n: number, w = 2) => String(n).padStart(w, "0");
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${
     p(d.getMinutes())
@@ -67,7 +127,7 @@ export class Logger {
   }
 
   log(level: Level, message: string): void {
-    if (RANK[level] >= this.#threshold) this.#sink.write(`${level.toUpperCase()}: ${message}`);
+    if (RANK[level] >= this.#threshold) this.#sink.write(level, message);
   }
   debug(message: string): void {
     this.log("debug", message);
@@ -90,7 +150,9 @@ export class Logger {
     const t = this.now();
     let s = this.#limits.get(key);
     if (!s || t - s.windowStart >= 60_000) {
-      if (s && s.suppressed > 0) this.log(level, `${s.suppressed} similar messages suppressed (${key})`);
+      if (s && s.suppressed > 0) {
+        this.log(level, `${s.suppressed} similar messages suppressed (${key})`);
+      }
       if (this.#limits.size > 10_000) this.#limits.clear();
       s = { windowStart: t, count: 0, suppressed: 0 };
       this.#limits.set(key, s);

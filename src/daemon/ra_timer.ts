@@ -16,7 +16,7 @@ const SLICE = 64;
 
 /** Sends one RA to every binding with SUBNET6 each period, and one at once for a new or changed binding. */
 export class RaTimer {
-  #timer: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
   #stopped = false;
 

@@ -10,26 +10,6 @@ import { guard, need, type Parsed } from "./parsed.ts";
 export const DHCP6_CLIENT_PORT = 546;
 export const DHCP6_SERVER_PORT = 547;
 
-/** `ff02::1:2`, All_DHCP_Relay_Agents_and_Servers. */
-export const ALL_DHCP_AGENTS_ADDRESS = Uint8Array.of(
-  0xff,
-  2,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  1,
-  0,
-  2,
-);
-
 /** Message types. */
 export const DHCP6_MESSAGE = {
   solicit: 1,

@@ -169,11 +169,6 @@ export function isMulticast(addr: Uint8Array): boolean {
   return addr[0] === 0xff;
 }
 
-/** True for `fe80::/10`. */
-export function isLinkLocal(addr: Uint8Array): boolean {
-  return addr[0] === 0xfe && (addr[1]! & 0xc0) === 0x80;
-}
-
 /** The solicited-node multicast group of `addr`: `ff02::1:ffXX:XXXX` (RFC 4291 section 2.7.1). */
 export function solicitedNodeAddress(addr: Uint8Array): Uint8Array {
   const out = Uint8Array.of(0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 0);

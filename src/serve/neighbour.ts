@@ -1,0 +1,82 @@
+/** The Neighbor Advertisement responder: NS from a VM for its router's addresses → NA with INDEV's MAC. */
+import type { Binding } from "../bindings/binding.ts";
+import type { Ipv6Config } from "../config/types.ts";
+import { formatIpv6, ipv6InPrefix } from "../wire/address.ts";
+import { newIcmpv6Frame } from "../wire/icmpv6.ts";
+import {
+  ALL_NODES_ADDRESS,
+  isMulticast,
+  isUnspecified,
+  multicastMac,
+  sameIpv6,
+  solicitedNodeAddress,
+} from "../wire/ipv6.ts";
+import { emitNdMessage, ndMessageLength, type NeighbourAdvertisement } from "../wire/ndp.ts";
+import type { Decision, InterfaceInfo } from "./decision.ts";
+import { hostLinkLocal, readNdRequest, spoofedBy, vmAddress } from "./ipv6_binding.ts";
+
+/**
+ * NS → NA. Answered targets, as the original: the host's link-local and every address in
+ * SUBNET6 (the host routes the whole prefix), with Router and Solicited set, Override clear,
+ * and a target link-layer address option holding INDEV's MAC, from the host's link-local.
+ *
+ * Beyond the original: the VM's own address (EUI64 or its SLAAC address) is never claimed, and
+ * a DAD probe (from `::`) is answered only for the router's own addresses (the host's
+ * link-local and GATEWAY6), multicast to all nodes with Solicited clear (RFC 4861 section
+ * 7.2.4); any other probe is the VM testing an address it wants (SLAAC, privacy, DHCPv6) and
+ * an answer would make it give the address up. An NS without a source link-layer address
+ * option (allowed for unicast probes) is answered at the binding's MAC, not ignored.
+ * `_config` is unused (no setting shapes an NA); it keeps the responders' signatures alike.
+ */
+export function answerNeighbourSolicitation(
+  packet: Uint8Array,
+  binding: Binding,
+  _config: Ipv6Config,
+  indev: InterfaceInfo,
+): Decision {
+  const request = readNdRequest(packet, "neighbourSolicitation");
+  if ("kind" in request) return request;
+  const { ip, message: { target }, sourceMac } = request;
+  const dad = isUnspecified(ip.src);
+  const from = `${dad ? "DAD probe" : "NS"} for ${formatIpv6(target)} from ${
+    formatIpv6(ip.src)
+  } on ${binding.tap}`;
+  const drop = (why: string): Decision => ({ kind: "drop", why: `${from}: ${why}` });
+  if (isMulticast(target)) return drop("multicast target");
+  if (dad && !sameIpv6(ip.dst, solicitedNodeAddress(target))) {
+    return drop("sent from :: but not to the target's solicited-node group");
+  }
+  const spoofed = spoofedBy(binding, sourceMac);
+  if (spoofed !== null) return drop(spoofed);
+  const subnet = binding.subnet6;
+  if (subnet === null) return drop("the binding has no SUBNET6");
+  const own = vmAddress(binding);
+  if (own !== null && sameIpv6(target, own)) return drop("the VM's own address, not answered");
+  const hostLl = hostLinkLocal(indev);
+  const routers = binding.gateway6 === null ? [hostLl] : [hostLl, binding.gateway6];
+  const isRouter = routers.some((a) => sameIpv6(a, target));
+  if (dad && !isRouter) return drop("an address the VM may take, not answered");
+  if (!isRouter && !ipv6InPrefix(target, subnet.prefix, subnet.prefixLength)) {
+    return drop("neither the router's nor in SUBNET6");
+  }
+  const na: NeighbourAdvertisement = {
+    kind: "neighbourAdvertisement",
+    router: true,
+    solicited: !dad,
+    override: false,
+    target,
+    options: [{ kind: "targetLinkLayer", address: indev.mac }],
+  };
+  const frame = newIcmpv6Frame(
+    {
+      ethDst: dad ? multicastMac(ALL_NODES_ADDRESS) : sourceMac ?? binding.mac,
+      ethSrc: indev.mac,
+      src: hostLl,
+      dst: dad ? ALL_NODES_ADDRESS : ip.src,
+      hopLimit: 255,
+    },
+    ndMessageLength(na),
+    (into, offset) => emitNdMessage(na, into, offset),
+  );
+  return { kind: "reply", frame, why: `${from}: NA with ${indev.name}'s MAC` };
+}

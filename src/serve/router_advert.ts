@@ -1,0 +1,133 @@
+/** The Router Advertisement responder: RS → RA for a VM's SUBNET6, and the periodic unsolicited RA. */
+import type { Binding } from "../bindings/binding.ts";
+import type { Ipv6Config } from "../config/types.ts";
+import { formatIpv6 } from "../wire/address.ts";
+import { newIcmpv6Frame } from "../wire/icmpv6.ts";
+import { ALL_NODES_ADDRESS, isUnspecified, macOfEui64, multicastMac } from "../wire/ipv6.ts";
+import {
+  emitNdMessage,
+  ndMessageLength,
+  type NdOption,
+  type RouterAdvertisement,
+} from "../wire/ndp.ts";
+import type { Decision, InterfaceInfo } from "./decision.ts";
+import { hostLinkLocal, readNdRequest, searchDomains, spoofedBy } from "./ipv6_binding.ts";
+
+/** The original's router lifetime, in seconds (RFC 8319 allows up to 65535). */
+export const ROUTER_LIFETIME = 14400;
+/** Prefix lifetimes: infinite, as the original sends them. */
+const INFINITE = 0xffffffff;
+/** The least MTU an MTU option may carry (RFC 8200 section 5); a smaller one is ignored by hosts. */
+const MIN_IPV6_MTU = 1280;
+
+/**
+ * The RA for `binding`, or null without SUBNET6. As the original: current hop limit 0
+ * (unspecified), High preference, router lifetime 14400, reachable time and retransmit timer
+ * 0, one prefix option for SUBNET6 (on-link, autonomous, infinite lifetimes; with GATEWAY6 the
+ * prefix field carries that router address and the R flag, as RFC 6275 allows), RDNSS with a
+ * lifetime of 3 × ra_period, MTU when the binding has one. Added: the M and O flags follow the
+ * mode (dhcpv6: M and O; slaac+dhcpv6: O; slaac: neither), a source link-layer address option
+ * (saves the VM an NS for its router) and DNSSL (RFC 8106) for the search domains.
+ */
+export function routerAdvertisement(
+  binding: Binding,
+  config: Ipv6Config,
+  indev: InterfaceInfo,
+): RouterAdvertisement | null {
+  const subnet = binding.subnet6;
+  if (subnet === null) return null;
+  const dnsLifetime = Math.min(INFINITE, 3 * config.raPeriod);
+  const options: NdOption[] = [{ kind: "sourceLinkLayer", address: indev.mac }];
+  if (binding.mtu !== null && binding.mtu >= MIN_IPV6_MTU) {
+    options.push({ kind: "mtu", mtu: binding.mtu });
+  }
+  options.push({
+    kind: "prefixInformation",
+    prefixLength: subnet.prefixLength,
+    onLink: true,
+    autonomous: true,
+    routerAddress: binding.gateway6 !== null,
+    validLifetime: INFINITE,
+    preferredLifetime: INFINITE,
+    prefix: binding.gateway6 ?? subnet.prefix,
+  });
+  if (config.nameservers.length > 0) {
+    options.push({ kind: "rdnss", lifetime: dnsLifetime, servers: config.nameservers });
+  }
+  const domains = searchDomains(binding, config);
+  if (domains.length > 0) options.push({ kind: "dnssl", lifetime: dnsLifetime, domains });
+  return {
+    kind: "routerAdvertisement",
+    curHopLimit: 0,
+    managed: config.mode === "dhcpv6",
+    otherConfig: config.mode !== "slaac",
+    homeAgent: false,
+    preference: "high",
+    proxy: false,
+    routerLifetime: ROUTER_LIFETIME,
+    reachableTime: 0,
+    retransTimer: 0,
+    options,
+  };
+}
+
+/** The whole frame of `ra` from the host's link-local to `dst` (hop limit 255, as ND requires). */
+function advertFrame(
+  ra: RouterAdvertisement,
+  indev: InterfaceInfo,
+  dst: Uint8Array,
+  ethDst: Uint8Array,
+): Uint8Array {
+  return newIcmpv6Frame(
+    { ethDst, ethSrc: indev.mac, src: hostLinkLocal(indev), dst, hopLimit: 255 },
+    ndMessageLength(ra),
+    (into, offset) => emitNdMessage(ra, into, offset),
+  );
+}
+
+/**
+ * RS → RA. Invalid solicitations (hop limit, code, checksum, options) are dropped; the sender's
+ * MAC (its link-layer address option, else the MAC inside an EUI-64 source address; a random
+ * identifier gives none) must be the binding's unless MACSPOOF. The RA is unicast to the
+ * soliciting address (RFC 4861 section 6.2.6 allows it) at the option's MAC or the binding's;
+ * an RS from `::` gets it multicast to all nodes.
+ */
+export function answerRouterSolicitation(
+  packet: Uint8Array,
+  binding: Binding,
+  config: Ipv6Config,
+  indev: InterfaceInfo,
+): Decision {
+  const request = readNdRequest(packet, "routerSolicitation");
+  if ("kind" in request) return request;
+  const { ip, sourceMac } = request;
+  const from = `RS from ${formatIpv6(ip.src)} on ${binding.tap}`;
+  const spoofed = spoofedBy(binding, sourceMac ?? macOfEui64(ip.src));
+  if (spoofed !== null) return { kind: "drop", why: `${from}: ${spoofed}` };
+  const ra = routerAdvertisement(binding, config, indev);
+  if (ra === null) return { kind: "drop", why: `${from}: the binding has no SUBNET6` };
+  const frame = isUnspecified(ip.src)
+    ? advertFrame(ra, indev, ALL_NODES_ADDRESS, multicastMac(ALL_NODES_ADDRESS))
+    : advertFrame(ra, indev, ip.src, sourceMac ?? binding.mac);
+  return { kind: "reply", frame, why: `${from}: RA for ${formatSubnet(binding)}` };
+}
+
+/**
+ * The unsolicited RA the timer sends every ra_period into `binding`'s TAP, to all nodes
+ * (`ff02::1`, Ethernet `33:33:00:00:00:01`); null when the binding has no SUBNET6.
+ */
+export function buildPeriodicAdvert(
+  binding: Binding,
+  config: Ipv6Config,
+  indev: InterfaceInfo,
+): Uint8Array | null {
+  const ra = routerAdvertisement(binding, config, indev);
+  return ra === null
+    ? null
+    : advertFrame(ra, indev, ALL_NODES_ADDRESS, multicastMac(ALL_NODES_ADDRESS));
+}
+
+function formatSubnet(binding: Binding): string {
+  const s = binding.subnet6;
+  return s === null ? "no SUBNET6" : `${formatIpv6(s.prefix)}/${s.prefixLength}`;
+}

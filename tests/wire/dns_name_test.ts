@@ -1,0 +1,87 @@
+/** Tests for domain names in DNS wire format (DHCPv6 option 24, the DNSSL option). */
+import assert from "node:assert/strict";
+import {
+  domainNameError,
+  domainNamesLength,
+  emitDomainNames,
+  parseDomainNames,
+} from "../../src/wire/dns_name.ts";
+
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+const fromHex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (h) => parseInt(h, 16));
+
+function encode(names: string[]): string {
+  const into = new Uint8Array(domainNamesLength(names) + 2).fill(0xa5);
+  const length = emitDomainNames(names, into, 1);
+  assert.equal(length, into.length - 2);
+  assert.equal(into[0], 0xa5);
+  assert.equal(into[into.length - 1], 0xa5);
+  return hex(into.subarray(1, 1 + length));
+}
+
+Deno.test("parseDomainNames() reads the captured example.test search list", () => {
+  // The domain list option of dnsmasq's Reply in dhclient6_stateless_inforeq.pcap frame 6.
+  const names = parseDomainNames(fromHex("076578616d706c650474657374" + "00"));
+  assert.deepEqual(names, { ok: true, value: ["example.test"] });
+});
+
+Deno.test("emitDomainNames() writes names one after the other, each with its root label", () => {
+  assert.equal(encode(["example.test"]), "076578616d706c6504746573740" + "0");
+  assert.equal(encode(["example.test.", "a.b"]), "076578616d706c650474657374000161016200");
+  assert.equal(encode(["."]), "00");
+  assert.equal(encode([]), "");
+});
+
+Deno.test("domain names round-trip through text, escapes included", () => {
+  const wire = "03612e62" + "025c5c" + "0320ff41" + "00";
+  const names = parseDomainNames(fromHex(wire));
+  assert.ok(names.ok);
+  assert.deepEqual(names.value, ["a\\.b.\\\\\\\\.\\032\\255A"]);
+  assert.equal(encode(names.value), wire);
+  assert.deepEqual(parseDomainNames(fromHex("00")), { ok: true, value: ["."] });
+});
+
+Deno.test("emitDomainNames() encodes non-ASCII text as UTF-8", () => {
+  assert.equal(encode(["é.test"]), "02c3a904746573740" + "0");
+});
+
+Deno.test("parseDomainNames() with padding stops at the zeros after the last name", () => {
+  const padded = parseDomainNames(fromHex("0161000161016200" + "000000"), true);
+  assert.deepEqual(padded, { ok: true, value: ["a", "a.b"] });
+  const unpadded = parseDomainNames(fromHex("016100" + "00"), false);
+  assert.deepEqual(unpadded, { ok: true, value: ["a", "."] });
+});
+
+Deno.test("parseDomainNames() rejects malformed names with a reason", () => {
+  const long = ("3f" + "61".repeat(63)).repeat(4) + "00";
+  const cases: [string, string, RegExp][] = [
+    ["no root label", "0161", /runs past the end without its root label/],
+    ["label past the end", "0561", /label of 5 bytes runs past the end/],
+    ["compression pointer", "c00c", /0xc0 is a compression pointer/],
+    ["reserved label type", "4001", /0x40 is a compression pointer/],
+    ["name over 255 bytes", long, /longer than 255 bytes/],
+  ];
+  for (const [what, wire, reason] of cases) {
+    const names = parseDomainNames(fromHex(wire));
+    assert.equal(names.ok, false, what);
+    if (!names.ok) {
+      assert.match(names.error, /^Cannot parse domain names: /, what);
+      assert.match(names.error, reason, what);
+    }
+  }
+});
+
+Deno.test("domainNameError() says why a name cannot be sent", () => {
+  assert.equal(domainNameError("example.test"), null);
+  assert.equal(domainNameError("example.test."), null);
+  assert.match(domainNameError("")!, /empty/);
+  assert.match(domainNameError("a..b")!, /empty label/);
+  assert.match(domainNameError(".a")!, /empty label/);
+  assert.match(domainNameError("a".repeat(64))!, /label longer than 63 bytes/);
+  assert.match(domainNameError(`${"a".repeat(60)}.`.repeat(5))!, /longer than 255 bytes/);
+  assert.match(domainNameError("a\\")!, /lone backslash/);
+  assert.match(domainNameError("a\\256")!, /above \\255/);
+  assert.throws(() => domainNamesLength(["a..b"]), RangeError);
+  assert.throws(() => emitDomainNames(["example.test"], new Uint8Array(5)), RangeError);
+});

@@ -1,0 +1,294 @@
+/** Tests for the Neighbor Discovery codec: RS, RA, NS, NA and their options, on captured frames. */
+import assert from "node:assert/strict";
+import { formatIpv6, parseIpv6, parseMac } from "../../src/wire/address.ts";
+import { type Icmpv6Message, parseIcmpv6, setIcmpv6Checksum } from "../../src/wire/icmpv6.ts";
+import { parseIpv6Packet } from "../../src/wire/ipv6.ts";
+import {
+  emitNdMessage,
+  emitNdOption,
+  findNdOption,
+  type NdMessage,
+  ndMessageLength,
+  type NdOption,
+  parseNdMessage,
+  type RouterAdvertisement,
+} from "../../src/wire/ndp.ts";
+import { capturedFrame, readPcap } from "../pcap.ts";
+
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+const fromHex = (text: string) => Uint8Array.from(text.match(/../g)!, (h) => parseInt(h, 16));
+
+function icmp(file: string, frame: number) {
+  const ip = parseIpv6Packet(capturedFrame(file, frame).ipPacket);
+  if (!ip.ok) throw new Error(ip.error);
+  const m = parseIcmpv6(ip.value);
+  if (!m.ok) throw new Error(m.error);
+  return { ip: ip.value, icmp: m.value };
+}
+
+function nd(file: string, frame: number): NdMessage {
+  const m = parseNdMessage(icmp(file, frame).icmp);
+  if (!m.ok) throw new Error(m.error);
+  return m.value;
+}
+
+/** An ICMPv6 message built from a type and a hex body, for malformed input. */
+const crafted = (type: number, body: string): Icmpv6Message => ({
+  type,
+  code: 0,
+  checksum: 0,
+  checksumValid: true,
+  body: fromHex(body),
+});
+
+const ND_FILES = [
+  "kernel_linkup_dad_rs.pcap",
+  "kernel_ns_gateway_ping.pcap",
+  "rdisc6_rs.pcap",
+  "ndisc6_router_global.pcap",
+  "ndisc6_router_linklocal.pcap",
+  "networkd_dhcp4_dhcp6_ra.pcap",
+  "networkd_silent_link_discover_rs_solicit.pcap",
+  "dhclient6_stateful_solicit_request_renew_release.pcap",
+  "crafted_icmp6_rs_no_sllao.pcap",
+];
+
+Deno.test("parseNdMessage() reads a captured kernel RS with its source link-layer address", () => {
+  const m = nd("kernel_linkup_dad_rs.pcap", 9);
+  assert.equal(m.kind, "routerSolicitation");
+  assert.equal(m.options.length, 1);
+  const sllao = findNdOption(m.options, "sourceLinkLayer");
+  assert.equal(hex(sllao!.address), "525400770010");
+});
+
+Deno.test("parseNdMessage() reads a captured rdisc6 RS without options", () => {
+  const m = nd("rdisc6_rs.pcap", 1);
+  assert.deepEqual(m, { kind: "routerSolicitation", options: [] });
+});
+
+Deno.test("parseNdMessage() reads a captured dnsmasq RA: flags, timers, prefix, MTU, SLLAO", () => {
+  const m = nd("rdisc6_rs.pcap", 4);
+  assert.equal(m.kind, "routerAdvertisement");
+  if (m.kind !== "routerAdvertisement") return;
+  assert.equal(m.curHopLimit, 64);
+  assert.equal(m.managed, false);
+  assert.equal(m.otherConfig, false);
+  assert.equal(m.homeAgent, false);
+  assert.equal(m.preference, "medium");
+  assert.equal(m.proxy, false);
+  assert.equal(m.routerLifetime, 1800);
+  assert.equal(m.reachableTime, 0);
+  assert.equal(m.retransTimer, 0);
+  assert.equal(m.options.length, 3);
+  const prefix = findNdOption(m.options, "prefixInformation")!;
+  assert.equal(prefix.prefixLength, 64);
+  assert.equal(prefix.onLink, true);
+  assert.equal(prefix.autonomous, true);
+  assert.equal(prefix.routerAddress, false);
+  assert.equal(prefix.validLifetime, 0xffffffff);
+  assert.equal(prefix.preferredLifetime, 0xffffffff);
+  assert.equal(formatIpv6(prefix.prefix), "2001:db8:77::");
+  assert.equal(findNdOption(m.options, "mtu")!.mtu, 1500);
+  assert.equal(hex(findNdOption(m.options, "sourceLinkLayer")!.address), "fe5400770001");
+});
+
+Deno.test("parseNdMessage() reads a captured RA with M, O, RDNSS and DNSSL", () => {
+  const m = nd("networkd_dhcp4_dhcp6_ra.pcap", 2);
+  if (m.kind !== "routerAdvertisement") throw new Error(m.kind);
+  assert.equal(m.managed, true);
+  assert.equal(m.otherConfig, true);
+  const prefix = findNdOption(m.options, "prefixInformation")!;
+  assert.equal(prefix.onLink, true);
+  assert.equal(prefix.autonomous, false);
+  assert.equal(prefix.validLifetime, 1800);
+  assert.equal(prefix.preferredLifetime, 1800);
+  const dnssl = findNdOption(m.options, "dnssl")!;
+  assert.equal(dnssl.lifetime, 1800);
+  assert.deepEqual(dnssl.domains, ["example.test"]);
+  const rdnss = findNdOption(m.options, "rdnss")!;
+  assert.equal(rdnss.lifetime, 1800);
+  assert.deepEqual(rdnss.servers.map(formatIpv6), ["2001:db8:77::1"]);
+  assert.deepEqual(m.options.map((o) => o.kind), [
+    "prefixInformation",
+    "mtu",
+    "sourceLinkLayer",
+    "dnssl",
+    "rdnss",
+  ]);
+});
+
+Deno.test("parseNdMessage() reads a captured NS with its target and SLLAO", () => {
+  const m = nd("ndisc6_router_global.pcap", 1);
+  if (m.kind !== "neighbourSolicitation") throw new Error(m.kind);
+  assert.equal(formatIpv6(m.target), "2001:db8:77::1");
+  assert.deepEqual(m.options.map((o) => o.kind), ["sourceLinkLayer"]);
+  assert.equal(hex(findNdOption(m.options, "sourceLinkLayer")!.address), "525400770010");
+});
+
+Deno.test("parseNdMessage() keeps the nonce of a captured DAD probe as an unknown option", () => {
+  const m = nd("kernel_linkup_dad_rs.pcap", 7);
+  if (m.kind !== "neighbourSolicitation") throw new Error(m.kind);
+  assert.equal(formatIpv6(m.target), "fe80::5054:ff:fe77:10");
+  assert.equal(findNdOption(m.options, "sourceLinkLayer"), undefined);
+  assert.deepEqual(m.options, [{ kind: "unknown", type: 14, data: fromHex("1d761eaf63ce") }]);
+});
+
+Deno.test("parseNdMessage() reads captured NAs: flags and target link-layer address", () => {
+  const withOption = nd("ndisc6_router_linklocal.pcap", 2);
+  if (withOption.kind !== "neighbourAdvertisement") throw new Error(withOption.kind);
+  assert.equal(withOption.router, false);
+  assert.equal(withOption.solicited, true);
+  assert.equal(withOption.override, true);
+  assert.equal(formatIpv6(withOption.target), "fe80::fc54:ff:fe77:1");
+  assert.equal(hex(findNdOption(withOption.options, "targetLinkLayer")!.address), "fe5400770001");
+  const bare = nd("kernel_ns_gateway_ping.pcap", 10);
+  if (bare.kind !== "neighbourAdvertisement") throw new Error(bare.kind);
+  assert.equal(bare.solicited, true);
+  assert.equal(bare.override, false);
+  assert.deepEqual(bare.options, []);
+});
+
+Deno.test("emitNdMessage() round-trips every captured RS, RA, NS and NA byte for byte", () => {
+  let count = 0;
+  for (const file of ND_FILES) {
+    for (const f of readPcap(file)) {
+      const ip = parseIpv6Packet(f.ipPacket);
+      if (!ip.ok || ip.value.protocol !== 58) continue;
+      const m = parseIcmpv6(ip.value);
+      if (!m.ok || m.value.type < 133 || m.value.type > 136) continue;
+      const message = parseNdMessage(m.value);
+      assert.ok(message.ok, `${file} frame ${f.number}`);
+      const length = ndMessageLength(message.value);
+      assert.equal(length, ip.value.payload.length, `${file} frame ${f.number}`);
+      const into = new Uint8Array(length + 4).fill(0xa5);
+      assert.equal(emitNdMessage(message.value, into, 2), length);
+      setIcmpv6Checksum(into, 2, 2 + length, ip.value.src, ip.value.dst);
+      assert.equal(hex(into.subarray(2, 2 + length)), hex(ip.value.payload), `${file} ${f.number}`);
+      assert.equal(into[0], 0xa5);
+      assert.equal(into[length + 2], 0xa5);
+      count++;
+    }
+  }
+  assert.ok(count >= 60, `only ${count} ND messages`);
+});
+
+Deno.test("emitNdMessage() writes an RA with every option and reads it back", () => {
+  const ra: RouterAdvertisement = {
+    kind: "routerAdvertisement",
+    curHopLimit: 0,
+    managed: true,
+    otherConfig: true,
+    homeAgent: true,
+    preference: "low",
+    proxy: true,
+    routerLifetime: 14400,
+    reachableTime: 30000,
+    retransTimer: 1000,
+    options: [
+      { kind: "sourceLinkLayer", address: parseMac("fe:54:00:77:00:01")! },
+      { kind: "mtu", mtu: 9000 },
+      {
+        kind: "prefixInformation",
+        prefixLength: 64,
+        onLink: true,
+        autonomous: false,
+        routerAddress: true,
+        validLifetime: 86400,
+        preferredLifetime: 14400,
+        prefix: parseIpv6("2001:db8:77::1")!,
+      },
+      {
+        kind: "rdnss",
+        lifetime: 900,
+        servers: [parseIpv6("2001:db8::53")!, parseIpv6("2001:db8::5353")!],
+      },
+      { kind: "dnssl", lifetime: 900, domains: ["example.test", "a.example.test"] },
+      { kind: "unknown", type: 7, data: fromHex("0000000003e8") },
+    ],
+  };
+  const length = ndMessageLength(ra);
+  assert.equal(length, 16 + 8 + 8 + 32 + 40 + 40 + 8);
+  const into = new Uint8Array(length);
+  emitNdMessage(ra, into);
+  assert.equal(hex(into.subarray(0, 16)), "86000000" + "00fc3840" + "00007530" + "000003e8");
+  const back = parseNdMessage({
+    type: into[0]!,
+    code: 0,
+    checksum: 0,
+    checksumValid: true,
+    body: into.subarray(4),
+  });
+  assert.ok(back.ok);
+  assert.deepEqual(back.value, ra);
+});
+
+Deno.test("emitNdOption() pads a DNSSL option with zeros to 8 bytes", () => {
+  const option: NdOption = { kind: "dnssl", lifetime: 1800, domains: ["example.test"] };
+  const into = new Uint8Array(24).fill(0xa5);
+  assert.equal(emitNdOption(option, into, 0), 24);
+  assert.equal(hex(into), "1f03000000000708076578616d706c650474657374000000");
+});
+
+Deno.test("parseNdMessage() rejects malformed messages with a reason", () => {
+  const sllao = "0101525400770010";
+  const cases: [string, Icmpv6Message, RegExp][] = [
+    ["short RS", crafted(133, "000000"), /type 133 body of 3 bytes is shorter than 4/],
+    ["short RA", crafted(134, "4000070800000000000000"), /shorter than 12/],
+    ["short NS", crafted(135, "00000000fe80"), /shorter than 20/],
+    ["short NA", crafted(136, "40000000"), /shorter than 20/],
+    ["zero-length option", crafted(133, "00000000" + "0100525400770010"), /has length 0/],
+    ["cut option", crafted(133, "00000000" + "01"), /option at 0 is cut short/],
+    ["overrunning option", crafted(133, "00000000" + "0102525400770010"), /overruns the message/],
+    [
+      "prefix of wrong length",
+      crafted(134, "400007080000000000000000" + "0301400000000000"),
+      /length 1, not 4/,
+    ],
+    [
+      "prefix length 129",
+      crafted(134, "400007080000000000000000" + "0304" + "81c0" + "00".repeat(28)),
+      /129 is over 128/,
+    ],
+    [
+      "MTU of wrong length",
+      crafted(134, "400007080000000000000000" + "0502" + "00".repeat(14)),
+      /length 2, not 1/,
+    ],
+    [
+      "RDNSS without address",
+      crafted(134, "400007080000000000000000" + "1901000000000708"),
+      /holds no whole addresses/,
+    ],
+    [
+      "RDNSS of even length",
+      crafted(134, "400007080000000000000000" + "1902" + "00".repeat(14)),
+      /holds no whole addresses/,
+    ],
+    [
+      "DNSSL without name",
+      crafted(134, "400007080000000000000000" + "1f01000000000708"),
+      /holds no name/,
+    ],
+    [
+      "DNSSL with junk padding",
+      crafted(134, "400007080000000000000000" + "1f02000000000708" + "0161000001000000"),
+      /padding/,
+    ],
+    [
+      "DNSSL with a pointer",
+      crafted(134, "400007080000000000000000" + "1f02000000000708" + "c00c000000000000"),
+      /compression pointer/,
+    ],
+    ["not ND", crafted(128, "00000000"), /type 128 is not a Neighbor Discovery message/],
+  ];
+  for (const [what, message, reason] of cases) {
+    const m = parseNdMessage(message);
+    assert.equal(m.ok, false, what);
+    if (!m.ok) {
+      assert.match(m.error, /^Cannot parse ND message: /, what);
+      assert.match(m.error, reason, what);
+    }
+  }
+  assert.ok(parseNdMessage(crafted(133, "00000000" + sllao)).ok);
+});
