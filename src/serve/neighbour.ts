@@ -71,7 +71,8 @@ export function answerNeighbourSolicitation(
     {
       ethDst: dad ? multicastMac(ALL_NODES_ADDRESS) : sourceMac ?? binding.mac,
       ethSrc: indev.mac,
-      src: hostLl,
+      // Sent from the target itself, as its owner would: some resolvers (ndisc6) insist on it.
+      src: target,
       dst: dad ? ALL_NODES_ADDRESS : ip.src,
       hopLimit: 255,
     },
