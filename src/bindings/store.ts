@@ -86,6 +86,7 @@ export class BindingStore {
   #watchLoop: Promise<void> | undefined;
   #dirPaths = new Set<string>();
   #closed = false;
+  #loaded = false;
 
   /** `datapath` is the directory of binding files; `log` receives what happens. */
   constructor(datapath: string, log: BindingStoreLog, options: BindingStoreOptions = {}) {
@@ -135,14 +136,16 @@ export class BindingStore {
       }
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, queue.length) }, worker));
+    this.#loaded = true;
     this.#log.info(`Loaded ${this.#bindings.size} bindings from ${this.#dir}`);
   }
 
   /**
    * Starts following the directory: files created, rewritten, deleted or renamed into or out
    * of it take effect within `maxDelayMs` plus the time to read them. A lost-events signal
-   * (inotify queue overflow) or an event of unknown kind reloads everything. Throws when the
-   * directory cannot be watched.
+   * (inotify queue overflow) or an event of unknown kind reloads everything, as does calling
+   * this after `load()` (to catch up with changes made in between). Throws when the directory
+   * cannot be watched.
    */
   watch(): void {
     if (this.#watcher || this.#closed) return;
@@ -156,6 +159,11 @@ export class BindingStore {
     })().catch((e) => {
       if (!this.#closed) this.#log.error(`Watching ${this.#dir} failed: ${message(e)}`);
     });
+    if (this.#loaded) {
+      // Changes made between load() and now were missed: read everything again, in the
+      // background; files that did not change are neither parsed nor announced again.
+      this.#scheduleRescan("catching up with changes made before watching");
+    }
   }
 
   /** Stops watching and waits for reads under way; the table stays readable. Idempotent. */
@@ -176,18 +184,28 @@ export class BindingStore {
 
   #onEvent(event: Deno.FsEvent): void {
     if (event.flag === "rescan" || event.kind === "any" || event.kind === "other") {
-      this.#rescanWhy = event.flag === "rescan" ? "watch events were lost" : `${event.kind} event`;
-      this.#rescanPending = true;
-    } else {
-      for (const path of event.paths) {
-        const slash = path.lastIndexOf("/");
-        const dir = path.slice(0, slash);
-        const name = path.slice(slash + 1);
-        if (!this.#dirPaths.has(dir)) continue; // The directory itself, e.g. its attributes.
-        if (isBindingFileName(name)) this.#pending.add(name);
-      }
+      return this.#scheduleRescan(
+        event.flag === "rescan" ? "watch events were lost" : `${event.kind} event`,
+      );
     }
-    if (this.#pending.size === 0 && !this.#rescanPending) return;
+    for (const path of event.paths) {
+      const slash = path.lastIndexOf("/");
+      // Skip events about the directory itself (e.g. its attributes).
+      if (!this.#dirPaths.has(path.slice(0, slash))) continue;
+      const name = path.slice(slash + 1);
+      if (isBindingFileName(name)) this.#pending.add(name);
+    }
+    if (this.#pending.size > 0) this.#schedule();
+  }
+
+  #scheduleRescan(why: string): void {
+    this.#rescanPending = true;
+    this.#rescanWhy = why;
+    this.#schedule();
+  }
+
+  /** Flushes once events stop for `quietMs`, or `maxDelayMs` after the first, whichever is first. */
+  #schedule(): void {
     const now = performance.now();
     if (this.#timer === undefined) this.#burstStart = now;
     clearTimeout(this.#timer);

@@ -41,7 +41,8 @@ const QUEUE_KEY: Record<QueueName, string> = {
 const MODE_QUEUES: ReadonlyArray<readonly [Ipv6Mode, readonly QueueName[]]> = [
   ["slaac+dhcpv6", ["rs", "ns", "dhcpv6"]],
   ["slaac", ["rs", "ns"]],
-  ["dhcpv6", ["dhcpv6"]],
+  // Stateful DHCPv6 still needs our RAs (M flag, default route) and NAs for the gateway.
+  ["dhcpv6", ["rs", "ns", "dhcpv6"]],
 ];
 const MODES = ["auto", ...MODE_QUEUES.map(([mode]) => mode)];
 

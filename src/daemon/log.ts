@@ -28,7 +28,11 @@ export class StderrSink implements LogSink {
   constructor(readonly journal = Deno.env.get("JOURNAL_STREAM") !== undefined) {}
   write(level: Level, message: string): void {
     const prefix = this.journal ? JOURNAL_PRIORITY[level] : "";
-    Deno.stderr.writeSync(encoder.encode(`${prefix}${level.toUpperCase()}: ${message}\n`));
+    try {
+      Deno.stderr.writeSync(encoder.encode(`${prefix}${level.toUpperCase()}: ${message}\n`));
+    } catch {
+      // stderr closed (EPIPE): a lost log line must not stop the daemon
+    }
   }
   reopen(): void {}
   close(): void {}
@@ -39,7 +43,9 @@ export class StderrSink implements LogSink {
  * (Python logging's `%(asctime)-15s %(levelname)-8s %(message)s`). Like the original's
  * WatchedFileHandler it follows logrotate by itself: at most once a second (`checkEveryMs`) it
  * checks that `path` is still the file it writes to, and reopens (creating) it when it was moved or
- * deleted, so no signal is needed after rotation. `reopen()` forces that.
+ * deleted, so no signal is needed after rotation. `reopen()` forces that. Writing never throws:
+ * when the file cannot be reopened it goes on with the old one, and a failed write (disk full)
+ * loses that line, not the daemon.
  */
 export class FileSink implements LogSink {
   #file: Deno.FsFile;
@@ -62,10 +68,18 @@ export class FileSink implements LogSink {
     const t = this.now();
     if (t - this.#checkedAt >= this.checkEveryMs) {
       this.#checkedAt = t;
-      if (this.#moved()) this.reopen();
+      try {
+        if (this.#moved()) this.reopen();
+      } catch {
+        // cannot reopen (e.g. the directory is gone): keep the old file, try again later
+      }
     }
     const line = `${timestamp(new Date(t))} ${level.toUpperCase().padEnd(8)} ${message}\n`;
-    this.#file.writeSync(encoder.encode(line));
+    try {
+      this.#file.writeSync(encoder.encode(line));
+    } catch {
+      // e.g. ENOSPC: the line is lost
+    }
   }
   #moved(): boolean {
     try {

@@ -1,0 +1,219 @@
+/** Tests for binding-file parsing: every key, quotes, empty values, each bad line with its reason. */
+import assert from "node:assert/strict";
+import { type Binding, isInterfaceName, parseBinding } from "../../src/bindings/binding.ts";
+import { parseIpv4, parseIpv6, parseMac } from "../../src/wire/address.ts";
+
+function ok(tap: string, text: string): { binding: Binding; warnings: string[] } {
+  const result = parseBinding(tap, text);
+  if (!result.ok) assert.fail(`unexpected errors:\n${result.errors.join("\n")}`);
+  return result;
+}
+
+function errors(tap: string, text: string): string[] {
+  const result = parseBinding(tap, text);
+  if (result.ok) assert.fail("expected errors");
+  return result.errors;
+}
+
+const MAC = "MAC=52:54:00:12:34:56\n";
+
+Deno.test("parseBinding() reads every key of a Ganeti/snf-network binding file", () => {
+  const { binding, warnings } = ok(
+    "tap3",
+    `INDEV=br0
+IP=10.0.0.5
+MAC=52:54:00:AB:cd:EF
+HOSTNAME=vm1.example.org
+TAGS="ip-less-routed nfdhcpd"
+GATEWAY=10.0.0.1
+SUBNET=10.0.0.0/24
+GATEWAY6=2001:db8:1::1
+SUBNET6=2001:db8:1::/64
+EUI64=2001:db8:1:0:5054:abff:fecd:ef
+MTU=1450
+PRIVATE=1
+MACSPOOF=yes
+`,
+  );
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(binding, {
+    tap: "tap3",
+    hostname: "vm1.example.org",
+    indev: "br0",
+    mac: parseMac("52:54:00:ab:cd:ef"),
+    macText: "52:54:00:ab:cd:ef",
+    ip: parseIpv4("10.0.0.5"),
+    subnet: { network: parseIpv4("10.0.0.0"), prefixLength: 24 },
+    gateway: parseIpv4("10.0.0.1"),
+    subnet6: { prefix: parseIpv6("2001:db8:1::"), prefixLength: 64 },
+    gateway6: parseIpv6("2001:db8:1::1"),
+    eui64: parseIpv6("2001:db8:1:0:5054:abff:fecd:ef"),
+    mtu: 1450,
+    private: true,
+    macspoof: true,
+  });
+});
+
+Deno.test("parseBinding() takes empty values as absent and needs only MAC", () => {
+  const { binding } = ok(
+    "tap0",
+    `${MAC}HOSTNAME=vm\nINDEV=\nIP=\nSUBNET=\nGATEWAY=\nSUBNET6=\nGATEWAY6=\nEUI64=\nMTU=\nPRIVATE=\nMACSPOOF=\n`,
+  );
+  assert.equal(binding.indev, "tap0");
+  for (const key of ["ip", "subnet", "gateway", "subnet6", "gateway6", "eui64", "mtu"] as const) {
+    assert.equal(binding[key], null, key);
+  }
+  assert.equal(binding.private, false);
+  assert.equal(binding.macspoof, false);
+});
+
+Deno.test("parseBinding() unquotes '' and \"\" values, empty ones included", () => {
+  const { binding } = ok(
+    "tap0",
+    `MAC="52:54:00:12:34:56"\nHOSTNAME='vm1'\nPRIVATE=""\nMACSPOOF=''\nIP="10.0.0.2"\n`,
+  );
+  assert.equal(binding.macText, "52:54:00:12:34:56");
+  assert.equal(binding.hostname, "vm1");
+  assert.equal(binding.private, false);
+  assert.equal(binding.macspoof, false);
+  assert.equal(binding.ip, parseIpv4("10.0.0.2"));
+});
+
+Deno.test("parseBinding() ignores comments, blank lines, white space around keys and CRLF", () => {
+  const { binding, warnings } = ok(
+    "tap0",
+    "# written by hand\r\n\r\n  MAC = 52:54:00:12:34:56  \r\n\t# indented\r\nIP=10.0.0.9\r\n",
+  );
+  assert.equal(binding.macText, "52:54:00:12:34:56");
+  assert.equal(binding.ip, parseIpv4("10.0.0.9"));
+  assert.deepEqual(warnings, [
+    "Binding tap0: no HOSTNAME (or INSTANCE); replies carry no host name",
+    "Binding tap0 line 5: IP is set but SUBNET is not; replies carry no subnet mask",
+  ]);
+});
+
+Deno.test("parseBinding() names the VM by HOSTNAME, else by the older INSTANCE", () => {
+  assert.equal(ok("tap0", `${MAC}INSTANCE=old.example`).binding.hostname, "old.example");
+  assert.equal(ok("tap0", `${MAC}HOSTNAME=new.example`).binding.hostname, "new.example");
+  const both = ok("tap0", `${MAC}HOSTNAME=new.example\nINSTANCE=old.example\n`);
+  assert.equal(both.binding.hostname, "new.example");
+  assert.deepEqual(both.warnings, [
+    "Binding tap0 line 2: HOSTNAME and INSTANCE (line 3) differ; using HOSTNAME",
+  ]);
+  assert.equal(ok("tap0", `${MAC}HOSTNAME=\nINSTANCE=old.example`).binding.hostname, "old.example");
+  assert.deepEqual(ok("tap0", `${MAC}HOSTNAME=a\nINSTANCE=a\n`).warnings, []);
+});
+
+Deno.test("parseBinding() sets PRIVATE and MACSPOOF for any non-empty value", () => {
+  const { binding, warnings } = ok("tap0", `${MAC}HOSTNAME=vm\nPRIVATE=no\nMACSPOOF=0\n`);
+  assert.equal(binding.private, true);
+  assert.equal(binding.macspoof, true);
+  assert.deepEqual(warnings, [
+    "Binding tap0 line 3: PRIVATE=no sets PRIVATE: any non-empty value does",
+    "Binding tap0 line 4: MACSPOOF=0 sets MACSPOOF: any non-empty value does",
+  ]);
+});
+
+Deno.test("parseBinding() ignores TAGS and warns about unknown keys and stray lines", () => {
+  const { warnings } = ok(
+    "tap0",
+    `${MAC}HOSTNAME=vm\nTAGS=a b c\nNAMESERVERS=10.0.0.53\ngarbage\n`,
+  );
+  assert.deepEqual(warnings, [
+    "Binding tap0 line 4: unknown key NAMESERVERS, ignored",
+    'Binding tap0 line 5: not KEY=VALUE, ignored: "garbage"',
+  ]);
+});
+
+Deno.test("parseBinding() keeps the last of repeated keys, with a warning", () => {
+  const { binding, warnings } = ok("tap0", `${MAC}HOSTNAME=vm\nMAC=52:54:00:00:00:01\n`);
+  assert.equal(binding.macText, "52:54:00:00:00:01");
+  assert.deepEqual(warnings, ["Binding tap0 line 3: MAC repeats line 1; the last value wins"]);
+});
+
+Deno.test("parseBinding() reads SUBNET as prefix length, dotted netmask or bare address", () => {
+  const subnet = (text: string) => ok("tap0", `${MAC}HOSTNAME=vm\nSUBNET=${text}\n`).binding.subnet;
+  assert.deepEqual(subnet("192.168.0.0/16"), {
+    network: parseIpv4("192.168.0.0"),
+    prefixLength: 16,
+  });
+  assert.deepEqual(subnet("10.1.2.0/255.255.255.0"), {
+    network: parseIpv4("10.1.2.0"),
+    prefixLength: 24,
+  });
+  assert.deepEqual(subnet("10.1.2.3"), { network: parseIpv4("10.1.2.3"), prefixLength: 32 });
+  assert.deepEqual(subnet("0.0.0.0/0"), { network: 0, prefixLength: 0 });
+});
+
+Deno.test("parseBinding() warns about content that parses but is probably wrong", () => {
+  const { warnings } = ok(
+    "tap0",
+    `${MAC}HOSTNAME=vm\nIP=10.0.1.5\nSUBNET=10.0.0.0/24\nSUBNET6=2001:db8::/48\nEUI64=2001:db9::1\n`,
+  );
+  assert.deepEqual(warnings, [
+    "Binding tap0 line 3: IP 10.0.1.5 is outside SUBNET 10.0.0.0/24",
+    "Binding tap0 line 5: SUBNET6 is a /48; SLAAC needs a /64",
+    "Binding tap0 line 6: EUI64 2001:db9::1 is outside SUBNET6",
+  ]);
+});
+
+Deno.test("parseBinding() rejects each bad value, naming the TAP, the line and the reason", () => {
+  const cases: Array<[string, string]> = [
+    ["MAC=zz", 'MAC is not a MAC address: "zz"'],
+    ["MAC=52:54:00:12:34", 'MAC is not a MAC address: "52:54:00:12:34"'],
+    ["IP=10.0.0.256", 'IP is not an IPv4 address: "10.0.0.256"'],
+    ["IP=2001:db8::1", 'IP is not an IPv4 address: "2001:db8::1"'],
+    ["SUBNET=10.0.0.0/33", 'SUBNET is not an IPv4 subnet (address/prefix): "10.0.0.0/33"'],
+    [
+      "SUBNET=10.0.0.0/255.0.255.0",
+      'SUBNET is not an IPv4 subnet (address/prefix): "10.0.0.0/255.0.255.0"',
+    ],
+    ["SUBNET=10.0.0.0/24/1", 'SUBNET is not an IPv4 subnet (address/prefix): "10.0.0.0/24/1"'],
+    ["SUBNET=10.0.0.5/24", 'SUBNET has host bits set: "10.0.0.5/24" (is it 10.0.0.0/24?)'],
+    ["GATEWAY=gw", 'GATEWAY is not an IPv4 address: "gw"'],
+    ["SUBNET6=2001:db8::/129", 'SUBNET6 is not an IPv6 prefix (address/length): "2001:db8::/129"'],
+    ["SUBNET6=10.0.0.0/24", 'SUBNET6 is not an IPv6 prefix (address/length): "10.0.0.0/24"'],
+    [
+      "SUBNET6=2001:db8::1/64",
+      'SUBNET6 has host bits set: "2001:db8::1/64" (is it 2001:db8::/64?)',
+    ],
+    ["GATEWAY6=fe80::g", 'GATEWAY6 is not an IPv6 address: "fe80::g"'],
+    ["EUI64=10.0.0.1", 'EUI64 is not an IPv6 address: "10.0.0.1"'],
+    ["MTU=67", 'MTU is not an integer from 68 to 65535: "67"'],
+    ["MTU=65536", 'MTU is not an integer from 68 to 65535: "65536"'],
+    ["MTU=1500bytes", 'MTU is not an integer from 68 to 65535: "1500bytes"'],
+    ["INDEV=br0:1", 'INDEV is not an interface name: "br0:1"'],
+    ["INDEV=a-very-long-bridge-name", 'INDEV is not an interface name: "a-very-long-bridge-name"'],
+    ["HOSTNAME=two words", 'HOSTNAME is not a host name: "two words"'],
+    ['TAGS="unclosed', 'TAGS has no closing quote: "\\"unclosed"'],
+  ];
+  for (const [line, reason] of cases) {
+    const text = line.startsWith("MAC=") ? `HOSTNAME=vm\n${line}\n` : `${MAC}${line}\n`;
+    assert.deepEqual(errors("tap3", text), [`Cannot parse binding tap3 line 2: ${reason}`], line);
+  }
+});
+
+Deno.test("parseBinding() rejects a file without a MAC, or with an empty one", () => {
+  assert.deepEqual(errors("tap1", "HOSTNAME=vm\nIP=10.0.0.2\n"), [
+    "Cannot parse binding tap1: MAC is missing",
+  ]);
+  assert.deepEqual(errors("tap1", "MAC=\n"), ["Cannot parse binding tap1 line 1: MAC is empty"]);
+  assert.deepEqual(errors("tap1", ""), ["Cannot parse binding tap1: MAC is missing"]);
+});
+
+Deno.test("parseBinding() reports every bad line of a file", () => {
+  assert.deepEqual(errors("tap2", "MAC=x\nIP=y\nMTU=z\n"), [
+    'Cannot parse binding tap2 line 1: MAC is not a MAC address: "x"',
+    'Cannot parse binding tap2 line 2: IP is not an IPv4 address: "y"',
+    'Cannot parse binding tap2 line 3: MTU is not an integer from 68 to 65535: "z"',
+  ]);
+});
+
+Deno.test("isInterfaceName() accepts what Linux accepts as an interface name", () => {
+  for (const name of ["tap0", "br-vm.100", "a", "x".repeat(15), "one-5-0", "eth0@x"]) {
+    assert.equal(isInterfaceName(name), true, name);
+  }
+  for (const name of ["", ".", "..", "x".repeat(16), "a/b", "a:b", "a b", "tab\t", "é".repeat(8)]) {
+    assert.equal(isInterfaceName(name), false, name);
+  }
+});

@@ -1,0 +1,312 @@
+/** Tests for the binding store on a real directory: initial load, live changes, bad files, scale. */
+import assert from "node:assert/strict";
+import type { Binding } from "../../src/bindings/binding.ts";
+import { BindingStore, isBindingFileName } from "../../src/bindings/store.ts";
+
+interface Logged {
+  readonly level: "debug" | "info" | "warn" | "error";
+  readonly message: string;
+}
+
+interface Ctx {
+  readonly dir: string;
+  readonly store: BindingStore;
+  readonly logged: Logged[];
+  readonly changes: Array<[string, Binding | undefined]>;
+}
+
+const mac = (n: number) =>
+  `52:54:00:00:${((n >> 8) & 255).toString(16).padStart(2, "0")}:${
+    (n & 255).toString(16).padStart(2, "0")
+  }`;
+const bindingText = (n: number, extra = "") => `MAC=${mac(n)}\nHOSTNAME=vm${n}\n${extra}`;
+
+/** Runs `body` on a store over a fresh temp dir holding `files`; cleans everything up. */
+async function withStore(
+  files: Record<string, string>,
+  body: (ctx: Ctx) => Promise<void> | void,
+  options: { watch?: boolean } = {},
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-store-" });
+  const logged: Logged[] = [];
+  const changes: Array<[string, Binding | undefined]> = [];
+  const log = {
+    debug: (message: string) => logged.push({ level: "debug", message }),
+    info: (message: string) => logged.push({ level: "info", message }),
+    warn: (message: string) => logged.push({ level: "warn", message }),
+    error: (message: string) => logged.push({ level: "error", message }),
+  };
+  const store = new BindingStore(dir, log);
+  try {
+    // Sync writes: this machine's async file ops each cost a thread hand-off.
+    for (const [name, text] of Object.entries(files)) {
+      Deno.writeTextFileSync(`${dir}/${name}`, text);
+    }
+    store.onChange((tap, binding) => changes.push([tap, binding]));
+    if (options.watch ?? true) store.watch();
+    await store.load();
+    await body({ dir, store, logged, changes });
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Polls `condition` until it holds; fails after `timeoutMs`. Returns the time it took. */
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 3000): Promise<number> {
+  const start = performance.now();
+  while (!condition()) {
+    if (performance.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return performance.now() - start;
+}
+
+const macOf = (store: BindingStore, tap: string) => store.get(tap)?.macText;
+
+Deno.test("BindingStore.load() reads every binding file and skips temporary ones", async () => {
+  const files = {
+    tap0: bindingText(0),
+    tap1: bindingText(1, "IP=10.0.0.2\nSUBNET=10.0.0.0/24\n"),
+    ".tap2.swp": bindingText(2),
+    "tap3~": bindingText(3),
+    "tap4.tmp": bindingText(4),
+  };
+  await withStore(files, async ({ dir, store, changes }) => {
+    assert.equal(store.size, 2);
+    assert.equal(macOf(store, "tap0"), mac(0));
+    assert.equal(store.get("tap1")?.ip, 0x0a000002);
+    assert.deepEqual([...store.all()].map((b) => b.tap).sort(), ["tap0", "tap1"]);
+    assert.deepEqual(changes.map(([tap]) => tap).sort(), ["tap0", "tap1"]);
+    await Deno.mkdir(`${dir}/subdir`);
+    await store.load();
+    assert.equal(store.size, 2);
+  }, { watch: false });
+});
+
+Deno.test("BindingStore.load() forgets bindings whose files are gone and announces only changes", async () => {
+  await withStore(
+    { tap0: bindingText(0), tap1: bindingText(1) },
+    async ({ dir, store, changes }) => {
+      await Deno.remove(`${dir}/tap0`);
+      await store.load();
+      assert.equal(store.get("tap0"), undefined);
+      assert.equal(macOf(store, "tap1"), mac(1));
+      // Only the change is announced: tap1's file is the same, so there is no second event for it.
+      assert.equal(changes.length, 3);
+      assert.deepEqual(changes[2], ["tap0", undefined]);
+    },
+    { watch: false },
+  );
+});
+
+Deno.test("BindingStore follows a created, rewritten and deleted file", async () => {
+  await withStore({}, async ({ dir, store, changes }) => {
+    await Deno.writeTextFile(`${dir}/tap5`, bindingText(5));
+    await waitFor("tap5 created", () => macOf(store, "tap5") === mac(5));
+    await Deno.writeTextFile(`${dir}/tap5`, bindingText(6));
+    await waitFor("tap5 rewritten", () => macOf(store, "tap5") === mac(6));
+    await Deno.remove(`${dir}/tap5`);
+    await waitFor("tap5 deleted", () => store.get("tap5") === undefined);
+    assert.deepEqual(changes.map(([tap, b]) => [tap, b?.macText]), [
+      ["tap5", mac(5)],
+      ["tap5", mac(6)],
+      ["tap5", undefined],
+    ]);
+  });
+});
+
+Deno.test("BindingStore follows a temporary file renamed over the binding", async () => {
+  await withStore({ tap7: bindingText(7) }, async ({ dir, store, changes }) => {
+    for (const tmp of [".tap7.XXXXXX", "tap7.tmp", "tap7~"]) {
+      const n = tmp.length;
+      await Deno.writeTextFile(`${dir}/${tmp}`, bindingText(n));
+      await Deno.rename(`${dir}/${tmp}`, `${dir}/tap7`);
+      await waitFor(`rename from ${tmp}`, () => macOf(store, "tap7") === mac(n));
+    }
+    assert.deepEqual([...new Set(changes.map(([tap]) => tap))], ["tap7"]);
+    assert.equal(store.size, 1);
+  });
+});
+
+Deno.test("BindingStore follows files renamed into and out of the directory", async () => {
+  const outside = await Deno.makeTempDir({ prefix: "nfdhcpd-outside-" });
+  try {
+    await withStore({ tap8: bindingText(8) }, async ({ dir, store }) => {
+      await Deno.rename(`${dir}/tap8`, `${outside}/tap8`);
+      await waitFor("tap8 moved out", () => store.get("tap8") === undefined);
+      await Deno.writeTextFile(`${outside}/tap9`, bindingText(9));
+      await Deno.rename(`${outside}/tap9`, `${dir}/tap9`);
+      await waitFor("tap9 moved in", () => macOf(store, "tap9") === mac(9));
+      await Deno.rename(`${dir}/tap9`, `${dir}/tap10`);
+      await waitFor(
+        "tap9 renamed to tap10",
+        () => macOf(store, "tap10") === mac(9) && store.get("tap9") === undefined,
+      );
+    });
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("BindingStore makes a change visible within 100 ms", async () => {
+  await withStore({}, async ({ dir, store }) => {
+    const latencies: number[] = [];
+    for (let n = 1; n <= 7; n++) {
+      await Deno.writeTextFile(`${dir}/tap0`, bindingText(n));
+      latencies.push(await waitFor(`change ${n}`, () => macOf(store, "tap0") === mac(n)));
+    }
+    latencies.sort((a, b) => a - b);
+    // The median, so that one scheduling hiccup of a busy test machine does not fail the test.
+    assert.ok(latencies[3]! < 100, `median latency ${latencies[3]} ms`);
+  });
+});
+
+Deno.test("BindingStore logs a bad file with line and reason, and serves the others", async () => {
+  const files = { tap1: "HOSTNAME=vm\nMAC=zz\n", tap2: bindingText(2), tap3: bindingText(3) };
+  await withStore(files, async ({ dir, store, logged, changes }) => {
+    assert.equal(store.get("tap1"), undefined);
+    assert.equal(store.size, 2);
+    const errors = logged.filter((l) => l.level === "error").map((l) => l.message);
+    assert.deepEqual(errors, ['Cannot parse binding tap1 line 2: MAC is not a MAC address: "zz"']);
+
+    // A good binding that turns bad is withdrawn, and comes back once fixed.
+    await Deno.writeTextFile(`${dir}/tap2`, `${bindingText(2)}MTU=9\n`);
+    await waitFor("tap2 withdrawn", () => store.get("tap2") === undefined);
+    assert.deepEqual(changes.at(-1), ["tap2", undefined]);
+    assert.ok(
+      logged.some((l) =>
+        l.message ===
+          'Cannot parse binding tap2 line 3: MTU is not an integer from 68 to 65535: "9"'
+      ),
+    );
+    assert.equal(macOf(store, "tap3"), mac(3));
+    await Deno.writeTextFile(`${dir}/tap1`, bindingText(1));
+    await waitFor("tap1 fixed", () => macOf(store, "tap1") === mac(1));
+  });
+});
+
+Deno.test("BindingStore logs parse warnings and keeps the binding", async () => {
+  await withStore({ tap0: bindingText(0, "COLOUR=blue\n") }, ({ store, logged }) => {
+    assert.equal(macOf(store, "tap0"), mac(0));
+    assert.ok(
+      logged.some((l) =>
+        l.level === "warn" && l.message === "Binding tap0 line 3: unknown key COLOUR, ignored"
+      ),
+    );
+  }, { watch: false });
+});
+
+Deno.test("BindingStore keeps working when a listener throws, and stops calling a removed one", async () => {
+  await withStore({}, async ({ dir, store, logged, changes }) => {
+    let calls = 0;
+    const remove = store.onChange(() => {
+      calls++;
+      throw new Error("boom");
+    });
+    await Deno.writeTextFile(`${dir}/tap0`, bindingText(0));
+    await waitFor("tap0", () => changes.length === 1);
+    assert.equal(calls, 1);
+    assert.ok(
+      logged.some((l) =>
+        l.level === "error" && l.message === "Binding listener failed for tap0: boom"
+      ),
+    );
+    remove();
+    await Deno.writeTextFile(`${dir}/tap1`, bindingText(1));
+    await waitFor("tap1", () => changes.length === 2);
+    assert.equal(calls, 1);
+  });
+});
+
+Deno.test("BindingStore loads and follows hundreds of files", async () => {
+  const files: Record<string, string> = {};
+  for (let n = 0; n < 300; n++) files[`tap${n}`] = bindingText(n);
+  await withStore(files, async ({ dir, store }) => {
+    assert.equal(store.size, 300);
+    await Promise.all(
+      Array.from(
+        { length: 300 },
+        (_, i) => Deno.writeTextFile(`${dir}/vm${i}`, bindingText(1000 + i)),
+      ),
+    );
+    await waitFor("600 bindings", () => store.size === 600);
+    assert.equal(macOf(store, "vm299"), mac(1299));
+    await Promise.all(Array.from({ length: 300 }, (_, i) => Deno.remove(`${dir}/tap${i}`)));
+    await waitFor("300 removals", () => store.size === 300);
+    assert.equal(store.get("tap0"), undefined);
+  });
+});
+
+Deno.test("BindingStore.close() can be called twice", async () => {
+  await withStore({ tap0: bindingText(0) }, async ({ store }) => {
+    await store.close();
+    assert.equal(macOf(store, "tap0"), mac(0));
+  });
+});
+
+Deno.test("isBindingFileName() refuses hidden, backup, temporary and non-interface names", () => {
+  for (const name of ["tap0", "one-5-0", "br0.100", "vnet12"]) {
+    assert.equal(isBindingFileName(name), true, name);
+  }
+  for (
+    const name of [
+      ".tap0",
+      "tap0~",
+      "tap0.tmp",
+      "tap0.swp",
+      "tap0.dpkg-new",
+      "tap0.rpmsave",
+      "a:b",
+      "x".repeat(16),
+    ]
+  ) {
+    assert.equal(isBindingFileName(name), false, name);
+  }
+});
+
+Deno.test("BindingStore announces a rewrite with the same content once, and an unreadable file as gone", async () => {
+  await withStore(
+    { tap0: bindingText(0), tap1: bindingText(1) },
+    async ({ dir, store, changes, logged }) => {
+      await Deno.writeTextFile(`${dir}/tap0`, bindingText(0)); // Same bytes: nothing to announce.
+      await Deno.writeTextFile(`${dir}/tap0`, bindingText(2));
+      await waitFor("tap0 rewritten", () => macOf(store, "tap0") === mac(2));
+      assert.deepEqual(changes.filter(([tap]) => tap === "tap0").map(([, b]) => b?.macText), [
+        mac(0),
+        mac(2),
+      ]);
+
+      // A directory where a binding file was: reading it fails, so the binding goes.
+      await Deno.remove(`${dir}/tap1`);
+      await Deno.mkdir(`${dir}/tap1`);
+      await waitFor("tap1 gone", () => store.get("tap1") === undefined);
+      await store.load(); // Directories are skipped when listing.
+      assert.equal(store.get("tap1"), undefined);
+      const errors = logged.filter((l) => l.level === "error").map((l) => l.message);
+      assert.equal(errors.length, 1);
+      assert.match(errors[0]!, /^Cannot read binding file .*\/tap1: Is a directory/);
+    },
+  );
+});
+
+Deno.test("BindingStore.watch() after load() catches up with changes made in between", async () => {
+  await withStore(
+    { tap0: bindingText(0), tap1: bindingText(1) },
+    async ({ dir, store, changes }) => {
+      Deno.writeTextFileSync(`${dir}/tap2`, bindingText(2));
+      Deno.removeSync(`${dir}/tap0`);
+      store.watch();
+      await waitFor(
+        "catch-up",
+        () => store.get("tap2") !== undefined && store.get("tap0") === undefined,
+      );
+      // tap1 did not change: announced once, at load.
+      assert.equal(
+        changes.filter(([tap]) => tap === "tap1").length,
+        1,
+      );
+    },
+    { watch: false },
+  );
+});
