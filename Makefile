@@ -4,11 +4,11 @@ TOOLS := .tools
 DENO := $(shell command -v deno 2>/dev/null || echo $(TOOLS)/node_modules/.bin/deno)
 # What the daemon needs at run time; the tests and demo also need the clients and iptables.
 RUNTIME_PACKAGES := libnetfilter-queue1
-TEST_PACKAGES := iproute2 iptables isc-dhcp-client udhcpc ndisc6 kmod procps util-linux systemd
+TEST_PACKAGES := iproute2 iptables isc-dhcp-client udhcpc ndisc6 kmod procps util-linux systemd ferm logrotate make iputils-ping
 BENCH_PACKAGES := dnsmasq-base gcc libc6-dev
 # Exactly what the daemon uses: FFI (libnetfilter_queue, libc), its config, state and log files,
 # and setpriv to drop privileges. Nothing else.
-PERMISSIONS := --allow-ffi --allow-read --allow-write --allow-env --allow-run=setpriv --allow-sys
+PERMISSIONS := --allow-ffi --allow-read --allow-write --allow-env --allow-run=setsid --allow-sys
 BUNDLE := bin/nfdhcpd.js
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -73,3 +73,32 @@ demo: deno deps bundle
 
 clean:
 	rm -rf bin bench/build
+# Where `make install` puts things (DESTDIR prefixes every one, for packaging).
+SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DATADIR ?= $(PREFIX)/share/nfdhcpd
+BINARY ?= bin/nfdhcpd
+
+# Installs the compiled daemon (`make build` first), its config (an existing one is kept, the new
+# one goes beside it as .dist), the systemd unit (pointed at SBINDIR and SYSCONFDIR), the logrotate
+# file, and the firewall rules, which are only copied: load the ones that fit (see their comments).
+install:
+	@test -x $(BINARY) || { echo "$(BINARY) is missing: run make build first"; exit 1; }
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/nfdhcpd \
+	  $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/firewall
+	install -m 0755 $(BINARY) $(DESTDIR)$(SBINDIR)/nfdhcpd
+	@conf=$(DESTDIR)$(SYSCONFDIR)/nfdhcpd/nfdhcpd.conf; \
+	if [ -e $$conf ]; then \
+	  echo "Keeping $$conf; the shipped one is $$conf.dist"; \
+	  install -m 0644 conf/nfdhcpd.conf $$conf.dist; \
+	else \
+	  install -m 0644 conf/nfdhcpd.conf $$conf; \
+	fi
+	sed -e 's|^ExecStart=/usr/local/sbin/nfdhcpd |ExecStart=$(SBINDIR)/nfdhcpd |' \
+	  -e 's| -c /etc/nfdhcpd/nfdhcpd.conf$$| -c $(SYSCONFDIR)/nfdhcpd/nfdhcpd.conf|' \
+	  conf/nfdhcpd.service > $(DESTDIR)$(UNITDIR)/nfdhcpd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nfdhcpd.service
+	install -m 0644 conf/nfdhcpd.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/nfdhcpd
+	install -m 0644 conf/nfdhcpd.rules.v4 conf/nfdhcpd.rules.v6 conf/nfdhcpd.ferm conf/nfdhcpd.nft \
+	  $(DESTDIR)$(DATADIR)/firewall/

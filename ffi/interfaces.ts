@@ -115,7 +115,11 @@ export class InterfaceCache {
   }
 
   #onLinkEvents(): void {
-    while (Number(libc().recv(this.#rtnlFd, this.#drainBuf, BigInt(this.#drainBuf.length), MSG_DONTWAIT)) > 0) {
+    while (
+      Number(
+        libc().recv(this.#rtnlFd, this.#drainBuf, BigInt(this.#drainBuf.length), MSG_DONTWAIT),
+      ) > 0
+    ) {
       // Any link message invalidates the cache; their contents are not needed.
     }
     this.clear();

@@ -44,6 +44,14 @@ export const LIBC_SYMBOLS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   /** int dup2(int oldfd, int newfd); */
   dup2: { parameters: ["i32", "i32"], result: "i32" },
+  /** ssize_t readlink(const char *path, char *buf, size_t size); */
+  readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
+  /** DIR *opendir(const char *name); */
+  opendir: { parameters: ["buffer"], result: "pointer" },
+  /** struct dirent *readdir(DIR *dir); */
+  readdir: { parameters: ["pointer"], result: "pointer" },
+  /** int closedir(DIR *dir); */
+  closedir: { parameters: ["pointer"], result: "i32" },
   /** struct passwd *getpwnam(const char *name); */
   getpwnam: { parameters: ["buffer"], result: "pointer" },
   /** struct passwd *getpwuid(uid_t uid); */
@@ -73,8 +81,10 @@ export const POLLIN = 1;
 export const EFD_NONBLOCK = 0o4000;
 export const EFD_CLOEXEC = 0o2000000;
 export const SIOCGIFHWADDR = 0x8927;
+export const O_RDONLY = 0;
 export const O_RDWR = 2;
 export const O_CLOEXEC = 0o2000000;
+export const ENOENT = 2;
 export const ESRCH = 3;
 export const EPERM = 1;
 export const EAGAIN = 11;

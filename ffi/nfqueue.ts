@@ -76,7 +76,13 @@ export class NfQueue {
   #hdr = new Uint8Array(12);
   #poller: Poller | null = null;
   #closed = false;
-  readonly stats: NfQueueStats = { packets: 0, accepted: 0, dropped: 0, handlerErrors: 0, enobufs: 0 };
+  readonly stats: NfQueueStats = {
+    packets: 0,
+    accepted: 0,
+    dropped: 0,
+    handlerErrors: 0,
+    enobufs: 0,
+  };
 
   constructor(options: NfQueueOptions, handler: PacketHandler) {
     this.#handler = handler;
@@ -86,7 +92,10 @@ export class NfQueue {
     if (h === null) throw callError("nfq_open() (needs CAP_NET_ADMIN)");
     this.#h = h;
     this.#fd = lib.nfq_fd(h);
-    this.#callback = new Deno.UnsafeCallback(NFQ_CALLBACK, (qh, _msg, nfad) => this.#onPacket(qh, nfad));
+    this.#callback = new Deno.UnsafeCallback(
+      NFQ_CALLBACK,
+      (qh, _msg, nfad) => this.#onPacket(qh, nfad),
+    );
     try {
       // Older kernels need the protocol families bound; newer ones ignore this.
       lib.nfq_bind_pf(h, 2);
@@ -200,7 +209,9 @@ export class NfQueue {
       });
     } catch (e) {
       this.stats.handlerErrors++;
-      this.#onError(`Packet ${id} on queue ${queue.num}: handler failed: ${e instanceof Error ? e.stack : e}`);
+      this.#onError(
+        `Packet ${id} on queue ${queue.num}: handler failed: ${e instanceof Error ? e.stack : e}`,
+      );
       verdict = "accept";
     }
     if (verdict === "drop") this.stats.dropped++;

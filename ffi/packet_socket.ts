@@ -1,5 +1,12 @@
 /** One AF_PACKET raw socket that writes whole Ethernet frames into any interface by ifindex. */
-import { AF_PACKET, SO_SNDBUF, SO_SNDBUFFORCE, SOCK_CLOEXEC, SOCK_RAW, SOL_SOCKET } from "./libc.ts";
+import {
+  AF_PACKET,
+  SO_SNDBUF,
+  SO_SNDBUFFORCE,
+  SOCK_CLOEXEC,
+  SOCK_RAW,
+  SOL_SOCKET,
+} from "./libc.ts";
 import { callError, errno, errnoText, libc } from "./native.ts";
 
 const SOCKADDR_LL_SIZE = 20;

@@ -1,6 +1,7 @@
 /** Least privilege: from root, re-exec under setpriv as `user` with only CAP_NET_ADMIN and CAP_NET_RAW. */
 import { execve, findProgram, selfCommandLine } from "./process.ts";
 import { cString, libc } from "./native.ts";
+import { listProcDir, readProcFile } from "./procfs.ts";
 
 /** Sending NFQUEUE verdicts (netlink) needs CAP_NET_ADMIN. */
 export const CAP_NET_ADMIN = 12;
@@ -46,7 +47,9 @@ export type PrivilegeState =
 export function lookupAccount(user: string): Account {
   const c = libc();
   const entry = /^\d+$/.test(user) ? c.getpwuid(Number(user)) : c.getpwnam(cString(user));
-  if (entry === null) throw new Error(`Cannot find user ${user}: no such user in the passwd database`);
+  if (entry === null) {
+    throw new Error(`Cannot find user ${user}: no such user in the passwd database`);
+  }
   // struct passwd on LP64: char *pw_name; char *pw_passwd; uid_t pw_uid; gid_t pw_gid; ...
   const view = new Deno.UnsafePointerView(entry);
   const name = view.getPointer(0);
@@ -90,17 +93,17 @@ export function parseStatus(tid: number, text: string): ThreadPrivileges {
 
 /**
  * Every thread's ids and capabilities (capabilities are per thread, and Deno runs several), from
- * /proc/`pid`/task/\*\/status; a thread that ends while we read is left out.
+ * /proc/`pid`/task/\*\/status (through libc: Deno wants --allow-all for /proc); a thread that
+ * ends while we read is left out.
  */
 export function currentCapabilities(pid: number | "self" = "self"): ThreadPrivileges[] {
   const dir = `/proc/${pid}/task`;
+  const tids = listProcDir(dir);
+  if (tids === null) throw new Error(`Cannot read ${dir}: no such process`);
   const out: ThreadPrivileges[] = [];
-  for (const entry of Deno.readDirSync(dir)) {
-    try {
-      out.push(parseStatus(Number(entry.name), Deno.readTextFileSync(`${dir}/${entry.name}/status`)));
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
+  for (const tid of tids) {
+    const text = readProcFile(`${dir}/${tid}/status`);
+    if (text !== null) out.push(parseStatus(Number(tid), text));
   }
   return out.sort((a, b) => a.tid - b.tid);
 }
@@ -121,8 +124,15 @@ export function droppedPrivilegeProblems(
     if (t.uids.some((u) => u !== account.uid)) problems.push(`${at}: uids ${t.uids.join(" ")}`);
     if (t.gids.some((g) => g !== account.gid)) problems.push(`${at}: gids ${t.gids.join(" ")}`);
     if (t.groups.length > 0) problems.push(`${at}: supplementary groups ${t.groups.join(" ")}`);
-    for (const [set, mask] of [["CapEff", t.effective], ["CapPrm", t.permitted], ["CapBnd", t.bounding]] as const) {
-      if (mask !== NET_CAPABILITIES) problems.push(`${at}: ${set} ${formatCapabilities(mask)}, not ${want}`);
+    for (
+      const [set, mask] of [["CapEff", t.effective], ["CapPrm", t.permitted], [
+        "CapBnd",
+        t.bounding,
+      ]] as const
+    ) {
+      if (mask !== NET_CAPABILITIES) {
+        problems.push(`${at}: ${set} ${formatCapabilities(mask)}, not ${want}`);
+      }
     }
     if (!t.noNewPrivs) problems.push(`${at}: no_new_privs is not set`);
   }
@@ -146,7 +156,11 @@ export function missingNetCapabilities(threads = currentCapabilities()): string 
 }
 
 /** The setpriv command line that runs `command` as `account` keeping only the two capabilities. */
-export function setprivArguments(account: Account, program: string, args: readonly string[]): string[] {
+export function setprivArguments(
+  account: Account,
+  program: string,
+  args: readonly string[],
+): string[] {
   const caps = "-all,+net_admin,+net_raw";
   return [
     `--reuid=${account.uid}`,
@@ -183,7 +197,9 @@ export function dropPrivilegesByReexec(user: string | null): PrivilegeState {
     Deno.env.delete(DROPPED_ENV);
     const [uid, gid] = marker.split(":").map(Number);
     if (uid === undefined || gid === undefined || Number.isNaN(uid) || Number.isNaN(gid)) {
-      throw new Error(`Cannot check the dropped privileges: ${DROPPED_ENV}=${marker} is not uid:gid`);
+      throw new Error(
+        `Cannot check the dropped privileges: ${DROPPED_ENV}=${marker} is not uid:gid`,
+      );
     }
     const problems = droppedPrivilegeProblems(currentCapabilities(), { uid, gid });
     if (problems.length > 0) {

@@ -1,8 +1,7 @@
 /** This process as a program: its command line, replacing its image (execve), its stdio, other pids. */
 import { EPERM, O_CLOEXEC, O_RDWR } from "./libc.ts";
 import { callError, cString, errno, libc } from "./native.ts";
-
-const decoder = new TextDecoder();
+import { listProcDir, readProcFile, readProcLink } from "./procfs.ts";
 
 /** How to start this very program again: the executable and the arguments after argv[0]. */
 export interface CommandLine {
@@ -17,7 +16,8 @@ export interface CommandLine {
  * absolute path, since argv[0] may be relative or a name found on PATH.
  */
 export function selfCommandLine(): CommandLine {
-  const raw = decoder.decode(Deno.readFileSync("/proc/self/cmdline"));
+  const raw = readProcFile("/proc/self/cmdline");
+  if (raw === null) throw new Error("Cannot read /proc/self/cmdline: is /proc mounted?");
   const argv = raw.split("\0");
   if (argv.at(-1) === "") argv.pop();
   return { program: Deno.execPath(), args: argv.slice(1) };
@@ -66,15 +66,25 @@ export function execve(
 
 /**
  * Points stdin, stdout and stderr at /dev/null, as a daemon does once it has told its starter that
- * it is ready: a later write must not fail (EPIPE) because the starter and its pipe are gone.
+ * it is ready: a later write must not fail (EPIPE) because the starter and its pipe are gone. Deno
+ * keeps its own duplicates of the stdio descriptors, so every descriptor that refers to what one of
+ * 0, 1 and 2 referred to is redirected too (they stay valid, now on /dev/null), and the starter sees
+ * end-of-file on its pipe.
  */
 export function redirectStdioToDevNull(): void {
+  const link = (fd: number | string) => readProcLink(`/proc/self/fd/${fd}`);
+  const stdio = new Set([0, 1, 2].map(link).filter((l) => l !== null && l !== "/dev/null"));
+  const targets = new Set([0, 1, 2]);
+  for (const name of listProcDir("/proc/self/fd") ?? []) {
+    const l = link(name);
+    if (l !== null && stdio.has(l)) targets.add(Number(name));
+  }
   const c = libc();
   const fd = c.open(cString("/dev/null"), O_RDWR | O_CLOEXEC, 0);
   if (fd < 0) throw callError("open(/dev/null)");
   try {
-    for (const target of [0, 1, 2]) {
-      if (c.dup2(fd, target) < 0) throw callError(`dup2(/dev/null, ${target})`);
+    for (const target of targets) {
+      if (target !== fd && c.dup2(fd, target) < 0) throw callError(`dup2(/dev/null, ${target})`);
     }
   } finally {
     c.close(fd);

@@ -11,7 +11,27 @@ import { buildPeriodicAdvert } from "../serve/router_advert.ts";
 import type { Binding } from "../bindings/binding.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { RaTimer } from "./ra_timer.ts";
-import { Logger, StderrSink } from "./log.ts";
+import { FileSink, Logger, StderrSink, TeeSink } from "./log.ts";
+import {
+  type Account,
+  dropPrivilegesByReexec,
+  ensureDirectory,
+  lookupAccount,
+  missingNetCapabilities,
+} from "../../ffi/privileges.ts";
+import { inspectPidfile, Pidfile, PidfileHeldError } from "./pidfile.ts";
+import { detach, finishDetach, isDetachedChild } from "./detach.ts";
+import { notifyReady, notifyReloading, notifyStopping, startWatchdog } from "./notify.ts";
+import { formatClientsTable } from "./clients_table.ts";
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function dirnameOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -41,6 +61,66 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
   for (const w of loaded.warnings) log.warning(w);
   let config = loaded.config;
+  const general = config.general;
+  const daemonize = !options.foreground;
+  const logPath = `${general.logdir}/nfdhcpd.log`;
+
+  // Without -f, the process started from the terminal (or init script) checks what it can report
+  // there, prepares the directories the unprivileged daemon writes to, and detaches.
+  if (daemonize && !isDetachedChild()) {
+    const held = inspectPidfile(general.pidfile);
+    if (held.state === "held") {
+      log.error(new PidfileHeldError(general.pidfile, held.pid).message);
+      return 1;
+    }
+    try {
+      const owner: Account | null = general.user !== null && Deno.uid() === 0
+        ? lookupAccount(general.user)
+        : null;
+      ensureDirectory(dirnameOf(general.pidfile), owner);
+      ensureDirectory(general.logdir, owner);
+    } catch (e) {
+      log.error(message(e));
+      return 1;
+    }
+    const outcome = await detach();
+    if (outcome.code !== 0) log.error(`${outcome.message}; see ${logPath}`);
+    return outcome.code;
+  }
+
+  // Root with "user" set: re-exec as that user (does not return); the re-executed process checks it.
+  let privileges;
+  try {
+    privileges = dropPrivilegesByReexec(general.user);
+  } catch (e) {
+    log.error(message(e));
+    return 1;
+  }
+  if (privileges.kind === "kept" && Deno.uid() !== 0) {
+    const missing = missingNetCapabilities();
+    if (missing !== null) {
+      log.error(missing);
+      return 1;
+    }
+  }
+  let pidfile: Pidfile | null = null;
+  if (daemonize) {
+    try {
+      // Until ready, errors also go to the starter's stderr (it relays them to the terminal).
+      log.setSink(new TeeSink(new FileSink(logPath), new StderrSink(false)));
+      pidfile = Pidfile.acquire(general.pidfile, {
+        onStale: (s) => log.warning(`Removing stale pidfile ${general.pidfile}: ${s.why}`),
+      });
+    } catch (e) {
+      log.error(message(e));
+      return 1;
+    }
+  }
+  log.info(
+    privileges.kind === "dropped"
+      ? `Running as ${privileges.account.name} (uid ${privileges.account.uid}, gid ${privileges.account.gid}) with CAP_NET_ADMIN and CAP_NET_RAW only`
+      : `Running as uid ${Deno.uid()}: ${privileges.reason}`,
+  );
 
   const store = new BindingStore(config.general.datapath, {
     debug: (m) => log.debug(m),
@@ -48,8 +128,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     warn: (m) => log.warning(m),
     error: (m) => log.error(m),
   });
-  await store.load();
   store.watch();
+  await store.load();
 
   const poller = new Poller();
   const interfaces = new InterfaceCache();
@@ -86,7 +166,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     const frame = buildPeriodicAdvert(binding, ipv6, indev);
     if (frame === null) return false;
     const error = socket.send(tap.ifindex, frame);
-    if (error !== null) log.limited("warning", `ra-${binding.tap}`, `Router advertisement: ${error}`);
+    if (error !== null) {
+      log.limited("warning", `ra-${binding.tap}`, `Router advertisement: ${error}`);
+    }
     return error === null;
   };
   const raTimer = new RaTimer({
@@ -109,8 +191,18 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   raTimer.start();
 
   const stop = () => poller.stop();
+  const notifySafely = (send: () => boolean) => {
+    try {
+      send();
+    } catch (e) {
+      log.limited("warning", "sd_notify", `Cannot notify systemd: ${message(e)}`);
+    }
+  };
   const reload = async () => {
+    notifySafely(notifyReloading);
+    log.reopen();
     const next = await loadConfig(options.configPath);
+    notifySafely(() => notifyReady());
     if (!next.ok) {
       for (const e of next.errors) log.error(`Reload failed, keeping the old configuration: ${e}`);
       return;
@@ -118,15 +210,32 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     config = next.config;
     log.info("Configuration reloaded");
   };
+  const printClients = () => {
+    log.info(`${store.size} known clients:`);
+    const ifindexOf = (tap: string) => interfaces.byName(tap)?.ifindex ?? null;
+    for (const line of formatClientsTable(store.all(), ifindexOf)) log.info(line);
+  };
   const handlers: [Deno.Signal, () => void][] = [
     ["SIGTERM", stop],
     ["SIGINT", stop],
     ["SIGHUP", () => void reload()],
+    ["SIGUSR1", printClients],
   ];
   for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
 
-  log.info(`nfdhcpd ready: queues ${queuesOf(config).join(", ")}, ${store.size} bindings`);
+  const status = `queues ${queuesOf(config).join(", ")}, ${store.size} bindings`;
+  log.info(`nfdhcpd ready: ${status}`);
+  notifySafely(() => notifyReady(status));
+  if (daemonize) {
+    finishDetach();
+    log.setSink(new FileSink(logPath));
+  }
+  const stopWatchdog = startWatchdog((e) =>
+    log.limited("warning", "watchdog", `Cannot notify the watchdog: ${message(e)}`)
+  );
   await poller.run();
+  stopWatchdog();
+  notifySafely(notifyStopping);
 
   log.info("Stopping: answering what is queued, then releasing the queues");
   for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
@@ -138,6 +247,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   socket.close();
   poller.close();
   closeLibraries();
+  try {
+    pidfile?.remove();
+  } catch (e) {
+    log.warning(message(e));
+  }
   log.info("Stopped");
   log.close();
   return 0;

@@ -48,13 +48,19 @@ export async function detach(options: DetachOptions = {}): Promise<DetachOutcome
   const receiver = new UnixDatagramReceiver(address);
   const outerNotify = Deno.env.get("NOTIFY_SOCKET");
   try {
-    const child = new Deno.Command("setsid", {
-      args: [self.program, ...self.args],
-      env: { [DETACHED_ENV]: "1", NOTIFY_SOCKET: address },
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command("setsid", {
+        args: [self.program, ...self.args],
+        env: { [DETACHED_ENV]: "1", NOTIFY_SOCKET: address },
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      throw new Error("Cannot detach: setsid not found (install the util-linux package)");
+    }
     const relay = child.stderr
       .pipeTo(options.stderr ?? Deno.stderr.writable, { preventClose: true })
       .catch(() => {});
@@ -70,7 +76,9 @@ export async function detach(options: DetachOptions = {}): Promise<DetachOutcome
     }
     if (ready) {
       // The daemon points its stdio at /dev/null right after READY=1: wait (briefly) for that EOF.
-      await Promise.race([relay, new Promise((r) => setTimeout(r, 2000))]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([relay, new Promise((r) => timer = setTimeout(r, 2000))]);
+      clearTimeout(timer);
       child.unref();
       if (outerNotify !== undefined) {
         try {

@@ -30,7 +30,20 @@ export function hostLinkLocal(indev: InterfaceInfo): Uint8Array {
  * MAC in SUBNET6; null without SUBNET6 or when SUBNET6 is longer than /64 (no SLAAC there).
  */
 export function vmAddress(binding: Binding): Uint8Array | null {
-  if (binding.eui64 !== null) return binding.eui64;
+  return binding.eui64 ?? slaacAddress(binding);
+}
+
+/**
+ * Every global address the VM may hold by the binding: EUI64 (leased by DHCPv6) and the SLAAC
+ * address of its MAC, which the VM forms from an autonomous prefix even when EUI64 differs.
+ */
+export function vmAddresses(binding: Binding): Uint8Array[] {
+  const slaac = slaacAddress(binding);
+  return [binding.eui64, slaac].filter((a): a is Uint8Array => a !== null);
+}
+
+/** The SLAAC address of the binding's MAC in SUBNET6; null without SUBNET6 or beyond /64. */
+function slaacAddress(binding: Binding): Uint8Array | null {
   const subnet = binding.subnet6;
   if (subnet === null) return null;
   const address = eui64Address(subnet.prefix, binding.mac);

@@ -13,19 +13,22 @@ import {
 } from "../wire/ipv6.ts";
 import { emitNdMessage, ndMessageLength, type NeighbourAdvertisement } from "../wire/ndp.ts";
 import type { Decision, InterfaceInfo } from "./decision.ts";
-import { hostLinkLocal, readNdRequest, spoofedBy, vmAddress } from "./ipv6_binding.ts";
+import { hostLinkLocal, readNdRequest, spoofedBy, vmAddresses } from "./ipv6_binding.ts";
 
 /**
  * NS → NA. Answered targets, as the original: the host's link-local and every address in
  * SUBNET6 (the host routes the whole prefix), with Router and Solicited set, Override clear,
- * and a target link-layer address option holding INDEV's MAC, from the host's link-local.
+ * and a target link-layer address option holding INDEV's MAC. The NA comes from the target
+ * address itself, as its owner would send it, where the original sent it from the host's
+ * link-local: ndisc6 ignores an NA for a global target from another address; kernels take both.
  *
- * Beyond the original: the VM's own address (EUI64 or its SLAAC address) is never claimed, and
- * a DAD probe (from `::`) is answered only for the router's own addresses (the host's
- * link-local and GATEWAY6), multicast to all nodes with Solicited clear (RFC 4861 section
- * 7.2.4); any other probe is the VM testing an address it wants (SLAAC, privacy, DHCPv6) and
- * an answer would make it give the address up. An NS without a source link-layer address
- * option (allowed for unicast probes) is answered at the binding's MAC, not ignored.
+ * Beyond the original: the VM's own addresses are never claimed (EUI64, and the SLAAC address
+ * of its MAC, which it forms from an autonomous prefix even when EUI64 differs), and a DAD
+ * probe (from `::`) is answered only for the router's own addresses (the host's link-local
+ * and GATEWAY6), multicast to all nodes with Solicited clear (RFC 4861 section 7.2.4); any
+ * other probe is the VM testing an address it wants (SLAAC, privacy, DHCPv6) and an answer
+ * would make it give the address up. An NS without a source link-layer address option
+ * (allowed for unicast probes) is answered at the binding's MAC, not ignored.
  * `_config` is unused (no setting shapes an NA); it keeps the responders' signatures alike.
  */
 export function answerNeighbourSolicitation(
@@ -50,8 +53,9 @@ export function answerNeighbourSolicitation(
   if (spoofed !== null) return drop(spoofed);
   const subnet = binding.subnet6;
   if (subnet === null) return drop("the binding has no SUBNET6");
-  const own = vmAddress(binding);
-  if (own !== null && sameIpv6(target, own)) return drop("the VM's own address, not answered");
+  if (vmAddresses(binding).some((own) => sameIpv6(target, own))) {
+    return drop("the VM's own address, not answered");
+  }
   const hostLl = hostLinkLocal(indev);
   const routers = binding.gateway6 === null ? [hostLl] : [hostLl, binding.gateway6];
   const isRouter = routers.some((a) => sameIpv6(a, target));

@@ -23,11 +23,13 @@ const MIN_IPV6_MTU = 1280;
 /**
  * The RA for `binding`, or null without SUBNET6. As the original: current hop limit 0
  * (unspecified), High preference, router lifetime 14400, reachable time and retransmit timer
- * 0, one prefix option for SUBNET6 (on-link, autonomous, infinite lifetimes; with GATEWAY6 the
- * prefix field carries that router address and the R flag, as RFC 6275 allows), RDNSS with a
- * lifetime of 3 × ra_period, MTU when the binding has one. Added: the M and O flags follow the
- * mode (dhcpv6: M and O; slaac+dhcpv6: O; slaac: neither), a source link-layer address option
- * (saves the VM an NS for its router) and DNSSL (RFC 8106) for the search domains.
+ * 0, one prefix option carrying SUBNET6's network (on-link, infinite lifetimes), RDNSS with a
+ * lifetime of 3 × ra_period, MTU when the binding has one. Where the mode decides: slaac →
+ * autonomous, no M or O; slaac+dhcpv6 → autonomous and O; dhcpv6 → M and O and not
+ * autonomous, so the VM's global address comes from DHCPv6 alone. Added: a source link-layer
+ * address option (saves the VM an NS for its router) and DNSSL (RFC 8106) for the search
+ * domains. PRIVATE changes nothing: it withholds the DHCPv4 router option, while IPv6 routing
+ * here always goes through the host, whose RA is the VM's only way to a default route.
  */
 export function routerAdvertisement(
   binding: Binding,
@@ -45,11 +47,11 @@ export function routerAdvertisement(
     kind: "prefixInformation",
     prefixLength: subnet.prefixLength,
     onLink: true,
-    autonomous: true,
-    routerAddress: binding.gateway6 !== null,
+    autonomous: config.mode !== "dhcpv6",
+    routerAddress: false,
     validLifetime: INFINITE,
     preferredLifetime: INFINITE,
-    prefix: binding.gateway6 ?? subnet.prefix,
+    prefix: subnet.prefix,
   });
   if (config.nameservers.length > 0) {
     options.push({ kind: "rdnss", lifetime: dnsLifetime, servers: config.nameservers });

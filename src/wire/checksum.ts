@@ -20,7 +20,12 @@ export function internetChecksum(bytes: Uint8Array, start = 0, end = bytes.lengt
 }
 
 /** The unfolded sum of the IPv4 pseudo-header (addresses as unsigned 32-bit numbers). */
-export function pseudoHeaderSum4(src: number, dst: number, protocol: number, length: number): number {
+export function pseudoHeaderSum4(
+  src: number,
+  dst: number,
+  protocol: number,
+  length: number,
+): number {
   return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length;
 }
 

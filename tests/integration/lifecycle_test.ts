@@ -1,0 +1,284 @@
+/** Root tests of the daemon's lifecycle: detach and pidfile, dropping root, signals, log rotation. */
+import assert from "node:assert/strict";
+import { currentCapabilities, formatCapabilities, lookupAccount } from "../../ffi/privileges.ts";
+import { runUdhcpc } from "./clients.ts";
+import { Daemon, daemonCommand, daemonConfig } from "./daemon.ts";
+import {
+  type IniSections,
+  Lab,
+  listNamespaces,
+  requireCommands,
+  type Vm,
+  waitFor,
+} from "./netns.ts";
+
+const SERVER_IP = "10.20.0.1";
+const DOMAIN = "example.test";
+const FIRST_DNS = ["198.51.100.1"];
+const SECOND_DNS = ["198.51.100.2", "198.51.100.3"];
+
+/** The lab's config: DHCPv4 on queue 42 with `nameservers`, IPv6 off; `general` keys override. */
+function config(lab: Lab, nameservers: readonly string[], general: IniSections[string] = {}) {
+  const base = daemonConfig(lab, { serverIp: SERVER_IP, nameservers, domain: DOMAIN });
+  return { ...base, general: { ...base.general, ...general } };
+}
+
+/** Binds `vm` to 10.20.`n`.10/24. */
+async function bind(lab: Lab, vm: Vm, n: number): Promise<void> {
+  await lab.writeBinding(vm.tap, {
+    HOSTNAME: `vm${n}.${DOMAIN}`,
+    INDEV: vm.tap,
+    MAC: vm.mac,
+    IP: `10.20.${n}.10`,
+    SUBNET: `10.20.${n}.0/24`,
+    GATEWAY: `10.20.${n}.1`,
+  });
+}
+
+/** Runs udhcpc in `vm`; returns the nameservers it was given (null: no lease). */
+async function nameserversServed(lab: Lab, vm: Vm, log: () => string): Promise<string[] | null> {
+  const result = await runUdhcpc(lab, vm, { timeoutSec: 4 });
+  if (result.lease === null) return null;
+  assert.equal(result.lease.address, `10.20.${vm.tap.slice(3)}.10`, `${result.log}\n${log()}`);
+  return result.lease.dns;
+}
+
+/** Runs `body` in a fresh lab with two VMs (tap1, tap2) and the DHCP rule; checks nothing is left. */
+async function withLab(body: (lab: Lab, vms: Vm[]) => Promise<void>): Promise<void> {
+  requireCommands(["udhcpc"]);
+  const lab = await Lab.create({
+    vms: [{ name: "vm1", tap: "tap1" }, { name: "vm2", tap: "tap2" }],
+  });
+  try {
+    await lab.addDhcp4Rule();
+    const vms = [lab.vm("vm1"), lab.vm("vm2")];
+    for (const [i, vm] of vms.entries()) await bind(lab, vm, i + 1);
+    await body(lab, vms);
+  } finally {
+    await lab.dispose();
+    const left = (await listNamespaces()).filter((ns) => ns.startsWith(lab.prefix));
+    assert.deepEqual(left, [], `namespaces left behind by ${lab.prefix}`);
+  }
+}
+
+/** True while process `pid` runs (a zombie counts as ended). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return false;
+  }
+}
+
+/** The pid in `path`, or null. */
+function pidIn(path: string): number | null {
+  try {
+    const n = Number(Deno.readTextFileSync(path).trim());
+    return Number.isInteger(n) && n > 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What starting the daemon without -f gave: the starter's exit and output, the daemon's pid. */
+interface Detached {
+  readonly code: number;
+  readonly output: string;
+  readonly pid: number | null;
+}
+
+/**
+ * Starts `nfdhcpd -c CONFIG` (no -f) in the lab's hypervisor namespace and waits for the starting
+ * process to exit, which it does once the detached daemon is ready (or failed). The lab stops the
+ * daemon (by its pidfile's pid) on dispose.
+ */
+async function startDetached(lab: Lab, configPath: string, pidfile: string): Promise<Detached> {
+  const proc = lab.spawn([...daemonCommand(), "-c", configPath], lab.hv);
+  const status = await proc.waitExit(30_000);
+  if (status === null) {
+    await proc.stop();
+    throw new Error(`nfdhcpd did not return within 30 s:\n${proc.stderr}`);
+  }
+  const pid = status.code === 0 ? pidIn(pidfile) : null;
+  if (pid !== null) {
+    lab.defer(`stop nfdhcpd ${pid}`, async () => {
+      if (!alive(pid)) return;
+      Deno.kill(pid, "SIGTERM");
+      await waitFor(`nfdhcpd ${pid} to stop`, () => !alive(pid), { timeoutMs: 5000 }).catch(() =>
+        Deno.kill(pid, "SIGKILL")
+      );
+    });
+  }
+  return { code: status.code, output: proc.stderr + proc.stdout, pid };
+}
+
+Deno.test("SIGHUP with a changed config changes what is served; a broken one keeps it", async () => {
+  await withLab(async (lab, [vm1]) => {
+    const path = await lab.writeConfig(config(lab, FIRST_DNS));
+    const daemon = await Daemon.start(lab, { config: path });
+    const log = () => daemon.log;
+    assert.deepEqual(await nameserversServed(lab, vm1!, log), FIRST_DNS, log());
+
+    await lab.writeConfig(config(lab, SECOND_DNS));
+    let since = daemon.log.length;
+    daemon.signal("SIGHUP");
+    await daemon.waitForLog(/Configuration reloaded/, 10_000, since);
+    assert.deepEqual(await nameserversServed(lab, vm1!, log), SECOND_DNS, log());
+
+    Deno.writeTextFileSync(path, "[dhcp]\nlease_lifetime = forever\n");
+    since = daemon.log.length;
+    daemon.signal("SIGHUP");
+    const failure = await daemon.waitForLog(/Reload failed.*\n/, 10_000, since);
+    assert.match(failure, /lease_lifetime/, "the error names the key");
+    assert.equal(daemon.status, null, "still running");
+    assert.deepEqual(await nameserversServed(lab, vm1!, log), SECOND_DNS, log());
+    assert.equal((await daemon.stop()).code, 0, log());
+  });
+});
+
+Deno.test("SIGUSR1 logs every bound client", async () => {
+  await withLab(async (lab, vms) => {
+    const daemon = await Daemon.start(lab, {
+      config: await lab.writeConfig(config(lab, FIRST_DNS)),
+    });
+    const since = daemon.log.length;
+    daemon.signal("SIGUSR1");
+    const table = await daemon.waitForLog(
+      /TAP +IFINDEX +MAC +IPV4 +IPV6 +HOSTNAME[^]*?tap2 .*\n/,
+      10_000,
+      since,
+    );
+    for (const [i, vm] of vms.entries()) {
+      const n = i + 1;
+      assert.match(
+        table,
+        new RegExp(`${vm.tap} +\\d+ +${vm.mac} +10\\.20\\.${n}\\.10 +- +vm${n}\\.${DOMAIN}`),
+        table,
+      );
+    }
+    assert.equal((await daemon.stop()).code, 0, daemon.log);
+  });
+});
+
+Deno.test("without -f: detaches once ready, writes the pidfile, and SIGTERM exits 0 removing it", async () => {
+  await withLab(async (lab, [vm1]) => {
+    const pidfile = `${lab.dir}/nfdhcpd.pid`;
+    const path = await lab.writeConfig(config(lab, FIRST_DNS));
+    const started = await startDetached(lab, path, pidfile);
+    assert.equal(started.code, 0, started.output);
+    const pid = started.pid;
+    assert.ok(pid !== null && alive(pid), `pidfile ${pidfile}: ${pid}`);
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ");
+    assert.equal(Number(stat[3]), pid, "the daemon leads its own session");
+    const logFile = `${lab.dir}/nfdhcpd.log`;
+    const log = () => Deno.readTextFileSync(logFile);
+    assert.match(log(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO {5}/m, "the original's format");
+    assert.deepEqual(await nameserversServed(lab, vm1!, log), FIRST_DNS, log());
+
+    Deno.kill(pid, "SIGTERM");
+    await waitFor("the daemon to exit", () => !alive(pid), { timeoutMs: 10_000 });
+    await assert.rejects(Deno.stat(pidfile), Deno.errors.NotFound, "pidfile removed");
+  });
+});
+
+Deno.test("without -f: a pidfile held by a live daemon is refused, a stale one is replaced", async () => {
+  await withLab(async (lab, [vm1]) => {
+    const pidfile = `${lab.dir}/nfdhcpd.pid`;
+    const path = await lab.writeConfig(config(lab, FIRST_DNS));
+
+    const dead = new Deno.Command("true").spawn();
+    await dead.status;
+    Deno.writeTextFileSync(pidfile, `${dead.pid}\n`);
+    const first = await startDetached(lab, path, pidfile);
+    assert.equal(first.code, 0, first.output);
+    assert.ok(first.pid !== null && first.pid !== dead.pid, "the stale pidfile was replaced");
+
+    const second = await startDetached(lab, path, pidfile);
+    assert.notEqual(second.code, 0);
+    assert.match(second.output, new RegExp(`already running as pid ${first.pid}`));
+    assert.equal(pidIn(pidfile), first.pid, "the pidfile is left alone");
+    assert.ok(alive(first.pid!));
+    const log = () => Deno.readTextFileSync(`${lab.dir}/nfdhcpd.log`);
+    assert.deepEqual(await nameserversServed(lab, vm1!, log), FIRST_DNS, log());
+  });
+});
+
+Deno.test("without -f: after logrotate renames the log, lines go to a new file", async () => {
+  await withLab(async (lab) => {
+    const pidfile = `${lab.dir}/nfdhcpd.pid`;
+    const started = await startDetached(
+      lab,
+      await lab.writeConfig(config(lab, FIRST_DNS)),
+      pidfile,
+    );
+    assert.equal(started.code, 0, started.output);
+    const logFile = `${lab.dir}/nfdhcpd.log`;
+    Deno.renameSync(logFile, `${logFile}.1`);
+    // The daemon checks the path at most once a second; SIGUSR1 makes it log.
+    await new Promise((r) => setTimeout(r, 1100));
+    Deno.kill(started.pid!, "SIGUSR1");
+    const text = await waitFor("a new nfdhcpd.log with the client table", () => {
+      try {
+        const t = Deno.readTextFileSync(logFile);
+        return /TAP +IFINDEX/.test(t) ? t : null;
+      } catch {
+        return null;
+      }
+    }, { timeoutMs: 10_000 });
+    assert.match(text, /tap1 /);
+  });
+});
+
+Deno.test("from root with user = nobody: serves as nobody with only CAP_NET_ADMIN and CAP_NET_RAW", async () => {
+  requireCommands(["setpriv"]);
+  await withLab(async (lab, [vm1]) => {
+    // nobody must read the config and bindings, and write the pid and log dirs the daemon creates.
+    for (const dir of [lab.dir, lab.datapath]) Deno.chmodSync(dir, 0o755);
+    const pidfile = `${lab.dir}/run/nfdhcpd.pid`;
+    const logdir = `${lab.dir}/log`;
+    const path = await lab.writeConfig(
+      config(lab, FIRST_DNS, { user: "nobody", pidfile, logdir }),
+    );
+    const started = await startDetached(lab, path, pidfile);
+    assert.equal(started.code, 0, started.output);
+    const pid = started.pid!;
+    const nobody = lookupAccount("nobody");
+    assert.equal(Deno.statSync(`${lab.dir}/run`).uid, nobody.uid);
+    const threads = currentCapabilities(pid);
+    assert.ok(threads.length > 1);
+    for (const t of threads) {
+      assert.deepEqual(t.uids, [nobody.uid, nobody.uid, nobody.uid, nobody.uid], `thread ${t.tid}`);
+      for (const mask of [t.effective, t.permitted, t.bounding]) {
+        assert.equal(formatCapabilities(mask), "0000000000003000", `thread ${t.tid}`);
+      }
+    }
+    const log = () => Deno.readTextFileSync(`${logdir}/nfdhcpd.log`);
+    assert.deepEqual(await nameserversServed(lab, vm1!, log), FIRST_DNS, log());
+    Deno.kill(pid, "SIGTERM");
+    await waitFor("the daemon to exit", () => !alive(pid), { timeoutMs: 10_000 });
+    await assert.rejects(Deno.stat(pidfile), Deno.errors.NotFound, "pidfile removed");
+  });
+});
+
+Deno.test("as systemd starts it (-f, User=nobody, ambient capabilities): serves without re-executing", async () => {
+  requireCommands(["setpriv"]);
+  await withLab(async (lab, [vm1]) => {
+    for (const dir of [lab.dir, lab.datapath]) Deno.chmodSync(dir, 0o755);
+    const nobody = lookupAccount("nobody");
+    const caps = "-all,+net_admin,+net_raw";
+    const path = await lab.writeConfig(config(lab, FIRST_DNS, { user: "nobody" }));
+    const proc = lab.spawn([
+      ...["setpriv", `--reuid=${nobody.uid}`, `--regid=${nobody.gid}`, "--clear-groups"],
+      ...[`--inh-caps=${caps}`, `--ambient-caps=${caps}`, `--bounding-set=${caps}`, "--"],
+      ...daemonCommand(),
+      ...["-f", "-c", path],
+    ], lab.hv);
+    await waitFor("nfdhcpd to be ready", () => {
+      if (proc.status !== null) throw new Error(`nfdhcpd exited:\n${proc.stderr}`);
+      return /\bready\b/i.test(proc.stderr);
+    }, { timeoutMs: 20_000 });
+    assert.deepEqual(await nameserversServed(lab, vm1!, () => proc.stderr), FIRST_DNS, proc.stderr);
+    const status = await proc.stop(5000);
+    assert.equal(status.code, 0, proc.stderr);
+  });
+});
