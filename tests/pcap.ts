@@ -14,7 +14,9 @@ export function readPcap(name: string): CapturedFrame[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, true);
   const little = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
-  if (!little && view.getUint32(0, false) !== 0xa1b2c3d4 && view.getUint32(0, false) !== 0xa1b23c4d) {
+  if (
+    !little && view.getUint32(0, false) !== 0xa1b2c3d4 && view.getUint32(0, false) !== 0xa1b23c4d
+  ) {
     throw new Error(`Cannot read ${name}: not a classic pcap file`);
   }
   const frames: CapturedFrame[] = [];
