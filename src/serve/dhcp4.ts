@@ -188,22 +188,65 @@ function domainOf(binding: Binding, config: DhcpConfig): string | null {
   return dot < 0 ? null : name.slice(dot + 1) || null;
 }
 
-/** Options 12 and 15, which every reply but NAK starts with. */
-function addNames(reply: Dhcp4Draft, binding: Binding, config: DhcpConfig): void {
-  if (binding.hostname) reply.options.set(OPTION.hostname, textOption(binding.hostname));
+/**
+ * Option values that depend only on the binding and the config, encoded once per pair and
+ * reused for every reply (small typed arrays are what a reply would otherwise allocate most).
+ * Bindings and configs are immutable and replaced on change, so identity keys the cache.
+ */
+interface BindingOptions {
+  readonly config: DhcpConfig;
+  /** Options 12 and 15, which every reply but NAK starts with. */
+  readonly names: readonly (readonly [number, Uint8Array])[];
+  /** OFFER/ACK options after the names: 28, 1, 58, 51, 3, 26, in the original's order. */
+  readonly lease: readonly (readonly [number, Uint8Array])[];
+  readonly dns: Uint8Array | null;
+  readonly serverId: Uint8Array | null;
+}
+
+const optionCache = new WeakMap<Binding, BindingOptions>();
+const MESSAGE_TYPE_OPTIONS = Array.from({ length: 9 }, (_, type) => u8Option(type));
+
+function bindingOptions(binding: Binding, config: DhcpConfig): BindingOptions {
+  const cached = optionCache.get(binding);
+  if (cached !== undefined && cached.config === config) return cached;
+  const names: [number, Uint8Array][] = [];
+  if (binding.hostname) names.push([OPTION.hostname, textOption(binding.hostname)]);
   const domain = domainOf(binding, config);
-  if (domain !== null) reply.options.set(OPTION.domainName, textOption(domain));
+  if (domain !== null) names.push([OPTION.domainName, textOption(domain)]);
+  const lease: [number, Uint8Array][] = [];
+  if (binding.subnet !== null) {
+    const mask = ipv4Mask(binding.subnet.prefixLength);
+    lease.push([OPTION.broadcastAddress, ipv4Option((binding.subnet.network | ~mask) >>> 0)]);
+    lease.push([OPTION.subnetMask, ipv4Option(mask)]);
+  }
+  lease.push([OPTION.renewalTime, u32Option(config.leaseRenewal)]);
+  lease.push([OPTION.leaseTime, u32Option(config.leaseLifetime)]);
+  if (binding.gateway !== null && !binding.private) {
+    lease.push([OPTION.router, ipv4Option(binding.gateway)]);
+  }
+  if (binding.mtu !== null) lease.push([OPTION.interfaceMtu, u16Option(binding.mtu)]);
+  const dns = config.nameservers.length > 0 ? ipv4ListOption(config.nameservers) : null;
+  const server = serverAddress(binding, config);
+  const entry = {
+    config,
+    names,
+    lease,
+    dns,
+    serverId: server === null ? null : ipv4Option(server),
+  };
+  optionCache.set(binding, entry);
+  return entry;
 }
 
 /** Options 53 and 54, which close every reply (in the original's order), then the client id. */
 function finish(
   reply: Dhcp4Draft,
   type: number,
-  server: number,
+  serverId: Uint8Array,
   request: Dhcp4Message,
 ): Dhcp4Draft {
-  reply.options.set(OPTION.messageType, u8Option(type));
-  reply.options.set(OPTION.serverId, ipv4Option(server));
+  reply.options.set(OPTION.messageType, MESSAGE_TYPE_OPTIONS[type]!);
+  reply.options.set(OPTION.serverId, serverId);
   return echoClientId(reply, request);
 }
 
@@ -211,25 +254,16 @@ function finish(
 function answerLease(input: Dhcp4Input, ip: number, type: number): Decision {
   const { request: { dhcp }, binding, config } = input;
   const server = serverAddress(binding, config);
-  if (server === null) return noServer(input, type);
+  const options = bindingOptions(binding, config);
+  if (server === null || options.serverId === null) return noServer(input, type);
   const reply = replyFromRequest(dhcp);
   reply.yiaddr = ip;
   // RFC 2131 table 3: an ACK echoes ciaddr, an OFFER leaves it 0.
   if (type === MESSAGE_TYPE.ack) reply.ciaddr = dhcp.ciaddr;
-  addNames(reply, binding, config);
-  if (binding.subnet !== null) {
-    const mask = ipv4Mask(binding.subnet.prefixLength);
-    reply.options.set(OPTION.broadcastAddress, ipv4Option((binding.subnet.network | ~mask) >>> 0));
-    reply.options.set(OPTION.subnetMask, ipv4Option(mask));
-  }
-  reply.options.set(OPTION.renewalTime, u32Option(config.leaseRenewal));
-  reply.options.set(OPTION.leaseTime, u32Option(config.leaseLifetime));
-  if (binding.gateway !== null && !binding.private) {
-    reply.options.set(OPTION.router, ipv4Option(binding.gateway));
-  }
-  if (binding.mtu !== null) reply.options.set(OPTION.interfaceMtu, u16Option(binding.mtu));
-  addNameservers(reply, config);
-  finish(reply, type, server, dhcp);
+  for (const [code, value] of options.names) reply.options.set(code, value);
+  for (const [code, value] of options.lease) reply.options.set(code, value);
+  if (options.dns !== null) reply.options.set(OPTION.dnsServers, options.dns);
+  finish(reply, type, options.serverId, dhcp);
   return send(input, reply, server, type, `${messageTypeName(type)} ${formatIpv4(ip)}`);
 }
 
@@ -237,12 +271,13 @@ function answerLease(input: Dhcp4Input, ip: number, type: number): Decision {
 function answerInform(input: Dhcp4Input): Decision {
   const { request: { dhcp }, binding, config } = input;
   const server = serverAddress(binding, config);
-  if (server === null) return noServer(input, MESSAGE_TYPE.ack);
+  const options = bindingOptions(binding, config);
+  if (server === null || options.serverId === null) return noServer(input, MESSAGE_TYPE.ack);
   const reply = replyFromRequest(dhcp);
   reply.ciaddr = dhcp.ciaddr;
-  addNames(reply, binding, config);
-  addNameservers(reply, config);
-  finish(reply, MESSAGE_TYPE.ack, server, dhcp);
+  for (const [code, value] of options.names) reply.options.set(code, value);
+  if (options.dns !== null) reply.options.set(OPTION.dnsServers, options.dns);
+  finish(reply, MESSAGE_TYPE.ack, options.serverId, dhcp);
   const what = `DHCPACK to DHCPINFORM from ${formatIpv4(dhcp.ciaddr)}`;
   return send(input, reply, server, MESSAGE_TYPE.ack, what);
 }
@@ -252,15 +287,9 @@ function answerNak(input: Dhcp4Input, ip: number, wanted: number): Decision {
   const { request: { dhcp }, binding, config } = input;
   const server = serverAddress(binding, config);
   if (server === null) return noServer(input, MESSAGE_TYPE.nak);
-  const reply = finish(replyFromRequest(dhcp), MESSAGE_TYPE.nak, server, dhcp);
+  const reply = finish(replyFromRequest(dhcp), MESSAGE_TYPE.nak, ipv4Option(server), dhcp);
   const what = `DHCPNAK (requested ${formatIpv4(wanted)}, bound ${formatIpv4(ip)})`;
   return send(input, reply, server, MESSAGE_TYPE.nak, what);
-}
-
-function addNameservers(reply: Dhcp4Draft, config: DhcpConfig): void {
-  if (config.nameservers.length > 0) {
-    reply.options.set(OPTION.dnsServers, ipv4ListOption(config.nameservers));
-  }
 }
 
 function noServer(input: Dhcp4Input, type: number): Decision {

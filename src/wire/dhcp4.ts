@@ -187,7 +187,8 @@ export function emitDhcp4(
       const chunk = Math.min(MAX_OPTION_CHUNK, value.length - start);
       out[at] = code;
       out[at + 1] = chunk;
-      out.set(value.subarray(start, start + chunk), at + 2);
+      // Most values are a few bytes: a loop beats set() and needs no subarray.
+      for (let i = 0; i < chunk; i++) out[at + 2 + i] = value[start + i]!;
       at += 2 + chunk;
       start += chunk;
     } while (start < value.length);

@@ -170,17 +170,28 @@ export function maxMessageSize(options: Dhcp4Options): number | null {
 
 /** A one-byte option value. */
 export function u8Option(value: number): Uint8Array {
-  return Uint8Array.of(value & 0xff);
+  const out = new Uint8Array(1);
+  out[0] = value;
+  return out;
 }
 
 /** A 16-bit big-endian option value (e.g. the interface MTU). */
 export function u16Option(value: number): Uint8Array {
-  return Uint8Array.of((value >>> 8) & 0xff, value & 0xff);
+  const out = new Uint8Array(2);
+  out[0] = value >>> 8;
+  out[1] = value;
+  return out;
 }
 
 /** A 32-bit big-endian option value (lease and renewal times). */
 export function u32Option(value: number): Uint8Array {
-  return Uint8Array.of(value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
+  // Element stores, not Uint8Array.of: this runs for several options of every reply.
+  const out = new Uint8Array(4);
+  out[0] = value >>> 24;
+  out[1] = value >>> 16;
+  out[2] = value >>> 8;
+  out[3] = value;
+  return out;
 }
 
 /** An address option value (mask, server identifier...). */
@@ -191,8 +202,13 @@ export function ipv4Option(address: number): Uint8Array {
 /** A list of addresses in one option value (routers, DNS servers). */
 export function ipv4ListOption(addresses: readonly number[]): Uint8Array {
   const out = new Uint8Array(4 * addresses.length);
-  const view = new DataView(out.buffer);
-  addresses.forEach((a, i) => view.setUint32(4 * i, a));
+  for (let i = 0; i < addresses.length; i++) {
+    const a = addresses[i]!;
+    out[4 * i] = a >>> 24;
+    out[4 * i + 1] = a >>> 16;
+    out[4 * i + 2] = a >>> 8;
+    out[4 * i + 3] = a;
+  }
   return out;
 }
 
