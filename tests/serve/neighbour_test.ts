@@ -34,7 +34,10 @@ const ns = (target: string, options: NdOption[] = [SLLAO]) => ({
   options,
 });
 
-/** The NA inside a reply frame, after checking the frame's addresses and the NA's fixed parts. */
+/**
+ * The NA inside a reply frame, after checking the frame's addresses and the NA's fixed parts:
+ * the NA comes from its target address, as the target's owner would send it.
+ */
 function advert(
   frame: Uint8Array,
   ethDst: string,
@@ -46,7 +49,7 @@ function advert(
   assert.equal(hex(eth.src), "fe5400770001");
   assert.equal(ip.trafficClass, 0);
   assert.equal(ip.hopLimit, 255);
-  assert.equal(formatIpv6(ip.src), HOST_LL);
+  assert.equal(formatIpv6(ip.src), target, "the NA is sent from its target");
   assert.equal(formatIpv6(ip.dst), dst);
   assert.equal(nd.kind, "neighbourAdvertisement");
   const na = nd as NeighbourAdvertisement;
@@ -129,11 +132,15 @@ Deno.test("answerNeighbourSolicitation() never claims the VM's own address", () 
     answer(craftNd(ns("2001:db8:77::abcd"), GUEST_LL, "ff02::1:ff00:abcd"), eui64),
     /own address/,
   );
+  // With an EUI64 of its own the VM still forms the SLAAC address of its MAC (slaac modes).
+  assertDrop(answer(probe, eui64), /the VM's own address/);
+  assertDrop(answer(dad, eui64), /the VM's own address/);
+  // Other addresses of SUBNET6 are still answered, from the target.
   advert(
-    replyFrame(answer(probe, eui64)),
+    replyFrame(answer(craftNd(ns("2001:db8:77::abce"), GUEST_LL, "ff02::1:ff00:abce"), eui64)),
     "525400770010",
     GUEST_LL,
-    GUEST_SLAAC,
+    "2001:db8:77::abce",
   );
 });
 

@@ -141,18 +141,20 @@ Deno.test("answerRouterSolicitation() answers an RS from a random link-local wit
   advert(replyFrame(answer(rs)), "525400770010", "fe80::1c2d:3e4f:5a6b:7c8d");
 });
 
-Deno.test("answerRouterSolicitation() sets M and O as the mode says", () => {
+Deno.test("answerRouterSolicitation() sets M, O and the prefix's A flag as the mode says", () => {
   const flags = (mode: "slaac" | "slaac+dhcpv6" | "dhcpv6") => {
     const ra = advert(
       replyFrame(answer(KERNEL_RS, BINDING, config({ mode }))),
       "525400770010",
       GUEST_LL,
     );
-    return [ra.managed, ra.otherConfig];
+    const prefix = findNdOption(ra.options, "prefixInformation")!;
+    assert.equal(prefix.onLink, true, mode);
+    return { M: ra.managed, O: ra.otherConfig, A: prefix.autonomous };
   };
-  assert.deepEqual(flags("slaac"), [false, false]);
-  assert.deepEqual(flags("slaac+dhcpv6"), [false, true]);
-  assert.deepEqual(flags("dhcpv6"), [true, true]);
+  assert.deepEqual(flags("slaac"), { M: false, O: false, A: true });
+  assert.deepEqual(flags("slaac+dhcpv6"), { M: false, O: true, A: true });
+  assert.deepEqual(flags("dhcpv6"), { M: true, O: true, A: false });
 });
 
 Deno.test("answerRouterSolicitation() adds the binding's MTU, and none below 1280", () => {
@@ -170,13 +172,18 @@ Deno.test("answerRouterSolicitation() adds the binding's MTU, and none below 128
   assert.equal(findNdOption(with576.options, "mtu"), undefined);
 });
 
-Deno.test("answerRouterSolicitation() puts GATEWAY6 in the prefix field with the R flag", () => {
+Deno.test("answerRouterSolicitation() advertises SUBNET6's network, not GATEWAY6, in the prefix", () => {
   const b = binding({ gateway6: v6("2001:db8:77::1") });
   const ra = advert(replyFrame(answer(KERNEL_RS, b)), "525400770010", GUEST_LL);
-  const prefix = findNdOption(ra.options, "prefixInformation")!;
-  assert.equal(prefix.routerAddress, true);
-  assert.equal(formatIpv6(prefix.prefix), "2001:db8:77::1");
-  assert.equal(prefix.prefixLength, 64);
+  assert.deepEqual(ra.options, OPTIONS);
+  const wide = binding({ subnet6: { prefix: v6("2001:db8:4400::"), prefixLength: 40 } });
+  const prefix = findNdOption(
+    advert(replyFrame(answer(KERNEL_RS, wide)), "525400770010", GUEST_LL).options,
+    "prefixInformation",
+  )!;
+  assert.equal(formatIpv6(prefix.prefix), "2001:db8:4400::");
+  assert.equal(prefix.prefixLength, 40);
+  assert.equal(prefix.routerAddress, false);
 });
 
 Deno.test("answerRouterSolicitation() sends RDNSS and DNSSL for 3 × ra_period, only when set", () => {
