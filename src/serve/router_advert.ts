@@ -124,9 +124,11 @@ export function buildPeriodicAdvert(
   indev: InterfaceInfo,
 ): Uint8Array | null {
   const ra = routerAdvertisement(binding, config, indev);
-  return ra === null
-    ? null
-    : advertFrame(ra, indev, ALL_NODES_ADDRESS, multicastMac(ALL_NODES_ADDRESS));
+  if (ra === null) return null;
+  // To all nodes at the IP layer, but at the binding's MAC on the wire, so a VM whose MAC is not
+  // the binding's (a spoofer) does not take the prefix and route; MACSPOOF VMs get multicast.
+  const ethDst = binding.macspoof ? multicastMac(ALL_NODES_ADDRESS) : binding.mac;
+  return advertFrame(ra, indev, ALL_NODES_ADDRESS, ethDst);
 }
 
 function formatSubnet(binding: Binding): string {

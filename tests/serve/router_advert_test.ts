@@ -257,14 +257,17 @@ Deno.test("answerRouterSolicitation() ignores what is not an RS", () => {
   assert.match(udp.why, /protocol 17 is not ICMPv6/);
 });
 
-Deno.test("buildPeriodicAdvert() builds the RA to all nodes for a binding with SUBNET6", () => {
+Deno.test("buildPeriodicAdvert() builds the RA to all nodes at the binding's MAC", () => {
   const frame = buildPeriodicAdvert(BINDING, config({ mode: "slaac+dhcpv6" }), INDEV);
   assert.ok(frame);
-  const ra = advert(frame, "333300000001", "ff02::1");
+  const ra = advert(frame, "525400770010", "ff02::1");
   assert.equal(ra.managed, false);
   assert.equal(ra.otherConfig, true);
   assert.equal(ra.routerLifetime, 14400);
   assert.equal(ra.preference, "high");
   assert.deepEqual(ra.options, OPTIONS);
   assert.equal(buildPeriodicAdvert(binding({ subnet6: null }), CONFIG, INDEV), null);
+  const spoofable = buildPeriodicAdvert(binding({ macspoof: true }), CONFIG, INDEV);
+  assert.ok(spoofable);
+  advert(spoofable, "333300000001", "ff02::1");
 });
