@@ -75,6 +75,7 @@ export class NfQueue {
   #ptrOut = new BigUint64Array(1);
   #hdr = new Uint8Array(12);
   #poller: Poller | null = null;
+  #options: NfQueueOptions;
   #closed = false;
   readonly stats: NfQueueStats = {
     packets: 0,
@@ -86,6 +87,7 @@ export class NfQueue {
 
   constructor(options: NfQueueOptions, handler: PacketHandler) {
     this.#handler = handler;
+    this.#options = options;
     this.#onError = options.onError ?? (() => {});
     const lib = nfq();
     const h = lib.nfq_open();
@@ -139,6 +141,24 @@ export class NfQueue {
       if (n === 0) return;
       lib.nfq_handle_packet(this.#h, this.#recvBuf, n);
     }
+  }
+
+  /** The queue numbers bound now. */
+  get queues(): number[] {
+    return [...this.#queues.values()].map((q) => q.num).sort((a, b) => a - b);
+  }
+
+  /** Binds the queues in `wanted` that are not bound yet and releases the others (on reload). */
+  setQueues(wanted: readonly number[]): void {
+    this.drain();
+    for (const [key, { num, qh }] of this.#queues) {
+      if (!wanted.includes(num)) {
+        nfq().nfq_destroy_queue(qh);
+        this.#queues.delete(key);
+      }
+    }
+    const bound = this.queues;
+    for (const num of wanted) if (!bound.includes(num)) this.#bind(num, this.#options);
   }
 
   /** Destroys the queues and the handle; idempotent. Pending packets already had their verdicts. */

@@ -4,34 +4,18 @@ import { closeLibraries } from "../../ffi/native.ts";
 import { NfQueue } from "../../ffi/nfqueue.ts";
 import { PacketSocket } from "../../ffi/packet_socket.ts";
 import { Poller } from "../../ffi/poller.ts";
+import type { Binding } from "../bindings/binding.ts";
 import { BindingStore } from "../bindings/store.ts";
 import { loadConfig } from "../config/config.ts";
 import type { Config } from "../config/types.ts";
 import { buildPeriodicAdvert } from "../serve/router_advert.ts";
-import type { Binding } from "../bindings/binding.ts";
-import { Dispatcher } from "./dispatch.ts";
-import { RaTimer } from "./ra_timer.ts";
-import { FileSink, Logger, StderrSink, TeeSink } from "./log.ts";
-import {
-  type Account,
-  dropPrivilegesByReexec,
-  ensureDirectory,
-  lookupAccount,
-  missingNetCapabilities,
-} from "../../ffi/privileges.ts";
-import { inspectPidfile, Pidfile, PidfileHeldError } from "./pidfile.ts";
-import { detach, finishDetach, isDetachedChild } from "./detach.ts";
-import { notifyReady, notifyReloading, notifyStopping, startWatchdog } from "./notify.ts";
 import { formatClientsTable } from "./clients_table.ts";
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-function dirnameOf(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i <= 0 ? "/" : path.slice(0, i);
-}
+import { finishDetach } from "./detach.ts";
+import { Dispatcher } from "./dispatch.ts";
+import { FileSink, Logger, StderrSink } from "./log.ts";
+import { notifyReady, notifyReloading, notifyStopping, startWatchdog } from "./notify.ts";
+import { RaTimer } from "./ra_timer.ts";
+import { logPathOf, message, startUp } from "./startup.ts";
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -60,199 +44,223 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     return 1;
   }
   for (const w of loaded.warnings) log.warning(w);
-  let config = loaded.config;
-  const general = config.general;
-  const daemonize = !options.foreground;
-  const logPath = `${general.logdir}/nfdhcpd.log`;
+  const started = await startUp(loaded.config.general, options.foreground, log);
+  if (started.kind === "exit") return started.code;
 
-  // Without -f, the process started from the terminal (or init script) checks what it can report
-  // there, prepares the directories the unprivileged daemon writes to, and detaches.
-  if (daemonize && !isDetachedChild()) {
-    const held = inspectPidfile(general.pidfile);
-    if (held.state === "held") {
-      log.error(new PidfileHeldError(general.pidfile, held.pid).message);
-      return 1;
-    }
-    try {
-      const owner: Account | null = general.user !== null && Deno.uid() === 0
-        ? lookupAccount(general.user)
-        : null;
-      ensureDirectory(dirnameOf(general.pidfile), owner);
-      ensureDirectory(general.logdir, owner);
-    } catch (e) {
-      log.error(message(e));
-      return 1;
-    }
-    const outcome = await detach();
-    if (outcome.code !== 0) log.error(`${outcome.message}; see ${logPath}`);
-    return outcome.code;
-  }
-
-  // Root with "user" set: re-exec as that user (does not return); the re-executed process checks it.
-  let privileges;
+  let daemon: Daemon;
   try {
-    privileges = dropPrivilegesByReexec(general.user);
+    daemon = await Daemon.start(loaded.config, options.configPath, log);
   } catch (e) {
-    log.error(message(e));
+    log.error(`Cannot start: ${message(e)}`);
+    started.pidfile?.remove();
+    log.close();
     return 1;
   }
-  if (privileges.kind === "kept" && Deno.uid() !== 0) {
-    const missing = missingNetCapabilities();
-    if (missing !== null) {
-      log.error(missing);
-      return 1;
-    }
-  }
-  let pidfile: Pidfile | null = null;
-  if (daemonize) {
-    try {
-      // Until ready, errors also go to the starter's stderr (it relays them to the terminal).
-      log.setSink(new TeeSink(new FileSink(logPath), new StderrSink(false)));
-      pidfile = Pidfile.acquire(general.pidfile, {
-        onStale: (s) => log.warning(`Removing stale pidfile ${general.pidfile}: ${s.why}`),
-      });
-    } catch (e) {
-      log.error(message(e));
-      return 1;
-    }
-  }
-  log.info(
-    privileges.kind === "dropped"
-      ? `Running as ${privileges.account.name} (uid ${privileges.account.uid}, gid ${privileges.account.gid}) with CAP_NET_ADMIN and CAP_NET_RAW only`
-      : `Running as uid ${Deno.uid()}: ${privileges.reason}`,
-  );
-
-  const store = new BindingStore(config.general.datapath, {
-    debug: (m) => log.debug(m),
-    info: (m) => log.info(m),
-    warn: (m) => log.warning(m),
-    error: (m) => log.error(m),
-  });
-  store.watch();
-  await store.load();
-
-  const poller = new Poller();
-  const interfaces = new InterfaceCache();
-  const socket = new PacketSocket();
-  interfaces.attach(poller);
-  const dispatcher = new Dispatcher({
-    binding: (tap) => store.get(tap),
-    interfaceName: (i) => interfaces.nameOf(i),
-    interfaceInfo: (name) => interfaces.byName(name),
-    send: (ifindex, frame) => socket.send(ifindex, frame),
-    config: () => config,
-    log,
-    now: () => Date.now(),
-  });
-  const queue = new NfQueue({
-    queues: queuesOf(config),
-    maxLength: 4096,
-    onError: (m) => log.limited("warning", "nfqueue", m),
-  }, (packet) => dispatcher.handle(packet));
-  queue.attach(poller);
-
-  // Unsolicited RAs: each period, and at once for a new or changed binding or when its TAP appears.
-  const waitingForTap = new Set<string>();
-  const advertise = (binding: Binding): boolean => {
-    const ipv6 = config.ipv6;
-    if (!ipv6.enable || ipv6.rsQueue === null) return false;
-    const tap = interfaces.byName(binding.tap);
-    const indev = interfaces.byName(binding.indev);
-    if (tap === undefined || indev === undefined) {
-      waitingForTap.add(binding.tap);
-      return false;
-    }
-    waitingForTap.delete(binding.tap);
-    const frame = buildPeriodicAdvert(binding, ipv6, indev);
-    if (frame === null) return false;
-    const error = socket.send(tap.ifindex, frame);
-    if (error !== null) {
-      log.limited("warning", `ra-${binding.tap}`, `Router advertisement: ${error}`);
-    }
-    return error === null;
-  };
-  const raTimer = new RaTimer({
-    bindings: () => store.all(),
-    advertise,
-    periodSeconds: () => config.ipv6.raPeriod,
-    onRound: (sent, ms) => log.debug(`Periodic RA round: ${sent} sent in ${ms.toFixed(1)} ms`),
-  });
-  store.onChange((tap, binding) => {
-    waitingForTap.delete(tap);
-    if (binding) raTimer.advertiseNow(binding);
-  });
-  interfaces.onChange(() => {
-    for (const tap of [...waitingForTap]) {
-      const binding = store.get(tap);
-      if (binding) raTimer.advertiseNow(binding);
-      else waitingForTap.delete(tap);
-    }
-  });
-  raTimer.start();
-
-  const stop = () => poller.stop();
-  const notifySafely = (send: () => boolean) => {
-    try {
-      send();
-    } catch (e) {
-      log.limited("warning", "sd_notify", `Cannot notify systemd: ${message(e)}`);
-    }
-  };
-  const reload = async () => {
-    notifySafely(notifyReloading);
-    log.reopen();
-    const next = await loadConfig(options.configPath);
-    notifySafely(() => notifyReady());
-    if (!next.ok) {
-      for (const e of next.errors) log.error(`Reload failed, keeping the old configuration: ${e}`);
-      return;
-    }
-    config = next.config;
-    log.info("Configuration reloaded");
-  };
-  const printClients = () => {
-    log.info(`${store.size} known clients:`);
-    const ifindexOf = (tap: string) => interfaces.byName(tap)?.ifindex ?? null;
-    for (const line of formatClientsTable(store.all(), ifindexOf)) log.info(line);
-  };
   const handlers: [Deno.Signal, () => void][] = [
-    ["SIGTERM", stop],
-    ["SIGINT", stop],
-    ["SIGHUP", () => void reload()],
-    ["SIGUSR1", printClients],
+    ["SIGTERM", () => daemon.stop()],
+    ["SIGINT", () => daemon.stop()],
+    ["SIGHUP", () => void daemon.reload()],
+    ["SIGUSR1", () => daemon.logClients()],
   ];
   for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
-
-  const status = `queues ${queuesOf(config).join(", ")}, ${store.size} bindings`;
+  const status = daemon.status();
   log.info(`nfdhcpd ready: ${status}`);
-  notifySafely(() => notifyReady(status));
-  if (daemonize) {
+  notifySafely(log, () => notifyReady(status));
+  if (!options.foreground) {
     finishDetach();
-    log.setSink(new FileSink(logPath));
+    log.setSink(new FileSink(logPathOf(loaded.config.general)));
   }
   const stopWatchdog = startWatchdog((e) =>
     log.limited("warning", "watchdog", `Cannot notify the watchdog: ${message(e)}`)
   );
-  await poller.run();
-  stopWatchdog();
-  notifySafely(notifyStopping);
 
-  log.info("Stopping: answering what is queued, then releasing the queues");
+  await daemon.serve();
+
+  stopWatchdog();
+  notifySafely(log, notifyStopping);
   for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
-  raTimer.stop();
-  queue.drain();
-  queue.close();
-  await store.close();
-  interfaces.close();
-  socket.close();
-  poller.close();
-  closeLibraries();
+  await daemon.close();
   try {
-    pidfile?.remove();
+    started.pidfile?.remove();
   } catch (e) {
     log.warning(message(e));
   }
   log.info("Stopped");
   log.close();
   return 0;
+}
+
+function notifySafely(log: Logger, send: () => boolean): void {
+  try {
+    send();
+  } catch (e) {
+    log.limited("warning", "sd_notify", `Cannot notify systemd: ${message(e)}`);
+  }
+}
+
+/** The running parts: queues, bindings, interfaces, the reply socket and the RA timer. */
+class Daemon {
+  readonly #poller = new Poller();
+  readonly #interfaces = new InterfaceCache();
+  readonly #socket = new PacketSocket();
+  readonly #queue: NfQueue;
+  readonly #raTimer: RaTimer;
+  /** Bindings whose TAP (or INDEV) does not exist yet: they get an RA as soon as it appears. */
+  readonly #waitingForTap = new Set<string>();
+
+  private constructor(
+    private config: Config,
+    private store: BindingStore,
+    private readonly configPath: string,
+    private readonly log: Logger,
+  ) {
+    const interfaces = this.#interfaces;
+    interfaces.attach(this.#poller);
+    const dispatcher = new Dispatcher({
+      binding: (tap) => this.store.get(tap),
+      interfaceName: (i) => interfaces.nameOf(i),
+      interfaceInfo: (name) => interfaces.byName(name),
+      send: (ifindex, frame) => this.#socket.send(ifindex, frame),
+      config: () => this.config,
+      log,
+      now: () => Date.now(),
+    });
+    this.#queue = new NfQueue({
+      queues: queuesOf(config),
+      maxLength: 4096,
+      onError: (m) => log.limited("warning", "nfqueue", m),
+    }, (packet) => dispatcher.handle(packet));
+    this.#queue.attach(this.#poller);
+    this.#raTimer = new RaTimer({
+      bindings: () => this.store.all(),
+      advertise: (binding) => this.#advertise(binding),
+      periodSeconds: () => this.config.ipv6.raPeriod,
+      onRound: (sent, ms) => log.debug(`Periodic RA round: ${sent} sent in ${ms.toFixed(1)} ms`),
+    });
+    interfaces.onChange(() => {
+      for (const tap of [...this.#waitingForTap]) {
+        const binding = this.store.get(tap);
+        if (binding) this.#raTimer.advertiseNow(binding);
+        else this.#waitingForTap.delete(tap);
+      }
+    });
+    this.#follow(store);
+    this.#raTimer.start();
+  }
+
+  /** Loads the bindings and binds the queues; throws (with the reason) if it cannot. */
+  static async start(config: Config, configPath: string, log: Logger): Promise<Daemon> {
+    const store = await Daemon.#openStore(config, log);
+    return new Daemon(config, store, configPath, log);
+  }
+
+  static async #openStore(config: Config, log: Logger): Promise<BindingStore> {
+    const store = new BindingStore(config.general.datapath, {
+      debug: (m) => log.debug(m),
+      info: (m) => log.info(m),
+      warn: (m) => log.warning(m),
+      error: (m) => log.error(m),
+    });
+    store.watch();
+    await store.load();
+    return store;
+  }
+
+  /** A new or changed binding gets an RA at once, not after a whole ra_period. */
+  #follow(store: BindingStore): void {
+    store.onChange((tap, binding) => {
+      this.#waitingForTap.delete(tap);
+      if (binding) this.#raTimer.advertiseNow(binding);
+    });
+  }
+
+  status(): string {
+    return `queues ${this.#queue.queues.join(", ")}, ${this.store.size} bindings`;
+  }
+
+  /** Serves until `stop()`. */
+  serve(): Promise<void> {
+    return this.#poller.run();
+  }
+
+  stop(): void {
+    this.#poller.stop();
+  }
+
+  /**
+   * SIGHUP: re-reads the configuration (a broken one is logged and the old one keeps serving),
+   * binds or releases queues as it now asks, rescans the bindings (from a new datapath if it
+   * changed) and reopens the log file. Packets keep being answered throughout.
+   */
+  async reload(): Promise<void> {
+    notifySafely(this.log, notifyReloading);
+    this.log.reopen();
+    try {
+      const next = await loadConfig(this.configPath);
+      if (!next.ok) {
+        for (const e of next.errors) {
+          this.log.error(`Reload failed, keeping the old configuration: ${e}`);
+        }
+        return;
+      }
+      for (const w of next.warnings) this.log.warning(w);
+      const previous = this.config;
+      this.config = next.config;
+      this.#queue.setQueues(queuesOf(next.config));
+      if (next.config.general.datapath !== previous.general.datapath) {
+        const store = await Daemon.#openStore(next.config, this.log);
+        const old = this.store;
+        this.store = store;
+        this.#follow(store);
+        await old.close();
+      } else {
+        await this.store.load();
+      }
+      this.log.info(`Configuration reloaded: ${this.status()}`);
+    } catch (e) {
+      this.log.error(`Reload failed: ${message(e)}`);
+    } finally {
+      notifySafely(this.log, () => notifyReady(this.status()));
+    }
+  }
+
+  /** SIGUSR1: the table of known clients, as the original logged it. */
+  logClients(): void {
+    this.log.info(`${this.store.size} known clients:`);
+    const ifindexOf = (tap: string) => this.#interfaces.byName(tap)?.ifindex ?? null;
+    for (const line of formatClientsTable(this.store.all(), ifindexOf)) this.log.info(line);
+  }
+
+  /** Sends one unsolicited RA into the binding's TAP; false when there is nothing to send. */
+  #advertise(binding: Binding): boolean {
+    const ipv6 = this.config.ipv6;
+    if (!ipv6.enable || ipv6.rsQueue === null) return false;
+    const tap = this.#interfaces.byName(binding.tap);
+    const indev = this.#interfaces.byName(binding.indev);
+    if (tap === undefined || indev === undefined) {
+      this.#waitingForTap.add(binding.tap);
+      return false;
+    }
+    this.#waitingForTap.delete(binding.tap);
+    const frame = buildPeriodicAdvert(binding, ipv6, indev);
+    if (frame === null) return false;
+    const error = this.#socket.send(tap.ifindex, frame);
+    if (error !== null) {
+      this.log.limited("warning", `ra-${binding.tap}`, `Router advertisement: ${error}`);
+    }
+    return error === null;
+  }
+
+  /** Answers what is already queued, then releases every native resource. */
+  async close(): Promise<void> {
+    this.log.info("Stopping: answering what is queued, then releasing the queues");
+    this.#raTimer.stop();
+    this.#queue.drain();
+    this.#queue.close();
+    await this.store.close();
+    this.#interfaces.close();
+    this.#socket.close();
+    this.#poller.close();
+    closeLibraries();
+  }
 }

@@ -1,0 +1,86 @@
+/** Becoming a daemon: detach (without -f), drop to the configured user, take the pidfile. */
+import {
+  type Account,
+  dropPrivilegesByReexec,
+  ensureDirectory,
+  lookupAccount,
+  missingNetCapabilities,
+} from "../../ffi/privileges.ts";
+import type { GeneralConfig } from "../config/types.ts";
+import { detach, isDetachedChild } from "./detach.ts";
+import { FileSink, type Logger, StderrSink, TeeSink } from "./log.ts";
+import { inspectPidfile, Pidfile, PidfileHeldError } from "./pidfile.ts";
+
+/** The message of any thrown value. */
+export function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function dirnameOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+/** The path of the log file a detached daemon writes. */
+export function logPathOf(general: GeneralConfig): string {
+  return `${general.logdir}/nfdhcpd.log`;
+}
+
+/**
+ * How start-up ended: `exit` with a code for the process that started us (it detached a child,
+ * or something failed, already logged), or `serve` with the pidfile held (null in foreground).
+ */
+export type Startup =
+  | { readonly kind: "exit"; readonly code: number }
+  | { readonly kind: "serve"; readonly pidfile: Pidfile | null };
+
+/**
+ * Runs the steps before serving, in order: without -f the starting process checks the pidfile,
+ * prepares the directories the unprivileged daemon writes to and detaches; then, as root with
+ * `user` set, the process re-executes itself as that user with only CAP_NET_ADMIN and CAP_NET_RAW
+ * (this call does not return then); the detached daemon logs to its file and takes the pidfile.
+ */
+export async function startUp(
+  general: GeneralConfig,
+  foreground: boolean,
+  log: Logger,
+): Promise<Startup> {
+  const logPath = logPathOf(general);
+  try {
+    if (!foreground && !isDetachedChild()) {
+      const held = inspectPidfile(general.pidfile);
+      if (held.state === "held") throw new PidfileHeldError(general.pidfile, held.pid);
+      const owner: Account | null = general.user !== null && Deno.uid() === 0
+        ? lookupAccount(general.user)
+        : null;
+      ensureDirectory(dirnameOf(general.pidfile), owner);
+      ensureDirectory(general.logdir, owner);
+      const outcome = await detach();
+      if (outcome.code !== 0) log.error(`${outcome.message}; see ${logPath}`);
+      return { kind: "exit", code: outcome.code };
+    }
+    const privileges = dropPrivilegesByReexec(general.user);
+    if (privileges.kind === "kept" && Deno.uid() !== 0) {
+      const missing = missingNetCapabilities();
+      if (missing !== null) throw new Error(missing);
+    }
+    let pidfile: Pidfile | null = null;
+    if (!foreground) {
+      // Until ready, errors also go to the starter's stderr (it relays them to the terminal).
+      log.setSink(new TeeSink(new FileSink(logPath), new StderrSink(false)));
+      pidfile = Pidfile.acquire(general.pidfile, {
+        onStale: (s) => log.warning(`Removing stale pidfile ${general.pidfile}: ${s.why}`),
+      });
+    }
+    const a = privileges.kind === "dropped" ? privileges.account : null;
+    log.info(
+      a !== null
+        ? `Running as ${a.name} (uid ${a.uid}, gid ${a.gid}) with CAP_NET_ADMIN and CAP_NET_RAW only`
+        : `Running as uid ${Deno.uid()}: ${privileges.kind === "kept" ? privileges.reason : ""}`,
+    );
+    return { kind: "serve", pidfile };
+  } catch (e) {
+    log.error(message(e));
+    return { kind: "exit", code: 1 };
+  }
+}
