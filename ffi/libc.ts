@@ -18,6 +18,8 @@ export const LIBC_SYMBOLS = {
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
   /** int poll(struct pollfd *fds, nfds_t n, int timeout) — waits off the JS thread. */
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  /** The same poll(), on the JS thread: for short waits while traffic is flowing. */
+  poll_sync: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32" },
   /** int eventfd(unsigned int initval, int flags); */
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   /** ssize_t write(int fd, const void *buf, size_t n); */

@@ -26,6 +26,8 @@ export const NFQ_SYMBOLS = {
     parameters: ["pointer", "u32", "u32", "u32", "pointer"],
     result: "i32",
   },
+  /** int nfq_set_verdict_batch(struct nfq_q_handle *qh, uint32_t id, uint32_t verdict); every id <= id */
+  nfq_set_verdict_batch: { parameters: ["pointer", "u32", "u32"], result: "i32" },
   /** struct nfqnl_msg_packet_hdr *nfq_get_msg_packet_hdr(struct nfq_data *nfad); */
   nfq_get_msg_packet_hdr: { parameters: ["pointer"], result: "pointer" },
   /** uint32_t nfq_get_indev(struct nfq_data *nfad); */

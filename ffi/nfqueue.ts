@@ -30,8 +30,8 @@ export interface QueuedPacket {
   readonly indev: number;
   /** ifindex of the physical in-device (the bridge port); 0 when not bridged. */
   readonly physindev: number;
-  /** Source MAC from the link layer, or null when the kernel gave none. */
-  readonly hwSource: Uint8Array | null;
+  /** Source MAC from the link layer, or null when the kernel gave none (read on demand). */
+  hwSource(): Uint8Array | null;
 }
 
 export type Verdict = "accept" | "drop";
@@ -61,19 +61,28 @@ export interface NfQueueStats {
 }
 
 const RECV_BUFFER = 0x10000 + 4096;
+
+/** A bound queue and the highest packet id whose DROP verdict is still to be sent (-1: none). */
+interface BoundQueue {
+  readonly num: number;
+  readonly qh: Deno.PointerObject;
+  pendingDrop: number;
+}
 const RECV_SIZE = BigInt(RECV_BUFFER);
 
 /** One nfq handle with any number of queues on it, drained by a `Poller`. */
 export class NfQueue {
   #h: Deno.PointerObject;
   #fd: number;
-  #queues = new Map<bigint | number, { num: number; qh: Deno.PointerObject }>();
+  #queues = new Map<bigint | number, BoundQueue>();
   #callback: Deno.UnsafeCallback<typeof NFQ_CALLBACK>;
   #handler: PacketHandler;
   #onError: (message: string) => void;
   #recvBuf = new Uint8Array(RECV_BUFFER);
   #ptrOut = new BigUint64Array(1);
   #hdr = new Uint8Array(12);
+  #id = this.#hdr.subarray(0, 4);
+  #payload = new Uint8Array(RECV_BUFFER);
   #poller: Poller | null = null;
   #options: NfQueueOptions;
   #closed = false;
@@ -128,7 +137,7 @@ export class NfQueue {
       const n = Number(c.recv(this.#fd, this.#recvBuf, RECV_SIZE, MSG_DONTWAIT));
       if (n < 0) {
         const code = errno();
-        if (code === EAGAIN) return;
+        if (code === EAGAIN) return this.#flushDrops();
         if (code === EINTR) continue;
         if (code === ENOBUFS) {
           this.stats.enobufs++;
@@ -136,9 +145,9 @@ export class NfQueue {
           continue;
         }
         this.#onError(callError("recv() on the NFQUEUE socket", code).message);
-        return;
+        return this.#flushDrops();
       }
-      if (n === 0) return;
+      if (n === 0) return this.#flushDrops();
       lib.nfq_handle_packet(this.#h, this.#recvBuf, n);
     }
   }
@@ -153,6 +162,7 @@ export class NfQueue {
     this.drain();
     for (const [key, { num, qh }] of this.#queues) {
       if (!wanted.includes(num)) {
+        // drain() above sent every pending verdict of this queue.
         nfq().nfq_destroy_queue(qh);
         this.#queues.delete(key);
       }
@@ -166,6 +176,7 @@ export class NfQueue {
     if (this.#closed) return;
     this.#closed = true;
     this.#poller?.unwatch(this.#fd);
+    this.#flushDrops();
     const lib = nfq();
     for (const { qh } of this.#queues.values()) lib.nfq_destroy_queue(qh);
     this.#queues.clear();
@@ -179,7 +190,7 @@ export class NfQueue {
     if (qh === null) {
       throw callError(`nfq_create_queue(${num}) (is another process bound to queue ${num}?)`);
     }
-    this.#queues.set(Deno.UnsafePointer.value(qh), { num, qh });
+    this.#queues.set(Deno.UnsafePointer.value(qh), { num, qh, pendingDrop: -1 });
     if (lib.nfq_set_mode(qh, NFQNL_COPY_PACKET, 0xffff) < 0) {
       throw callError(`nfq_set_mode(${num}, COPY_PACKET)`);
     }
@@ -198,26 +209,26 @@ export class NfQueue {
     return libc().setsockopt(this.#fd, level, name, new Int32Array([value]), 4) === 0;
   }
 
+  /**
+   * Runs the handler for one packet. DROP verdicts are batched: the highest dropped id waits and
+   * one nfq_set_verdict_batch() covers it and every earlier one at the end of the drain, saving a
+   * netlink message per packet. Ids rise in queue order, so before an ACCEPT the pending DROPs
+   * of that queue are sent first, and every packet still gets exactly one verdict.
+   */
   #onPacket(qhPtr: Deno.PointerValue, nfad: Deno.PointerValue): number {
     const lib = nfq();
     const queue = this.#queues.get(Deno.UnsafePointer.value(qhPtr));
     const hdrPtr = lib.nfq_get_msg_packet_hdr(nfad);
     if (queue === undefined || hdrPtr === null) return 0;
-    Deno.UnsafePointerView.copyInto(hdrPtr, this.#hdr.subarray(0, 4));
+    Deno.UnsafePointerView.copyInto(hdrPtr, this.#id);
     const h = this.#hdr;
     const id = ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
     let verdict: Verdict = "accept";
     try {
-      const len = lib.nfq_get_payload(nfad, this.#ptrOut);
+      const len = Math.min(lib.nfq_get_payload(nfad, this.#ptrOut), this.#payload.length);
       const dataPtr = Deno.UnsafePointer.create(this.#ptrOut[0]!);
-      const payload = new Uint8Array(Math.max(len, 0));
+      const payload = this.#payload.subarray(0, Math.max(len, 0));
       if (len > 0 && dataPtr !== null) Deno.UnsafePointerView.copyInto(dataPtr, payload);
-      const hwPtr = lib.nfq_get_packet_hw(nfad);
-      let hwSource: Uint8Array | null = null;
-      if (hwPtr !== null) {
-        Deno.UnsafePointerView.copyInto(hwPtr, h);
-        if (((h[0]! << 8) | h[1]!) === 6) hwSource = h.slice(4, 10);
-      }
       this.stats.packets++;
       verdict = this.#handler({
         queue: queue.num,
@@ -225,7 +236,13 @@ export class NfQueue {
         payload,
         indev: lib.nfq_get_indev(nfad),
         physindev: lib.nfq_get_physindev(nfad),
-        hwSource,
+        hwSource: () => {
+          const hwPtr = lib.nfq_get_packet_hw(nfad);
+          if (hwPtr === null) return null;
+          const hw = new Uint8Array(12);
+          Deno.UnsafePointerView.copyInto(hwPtr, hw);
+          return ((hw[0]! << 8) | hw[1]!) === 6 ? hw.slice(4, 10) : null;
+        },
       });
     } catch (e) {
       this.stats.handlerErrors++;
@@ -234,11 +251,29 @@ export class NfQueue {
       );
       verdict = "accept";
     }
-    if (verdict === "drop") this.stats.dropped++;
-    else this.stats.accepted++;
-    if (lib.nfq_set_verdict(queue.qh, id, verdict === "drop" ? NF_DROP : NF_ACCEPT, 0, null) < 0) {
-      this.#onError(callError(`nfq_set_verdict(${queue.num}, ${id})`).message);
+    if (verdict === "drop") {
+      this.stats.dropped++;
+      queue.pendingDrop = id;
+      return 0;
+    }
+    this.stats.accepted++;
+    this.#flushQueue(queue);
+    if (lib.nfq_set_verdict(queue.qh, id, NF_ACCEPT, 0, null) < 0) {
+      this.#onError(callError(`nfq_set_verdict(${queue.num}, ${id}, ACCEPT)`).message);
     }
     return 0;
+  }
+
+  #flushQueue(queue: BoundQueue): void {
+    if (queue.pendingDrop < 0) return;
+    const id = queue.pendingDrop;
+    queue.pendingDrop = -1;
+    if (nfq().nfq_set_verdict_batch(queue.qh, id, NF_DROP) < 0) {
+      this.#onError(callError(`nfq_set_verdict_batch(${queue.num}, ${id}, DROP)`).message);
+    }
+  }
+
+  #flushDrops(): void {
+    for (const queue of this.#queues.values()) this.#flushQueue(queue);
   }
 }

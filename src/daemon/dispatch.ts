@@ -120,7 +120,8 @@ export class Dispatcher {
           log.limited("warning", `send-${binding.tap}`, `${decision.why}: ${error}`);
         } else {
           this.stats.replies++;
-          log.info(decision.why);
+          // One line per served request, but a VM (or a flood) cannot make more than 30 a minute.
+          log.limited("info", binding.tap, decision.why, 30);
         }
         return "drop";
       }
