@@ -4,7 +4,7 @@ TOOLS := .tools
 DENO := $(shell command -v deno 2>/dev/null || echo $(TOOLS)/node_modules/.bin/deno)
 # What the daemon needs at run time; the tests and demo also need the clients and iptables.
 RUNTIME_PACKAGES := libnetfilter-queue1
-TEST_PACKAGES := iproute2 iptables isc-dhcp-client udhcpc ndisc6 kmod procps util-linux systemd ferm logrotate make iputils-ping
+TEST_PACKAGES := iproute2 iptables isc-dhcp-client udhcpc ndisc6 kmod procps util-linux systemd ferm logrotate make iputils-ping dnsmasq-base
 BENCH_PACKAGES := dnsmasq-base gcc libc6-dev
 # Exactly what the daemon uses: FFI (libnetfilter_queue, libc), its config, state and log files,
 # and setpriv to drop privileges. Nothing else.

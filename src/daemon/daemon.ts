@@ -257,6 +257,11 @@ class Daemon {
     this.#raTimer.stop();
     this.#queue.drain();
     this.#queue.close();
+    const q = this.#queue.stats;
+    this.log.info(
+      `Released the queues after ${q.packets} packets, each with its verdict: ` +
+        `${q.dropped} dropped (answered or refused), ${q.accepted} passed on`,
+    );
     await this.store.close();
     this.#interfaces.close();
     this.#socket.close();
