@@ -71,6 +71,30 @@ demo: deno deps bundle
 	NFDHCPD_CMD="$(abspath $(DENO)) run $(PERMISSIONS) $(abspath $(BUNDLE))" \
 	  $(DENO) run --allow-all demo/demo.ts
 
+LOADGEN := bench/build/loadgen
+BENCH_CMD = NFDHCPD_CMD="$(abspath $(DENO)) run $(PERMISSIONS) $(abspath $(BUNDLE))" \
+  $(DENO) run --allow-all bench/run.ts
+
+.PHONY: bench-deps
+
+bench-deps:
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(LOADGEN): bench/loadgen.c | bench-deps
+	@mkdir -p bench/build
+	$(CC) -O2 -Wall -Wextra -o $@ bench/loadgen.c -lm
+
+# The benchmark against dnsmasq (not part of make test); BENCH_ARGS passes options to bench/run.ts.
+bench: deno deps bench-deps bundle $(LOADGEN)
+	$(BENCH_CMD) $(BENCH_ARGS)
+
+bench-quick: deno deps bench-deps bundle $(LOADGEN)
+	$(BENCH_CMD) --quick $(BENCH_ARGS)
+
 clean:
 	rm -rf bin bench/build
 # Where `make install` puts things (DESTDIR prefixes every one, for packaging).
