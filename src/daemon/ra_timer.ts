@@ -11,8 +11,8 @@ export interface RaTimerDeps {
   readonly onRound?: (sent: number, millis: number) => void;
 }
 
-/** How many RAs one slice sends before yielding to the event loop (and so to queued packets). */
-const SLICE = 64;
+/** How long one slice of a round may run before yielding to the event loop (and queued packets). */
+const SLICE_MS = 0.25;
 
 /** Sends one RA to every binding with SUBNET6 each period, and one at once for a new or changed binding. */
 export class RaTimer {
@@ -40,9 +40,14 @@ export class RaTimer {
     let sent = 0;
     try {
       const targets = [...this.deps.bindings()].filter((b) => b.subnet6 !== null);
-      for (let i = 0; i < targets.length && !this.#stopped; i += SLICE) {
-        for (const b of targets.slice(i, i + SLICE)) if (this.deps.advertise(b)) sent++;
-        if (i + SLICE < targets.length) await new Promise((r) => setTimeout(r, 0));
+      let sliceStart = performance.now();
+      for (const binding of targets) {
+        if (this.#stopped) break;
+        if (this.deps.advertise(binding)) sent++;
+        if (performance.now() - sliceStart >= SLICE_MS) {
+          await new Promise((r) => setTimeout(r, 0));
+          sliceStart = performance.now();
+        }
       }
     } finally {
       this.#running = false;

@@ -1,7 +1,7 @@
 /** The Router Advertisement responder: RS → RA for a VM's SUBNET6, and the periodic unsolicited RA. */
 import type { Binding } from "../bindings/binding.ts";
 import type { Ipv6Config } from "../config/types.ts";
-import { formatIpv6 } from "../wire/address.ts";
+import { formatIpv6, sameMac } from "../wire/address.ts";
 import { newIcmpv6Frame } from "../wire/icmpv6.ts";
 import { ALL_NODES_ADDRESS, isUnspecified, macOfEui64, multicastMac } from "../wire/ipv6.ts";
 import {
@@ -123,13 +123,24 @@ export function buildPeriodicAdvert(
   config: Ipv6Config,
   indev: InterfaceInfo,
 ): Uint8Array | null {
+  // The frame depends only on these three, so a round over thousands of TAPs reuses it.
+  const cached = periodicAdverts.get(binding);
+  if (cached?.config === config && sameMac(cached.mac, indev.mac)) return cached.frame;
   const ra = routerAdvertisement(binding, config, indev);
   if (ra === null) return null;
   // To all nodes at the IP layer, but at the binding's MAC on the wire, so a VM whose MAC is not
   // the binding's (a spoofer) does not take the prefix and route; MACSPOOF VMs get multicast.
   const ethDst = binding.macspoof ? multicastMac(ALL_NODES_ADDRESS) : binding.mac;
-  return advertFrame(ra, indev, ALL_NODES_ADDRESS, ethDst);
+  const frame = advertFrame(ra, indev, ALL_NODES_ADDRESS, ethDst);
+  periodicAdverts.set(binding, { config, mac: indev.mac, frame });
+  return frame;
 }
+
+/** The last unsolicited RA built for each binding (bindings are replaced, never changed). */
+const periodicAdverts = new WeakMap<
+  Binding,
+  { config: Ipv6Config; mac: Uint8Array; frame: Uint8Array }
+>();
 
 function formatSubnet(binding: Binding): string {
   const s = binding.subnet6;
