@@ -2,7 +2,6 @@
 import {
   NF_ACCEPT,
   NF_DROP,
-  NFQ_CALLBACK,
   NFQA_CFG_F_FAIL_OPEN,
   NFQNL_COPY_PACKET,
 } from "./libnetfilter_queue.ts";
@@ -17,7 +16,8 @@ import {
   SOL_NETLINK,
   SOL_SOCKET,
 } from "./libc.ts";
-import { callError, errno, libc, nfq } from "./native.ts";
+import { callError, errno, errnoText, libc, nfq } from "./native.ts";
+import { hwaddrAt, type QueueMessage, readQueueMessages } from "./nfqueue_message.ts";
 import type { Poller } from "./poller.ts";
 
 /** One queued packet, as the core sees it. `payload` is valid only during the handler call. */
@@ -67,22 +67,23 @@ interface BoundQueue {
   readonly num: number;
   readonly qh: Deno.PointerObject;
   pendingDrop: number;
+  pendingCount: number;
 }
+
+/** Most messages one drain() handles; the poller calls it again while more are waiting. */
+const MAX_PER_DRAIN = 256;
+/** Most DROP verdicts held back for one nfq_set_verdict_batch(). */
+const DROP_BATCH = 16;
 const RECV_SIZE = BigInt(RECV_BUFFER);
 
 /** One nfq handle with any number of queues on it, drained by a `Poller`. */
 export class NfQueue {
   #h: Deno.PointerObject;
   #fd: number;
-  #queues = new Map<bigint | number, BoundQueue>();
-  #callback: Deno.UnsafeCallback<typeof NFQ_CALLBACK>;
+  #queues = new Map<number, BoundQueue>();
   #handler: PacketHandler;
   #onError: (message: string) => void;
   #recvBuf = new Uint8Array(RECV_BUFFER);
-  #ptrOut = new BigUint64Array(1);
-  #hdr = new Uint8Array(12);
-  #id = this.#hdr.subarray(0, 4);
-  #payload = new Uint8Array(RECV_BUFFER);
   #poller: Poller | null = null;
   #options: NfQueueOptions;
   #closed = false;
@@ -103,10 +104,6 @@ export class NfQueue {
     if (h === null) throw callError("nfq_open() (needs CAP_NET_ADMIN)");
     this.#h = h;
     this.#fd = lib.nfq_fd(h);
-    this.#callback = new Deno.UnsafeCallback(
-      NFQ_CALLBACK,
-      (qh, _msg, nfad) => this.#onPacket(qh, nfad),
-    );
     try {
       // Older kernels need the protocol families bound; newer ones ignore this.
       lib.nfq_bind_pf(h, 2);
@@ -131,9 +128,9 @@ export class NfQueue {
 
   /** Receives and handles every message that is waiting, without blocking. */
   drain(): void {
-    const lib = nfq();
     const c = libc();
-    for (;;) {
+    // Bounded, so a flood cannot keep the event loop (timers, signals, file watches) waiting.
+    for (let i = 0; i < MAX_PER_DRAIN; i++) {
       const n = Number(c.recv(this.#fd, this.#recvBuf, RECV_SIZE, MSG_DONTWAIT));
       if (n < 0) {
         const code = errno();
@@ -148,8 +145,9 @@ export class NfQueue {
         return this.#flushDrops();
       }
       if (n === 0) return this.#flushDrops();
-      lib.nfq_handle_packet(this.#h, this.#recvBuf, n);
+      readQueueMessages(this.#recvBuf, n, this.#onMessage, this.#onNetlinkError);
     }
+    this.#flushDrops();
   }
 
   /** The queue numbers bound now. */
@@ -181,16 +179,16 @@ export class NfQueue {
     for (const { qh } of this.#queues.values()) lib.nfq_destroy_queue(qh);
     this.#queues.clear();
     lib.nfq_close(this.#h);
-    this.#callback.close();
   }
 
   #bind(num: number, options: NfQueueOptions): void {
     const lib = nfq();
-    const qh = lib.nfq_create_queue(this.#h, num, this.#callback.pointer, null);
+    // No callback: drain() reads the packet messages itself instead of nfq_handle_packet().
+    const qh = lib.nfq_create_queue(this.#h, num, null, null);
     if (qh === null) {
       throw callError(`nfq_create_queue(${num}) (is another process bound to queue ${num}?)`);
     }
-    this.#queues.set(Deno.UnsafePointer.value(qh), { num, qh, pendingDrop: -1 });
+    this.#queues.set(num, { num, qh, pendingDrop: -1, pendingCount: 0 });
     if (lib.nfq_set_mode(qh, NFQNL_COPY_PACKET, 0xffff) < 0) {
       throw callError(`nfq_set_mode(${num}, COPY_PACKET)`);
     }
@@ -211,63 +209,57 @@ export class NfQueue {
 
   /**
    * Runs the handler for one packet. DROP verdicts are batched: the highest dropped id waits and
-   * one nfq_set_verdict_batch() covers it and every earlier one at the end of the drain, saving a
-   * netlink message per packet. Ids rise in queue order, so before an ACCEPT the pending DROPs
-   * of that queue are sent first, and every packet still gets exactly one verdict.
+   * one nfq_set_verdict_batch() covers it and every earlier one (at the end of the drain, or every
+   * DROP_BATCH packets), saving a netlink message per packet. Ids rise in queue order, so before
+   * an ACCEPT the pending DROPs of that queue are sent first: every packet gets one verdict.
    */
-  #onPacket(qhPtr: Deno.PointerValue, nfad: Deno.PointerValue): number {
-    const lib = nfq();
-    const queue = this.#queues.get(Deno.UnsafePointer.value(qhPtr));
-    const hdrPtr = lib.nfq_get_msg_packet_hdr(nfad);
-    if (queue === undefined || hdrPtr === null) return 0;
-    Deno.UnsafePointerView.copyInto(hdrPtr, this.#id);
-    const h = this.#hdr;
-    const id = ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
+  #onMessage = (m: QueueMessage): void => {
+    const queue = this.#queues.get(m.queue);
+    if (queue === undefined) return; // a queue released on reload: the kernel flushed it
+    const buf = this.#recvBuf;
+    const hwAt = m.hwaddrAt;
     let verdict: Verdict = "accept";
     try {
-      const len = Math.min(lib.nfq_get_payload(nfad, this.#ptrOut), this.#payload.length);
-      const dataPtr = Deno.UnsafePointer.create(this.#ptrOut[0]!);
-      const payload = this.#payload.subarray(0, Math.max(len, 0));
-      if (len > 0 && dataPtr !== null) Deno.UnsafePointerView.copyInto(dataPtr, payload);
       this.stats.packets++;
       verdict = this.#handler({
-        queue: queue.num,
-        id,
-        payload,
-        indev: lib.nfq_get_indev(nfad),
-        physindev: lib.nfq_get_physindev(nfad),
-        hwSource: () => {
-          const hwPtr = lib.nfq_get_packet_hw(nfad);
-          if (hwPtr === null) return null;
-          const hw = new Uint8Array(12);
-          Deno.UnsafePointerView.copyInto(hwPtr, hw);
-          return ((hw[0]! << 8) | hw[1]!) === 6 ? hw.slice(4, 10) : null;
-        },
+        queue: m.queue,
+        id: m.id,
+        payload: m.payload,
+        indev: m.indev,
+        physindev: m.physindev,
+        hwSource: () => hwaddrAt(buf, hwAt),
       });
     } catch (e) {
       this.stats.handlerErrors++;
       this.#onError(
-        `Packet ${id} on queue ${queue.num}: handler failed: ${e instanceof Error ? e.stack : e}`,
+        `Packet ${m.id} on queue ${m.queue}: handler failed: ${e instanceof Error ? e.stack : e}`,
       );
       verdict = "accept";
     }
     if (verdict === "drop") {
       this.stats.dropped++;
-      queue.pendingDrop = id;
-      return 0;
+      queue.pendingDrop = m.id;
+      // Under steady load a drain may not end for a while: packets held for their verdict count
+      // against the kernel queue's length, so send the batch every few packets too.
+      if (++queue.pendingCount >= DROP_BATCH) this.#flushQueue(queue);
+      return;
     }
     this.stats.accepted++;
     this.#flushQueue(queue);
-    if (lib.nfq_set_verdict(queue.qh, id, NF_ACCEPT, 0, null) < 0) {
-      this.#onError(callError(`nfq_set_verdict(${queue.num}, ${id}, ACCEPT)`).message);
+    if (nfq().nfq_set_verdict(queue.qh, m.id, NF_ACCEPT, 0, null) < 0) {
+      this.#onError(callError(`nfq_set_verdict(${m.queue}, ${m.id}, ACCEPT)`).message);
     }
-    return 0;
-  }
+  };
+
+  #onNetlinkError = (code: number): void => {
+    this.#onError(`NFQUEUE netlink error: ${errnoText(code)} (errno ${code})`);
+  };
 
   #flushQueue(queue: BoundQueue): void {
     if (queue.pendingDrop < 0) return;
     const id = queue.pendingDrop;
     queue.pendingDrop = -1;
+    queue.pendingCount = 0;
     if (nfq().nfq_set_verdict_batch(queue.qh, id, NF_DROP) < 0) {
       this.#onError(callError(`nfq_set_verdict_batch(${queue.num}, ${id}, DROP)`).message);
     }
