@@ -30,6 +30,7 @@ import {
   u8Option,
 } from "../wire/dhcp4_options.ts";
 import {
+  allocateFrame,
   BROADCAST_MAC,
   emitEthernetHeader,
   ETHERNET_HEADER_LENGTH,
@@ -326,12 +327,13 @@ function send(
   const { request: { dhcp }, binding, indev } = input;
   const dst = destination(dhcp, reply, type);
   // With MACSPOOF the chaddr may not be a MAC; the binding's MAC is the VM's then.
-  const clientMac = dhcp.hlen === 6 ? dhcp.chaddr : binding.mac;
+  // The MAC check passed: unless MACSPOOF, chaddr is the binding's MAC.
+  const clientMac = dhcp.hlen === 6 && binding.macspoof ? dhcp.chaddr : binding.mac;
   const ethDst = dst === IPV4_BROADCAST ? BROADCAST_MAC : clientMac;
   const dhcpLength = dhcp4Length(reply, BOOTP_MIN_LENGTH);
   const udpAt = ETHERNET_HEADER_LENGTH + IPV4_HEADER_LENGTH;
   const dhcpAt = udpAt + UDP_HEADER_LENGTH;
-  const frame = new Uint8Array(dhcpAt + dhcpLength);
+  const frame = allocateFrame(dhcpAt + dhcpLength);
   emitEthernetHeader({ dst: ethDst, src: indev.mac, etherType: ETHERTYPE_IPV4 }, frame);
   emitIpv4Header(
     {
@@ -356,8 +358,8 @@ function send(
   return {
     kind: "reply",
     frame,
-    why: `${what} to ${formatMac(clientMac)} on ${binding.tap}${
-      dst === IPV4_BROADCAST ? " (broadcast)" : ""
-    }`,
+    why: `${what} to ${
+      clientMac === binding.mac ? binding.macText : formatMac(clientMac)
+    } on ${binding.tap}${dst === IPV4_BROADCAST ? " (broadcast)" : ""}`,
   };
 }

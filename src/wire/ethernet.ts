@@ -40,3 +40,22 @@ export function emitEthernetHeader(
   into[FIELD.etherType + 1] = header.etherType & 0xff;
   return FIELD.payload;
 }
+
+/** Frames are carved from shared 64 KiB blocks: a typed array over an existing buffer is much
+ * cheaper to make than one with its own, and every reply needs one. A block is never reused, so
+ * a frame stays valid as long as it is referenced. */
+const FRAME_BLOCK = 64 * 1024;
+let block = new ArrayBuffer(FRAME_BLOCK);
+let blockUsed = 0;
+
+/** A zeroed buffer of `length` bytes for a whole frame. */
+export function allocateFrame(length: number): Uint8Array {
+  if (length > FRAME_BLOCK / 4) return new Uint8Array(length);
+  if (blockUsed + length > FRAME_BLOCK) {
+    block = new ArrayBuffer(FRAME_BLOCK);
+    blockUsed = 0;
+  }
+  const frame = new Uint8Array(block, blockUsed, length);
+  blockUsed += (length + 7) & ~7;
+  return frame;
+}

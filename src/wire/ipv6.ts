@@ -1,5 +1,10 @@
 /** IPv6 packet header (RFC 8200): parse a queued packet past its extension headers, emit a reply's header. */
-import { emitEthernetHeader, ETHERNET_HEADER_LENGTH, ETHERTYPE_IPV6 } from "./ethernet.ts";
+import {
+  allocateFrame,
+  emitEthernetHeader,
+  ETHERNET_HEADER_LENGTH,
+  ETHERTYPE_IPV6,
+} from "./ethernet.ts";
 import { guard, need, type Parsed } from "./parsed.ts";
 
 export const IPV6_HEADER_LENGTH = 40;
@@ -147,7 +152,7 @@ export const IPV6_FRAME_PAYLOAD_OFFSET = ETHERNET_HEADER_LENGTH + IPV6_HEADER_LE
 
 /** Allocates a whole Ethernet frame with its Ethernet and IPv6 headers written; the payload follows at offset 54. */
 export function newIpv6Frame(header: Ipv6FrameHeader): Uint8Array {
-  const frame = new Uint8Array(IPV6_FRAME_PAYLOAD_OFFSET + header.payloadLength);
+  const frame = allocateFrame(IPV6_FRAME_PAYLOAD_OFFSET + header.payloadLength);
   emitEthernetHeader({ dst: header.ethDst, src: header.ethSrc, etherType: ETHERTYPE_IPV6 }, frame);
   emitIpv6Header(header, frame, ETHERNET_HEADER_LENGTH);
   return frame;
