@@ -9,6 +9,10 @@ BENCH_PACKAGES := dnsmasq-base gcc libc6-dev
 # Exactly what the daemon uses: FFI (libnetfilter_queue, libc), its config, state and log files,
 # and setpriv to drop privileges. Nothing else.
 PERMISSIONS := --allow-ffi --allow-read --allow-write --allow-env --allow-run=setsid --allow-sys
+# A small young generation: the daemon's garbage is short-lived, and it keeps 10,000 bindings
+# under 80 MB resident.
+V8_FLAGS := --v8-flags=--max-semi-space-size=1
+DENO_FLAGS := $(PERMISSIONS) $(V8_FLAGS)
 BUNDLE := bin/nfdhcpd.js
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -49,30 +53,30 @@ unit: deno
 	$(DENO) test --allow-all --parallel $(shell find tests -name '*_test.ts' -not -path 'tests/integration/*')
 
 integration: deno deps bundle
-	NFDHCPD_CMD="$(abspath $(DENO)) run $(PERMISSIONS) $(abspath $(BUNDLE))" \
+	NFDHCPD_CMD="$(abspath $(DENO)) run $(DENO_FLAGS) $(abspath $(BUNDLE))" \
 	  $(DENO) test --allow-all tests/integration/
 
 test: deno deps bundle
 	$(DENO) fmt --check
 	$(DENO) lint
 	$(DENO) check main.ts
-	NFDHCPD_CMD="$(abspath $(DENO)) run $(PERMISSIONS) $(abspath $(BUNDLE))" \
+	NFDHCPD_CMD="$(abspath $(DENO)) run $(DENO_FLAGS) $(abspath $(BUNDLE))" \
 	  $(DENO) test --allow-all tests/
 
 # deno compile fetches its runtime (denort) unless DENORT_BIN points at one.
 build: deno
 	@mkdir -p bin
-	$(DENO) compile $(PERMISSIONS) --no-check=remote -o bin/nfdhcpd main.ts || { \
+	$(DENO) compile $(DENO_FLAGS) --no-check=remote -o bin/nfdhcpd main.ts || { \
 	  echo "deno compile failed: it downloads the Deno runtime (denort) from Deno's release server."; \
 	  echo "Where that is unreachable, set DENORT_BIN=/path/to/denort (same version, $(DENO_VERSION))."; \
 	  exit 1; }
 
 demo: deno deps bundle
-	NFDHCPD_CMD="$(abspath $(DENO)) run $(PERMISSIONS) $(abspath $(BUNDLE))" \
+	NFDHCPD_CMD="$(abspath $(DENO)) run $(DENO_FLAGS) $(abspath $(BUNDLE))" \
 	  $(DENO) run --allow-all demo/demo.ts
 
 LOADGEN := bench/build/loadgen
-BENCH_CMD = NFDHCPD_CMD="$(abspath $(DENO)) run $(PERMISSIONS) $(abspath $(BUNDLE))" \
+BENCH_CMD = NFDHCPD_CMD="$(abspath $(DENO)) run $(DENO_FLAGS) $(abspath $(BUNDLE))" \
   $(DENO) run --allow-all bench/run.ts
 
 .PHONY: bench-deps
