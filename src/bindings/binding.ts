@@ -48,6 +48,13 @@ export interface Binding {
   readonly macspoof: boolean;
 }
 
+/** The domain part of the binding's hostname (what follows its first dot), or null. */
+export function hostnameDomain(binding: Binding): string | null {
+  const name = binding.hostname ?? "";
+  const dot = name.indexOf(".");
+  return dot < 0 ? null : name.slice(dot + 1) || null;
+}
+
 /** A parsed binding with warnings (unknown keys, odd values), or every error found. */
 export type BindingResult =
   | { readonly ok: true; readonly binding: Binding; readonly warnings: string[] }

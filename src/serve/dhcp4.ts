@@ -1,5 +1,5 @@
 /** The DHCPv4 responder: a VM's request and its binding in, an OFFER/ACK/NAK frame or a reasoned drop out. */
-import type { Binding } from "../bindings/binding.ts";
+import { type Binding, hostnameDomain } from "../bindings/binding.ts";
 import type { DhcpConfig } from "../config/types.ts";
 import { formatIpv4, formatMac, ipv4Mask, sameMac } from "../wire/address.ts";
 import {
@@ -183,10 +183,7 @@ function serverAddress(binding: Binding, config: DhcpConfig): number | null {
  * a name without a dot has no domain part, so we send no option 15 then.
  */
 function domainOf(binding: Binding, config: DhcpConfig): string | null {
-  if (config.domain) return config.domain;
-  const name = binding.hostname ?? "";
-  const dot = name.indexOf(".");
-  return dot < 0 ? null : name.slice(dot + 1) || null;
+  return config.domain || hostnameDomain(binding);
 }
 
 /**

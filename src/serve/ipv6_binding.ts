@@ -1,5 +1,5 @@
 /** What a binding means on the IPv6 side, shared by the RA, NA and DHCPv6 responders. */
-import type { Binding } from "../bindings/binding.ts";
+import { type Binding, hostnameDomain } from "../bindings/binding.ts";
 import type { Ipv6Config } from "../config/types.ts";
 import {
   eui64Address,
@@ -56,12 +56,8 @@ function slaacAddress(binding: Binding): Uint8Array | null {
  * domain part, so we send none. Names that cannot be encoded are left out.
  */
 export function searchDomains(binding: Binding, config: Ipv6Config): string[] {
-  let domains: readonly string[] = config.domains;
-  if (domains.length === 0) {
-    const name = binding.hostname ?? "";
-    const dot = name.indexOf(".");
-    domains = dot < 0 || dot === name.length - 1 ? [] : [name.slice(dot + 1)];
-  }
+  const own = hostnameDomain(binding);
+  const domains = config.domains.length > 0 ? config.domains : own === null ? [] : [own];
   return domains.filter((d) => domainNameError(d) === null);
 }
 
