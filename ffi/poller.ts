@@ -5,7 +5,7 @@ import { callError, libc } from "./native.ts";
 /** Longest wait on the JS thread for the next packet while traffic is flowing. */
 const SPIN_WAIT_MS = 1;
 /** Longest time on the JS thread before the event loop gets a turn. */
-const SPIN_BUDGET_MS = 5;
+const SPIN_BUDGET_MS = 10;
 
 /** A file descriptor and the handler that drains it when it becomes readable. */
 interface Watched {
@@ -81,34 +81,33 @@ export class Poller {
   }
 
   /**
-   * Waits off the JS thread when idle. While traffic flows it waits on the JS thread instead,
-   * up to SPIN_WAIT_MS per wait and SPIN_BUDGET_MS in all before yielding to the event loop:
-   * a wake-up through a Promise costs tens of microseconds, so a VM's next request (its REQUEST
-   * right after our OFFER) is answered sooner, and timers, signals and file watches still run
-   * at least every few milliseconds.
+   * Each turn arms a wait off the JS thread (a `nonblocking` poll, whose wake-up through a Promise
+   * costs tens of microseconds), then serves on the JS thread while traffic flows: synchronous
+   * polls of up to SPIN_WAIT_MS, for at most SPIN_BUDGET_MS, so a VM's next request (its REQUEST
+   * right after our OFFER) is answered at once. Then it awaits the armed wait (already settled if
+   * packets came meanwhile), which gives timers, signals and file watches their turn.
    */
   async #loop(): Promise<void> {
     while (!this.#stopping) {
-      // Keep a reference to the exact buffer handed to the pending call until it settles.
       const fds = this.#pollfds;
-      const n = await libc().poll(fds, BigInt(fds.length / 8), -1);
-      if (n <= 0) continue; // EINTR; errno is not ours to read after a nonblocking call
-      this.#dispatch(fds);
+      const watched = this.#watched;
+      // Its own buffer: the kernel writes revents into it from the other thread.
+      const armedFds = fds.slice();
+      const armed = libc().poll(armedFds, BigInt(armedFds.length / 8), -1);
       const until = performance.now() + SPIN_BUDGET_MS;
       while (!this.#stopping && performance.now() < until) {
-        const again = this.#pollfds;
-        if (libc().poll_sync(again, BigInt(again.length / 8), SPIN_WAIT_MS) <= 0) break;
-        this.#dispatch(again);
+        if (libc().poll_sync(fds, BigInt(fds.length / 8), SPIN_WAIT_MS) <= 0) break;
+        this.#dispatch(fds, watched);
       }
+      if (await armed > 0) this.#dispatch(armedFds, watched);
     }
   }
 
-  #dispatch(fds: Uint8Array): void {
+  #dispatch(fds: Uint8Array, watched: readonly Watched[]): void {
     const view = new DataView(fds.buffer);
     if (view.getInt16(6, true) !== 0) {
       while (libc().read(this.#wakeFd, this.#drainWake, 8n) > 0) { /* drain */ }
     }
-    const watched = this.#watched;
     for (let i = 0; i < watched.length; i++) {
       if (view.getInt16(8 * (i + 1) + 6, true) !== 0) watched[i]!.onReadable();
     }
