@@ -48,6 +48,7 @@ import {
 import type { Parsed } from "../wire/parsed.ts";
 import { emitUdpHeader4, parseUdp, UDP_HEADER_LENGTH, type UdpDatagram } from "../wire/udp.ts";
 import type { Decision, InterfaceInfo } from "./decision.ts";
+import { cachedReply, rememberReply } from "./dhcp4_reply_cache.ts";
 
 /** The usual initial TTL; the reply never leaves the TAP anyway. */
 const REPLY_TTL = 64;
@@ -254,6 +255,8 @@ function answerLease(input: Dhcp4Input, ip: number, type: number): Decision {
   const server = serverAddress(binding, config);
   const options = bindingOptions(binding, config);
   if (server === null || options.serverId === null) return noServer(input, type);
+  const cached = cachedReply(binding, config, input.indev.mac, type, dhcp);
+  if (cached !== null) return cached;
   const reply = replyFromRequest(dhcp);
   reply.yiaddr = ip;
   // RFC 2131 table 3: an ACK echoes ciaddr, an OFFER leaves it 0.
@@ -262,7 +265,8 @@ function answerLease(input: Dhcp4Input, ip: number, type: number): Decision {
   for (const [code, value] of options.lease) reply.options.set(code, value);
   if (options.dns !== null) reply.options.set(OPTION.dnsServers, options.dns);
   finish(reply, type, options.serverId, dhcp);
-  return send(input, reply, server, type, `${messageTypeName(type)} ${formatIpv4(ip)}`);
+  const decision = send(input, reply, server, type, `${messageTypeName(type)} ${formatIpv4(ip)}`);
+  return rememberReply(binding, config, input.indev.mac, type, dhcp, decision);
 }
 
 /** ACK to INFORM: names and DNS only; no address, no lease (RFC 2131 section 3.4). */

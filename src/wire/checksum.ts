@@ -39,3 +39,13 @@ export function pseudoHeaderSum6(
   return sumWords(src, 0, 16) + sumWords(dst, 0, 16) + (length >>> 16) + (length & 0xffff) +
     nextHeader;
 }
+
+/**
+ * A checksum after one 16-bit word it covers changed from `oldWord` to `newWord` (RFC 1624,
+ * equation 3), without summing the whole data again. A UDP result of 0 is sent as 0xffff.
+ */
+export function updateChecksum(checksum: number, oldWord: number, newWord: number): number {
+  const sum = (~checksum & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff);
+  const updated = finishChecksum(sum);
+  return updated === 0 ? 0xffff : updated;
+}
