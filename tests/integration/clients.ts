@@ -1,6 +1,7 @@
 /** Runs real DHCP clients in a VM namespace and returns what they were given and what they configured. */
 
-import { type Lab, requireCommands, run, runJson, type Vm, waitFor } from "./netns.ts";
+import type { Lab, Vm } from "./netns.ts";
+import { requireCommands, run, runJson, waitFor } from "./proc.ts";
 
 /** An IPv4 or IPv6 address on an interface, read back with `ip -j addr`. */
 export interface InterfaceAddress {
@@ -42,22 +43,13 @@ export interface Lease4 {
 /** Which client ran. */
 export type Dhcp4ClientName = "dhclient" | "udhcpc";
 
-/** One run of a DHCPv4 client. */
-export interface Dhcp4Result {
+/** One run of a DHCPv4 client; its exit code is null when we stopped it (dhclient stays to renew). */
+export interface Dhcp4Result extends Omit<RecordedRun, "answer"> {
   readonly client: Dhcp4ClientName;
   /** The lease the script was given, or null when the client got none. */
   readonly lease: Lease4 | null;
   /** The script's environment for the bound event (raw variables). */
   readonly vars: Readonly<Record<string, string>>;
-  /** Reasons the script was called with, in order (PREINIT, BOUND, deconfig, bound, leasefail...). */
-  readonly events: string[];
-  /** The interface as read back after the client finished (or gave up). */
-  readonly configured: Configured;
-  /** Exit code of the client, or null when we had to stop it (dhclient stays to renew once bound). */
-  readonly exitCode: number | null;
-  readonly elapsedMs: number;
-  /** The client's stderr and stdout, and the script's own error log, for failure messages. */
-  readonly log: string;
 }
 
 /** Options for the DHCPv4 client runners. */
@@ -67,18 +59,27 @@ export interface Dhcp4RunOptions {
 }
 
 /**
- * The client script: records its environment per call (NNN-REASON.env, NUL-separated) and applies
- * address, prefix, default route and MTU with `ip`, as dhclient-script and udhcpc's default.script do.
- * dhclient passes the reason in `$reason`, udhcpc as `$1`.
+ * A client script: runs `apply` (a shell `case "$reason"` that configures the interface, as
+ * dhclient-script or udhcpc's default.script would) and records its environment per call
+ * (NNN-REASON.env, NUL-separated). dhclient passes the reason in `$reason`, udhcpc as `$1`.
  */
-function clientScript(recordDir: string): string {
+function recordingScript(recordDir: string, apply: string): string {
   return `#!/bin/sh
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 out='${recordDir}'
 if [ -n "$1" ]; then reason="$1"; fi
 exec 2>>"$out/script.log"
-mask2prefix() {
+${apply}
+n=$(ls "$out" | grep -c '\\.env$')
+env -0 > "$out/tmp.$$"
+mv "$out/tmp.$$" "$out/$(printf %03d "$n")-$reason.env"
+exit 0
+`;
+}
+
+/** Applies a DHCPv4 lease: address, prefix, default route and MTU, with `ip`. */
+const DHCP4_APPLY = `mask2prefix() {
   p=0; old_ifs="$IFS"; IFS=.
   for o in $1; do
     case $o in 255) p=$((p+8));; 254) p=$((p+7));; 252) p=$((p+6));; 248) p=$((p+5));;
@@ -97,13 +98,7 @@ case "$reason" in
   BOUND|RENEW|REBIND|REBOOT)
     apply "$new_ip_address" "$new_subnet_mask" "$new_broadcast_address" "$new_routers" "$new_interface_mtu" ;;
   bound|renew) apply "$ip" "$subnet" "$broadcast" "$router" "$mtu" ;;
-esac
-n=$(ls "$out" | grep -c '\\.env$')
-env -0 > "$out/tmp.$$"
-mv "$out/tmp.$$" "$out/$(printf %03d "$n")-$reason.env"
-exit 0
-`;
-}
+esac`;
 
 /** Parses `env -0` output. */
 function parseEnv0(text: string): Record<string, string> {
@@ -116,7 +111,7 @@ function parseEnv0(text: string): Record<string, string> {
 }
 
 /** One recorded script call. */
-interface ScriptEvent {
+export interface ScriptEvent {
   readonly reason: string;
   readonly vars: Record<string, string>;
 }
@@ -194,14 +189,14 @@ function udhcpcLease(vars: Record<string, string>): Lease4 {
 }
 
 /** Narrows JSON to an object, or an empty one. */
-function record(value: unknown): Record<string, unknown> {
+export function record(value: unknown): Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? value as Record<string, unknown>
     : {};
 }
 
 /** Narrows JSON to an array, or an empty one. */
-function list(value: unknown): unknown[] {
+export function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
@@ -242,20 +237,6 @@ export async function resetInterface(ns: string, iface = "eth0"): Promise<void> 
   await run(["ip", "link", "set", "dev", iface, "mtu", "1500", "up"], { ns });
 }
 
-/** A fresh per-run directory under the lab dir for the client's lease, pid, script and records. */
-async function runDirectory(
-  lab: Lab,
-  vm: Vm,
-  client: string,
-): Promise<{ dir: string; records: string; script: string }> {
-  const dir = await Deno.makeTempDir({ dir: lab.dir, prefix: `${vm.name}-${client}-` });
-  const records = `${dir}/records`;
-  await Deno.mkdir(records);
-  const script = `${dir}/script.sh`;
-  await Deno.writeTextFile(script, clientScript(records), { mode: 0o755 });
-  return { dir, records, script };
-}
-
 /** The script's own error log, if it wrote one. */
 async function scriptLog(records: string): Promise<string> {
   try {
@@ -265,43 +246,88 @@ async function scriptLog(records: string): Promise<string> {
   }
 }
 
-/** Runs a client until the script records one of `boundReasons`, it exits, or the deadline; then collects. */
-async function runClient(
-  lab: Lab,
-  vm: Vm,
-  client: Dhcp4ClientName,
-  cmd: (paths: { dir: string; script: string }) => string[],
-  boundReasons: readonly string[],
-  toLease: (vars: Record<string, string>) => Lease4,
-  timeoutSec: number,
-): Promise<Dhcp4Result> {
-  requireCommands([client]);
-  await resetInterface(vm.ns, vm.iface);
-  const paths = await runDirectory(lab, vm, client);
+/** Where a recorded client run keeps its files: its own directory, and the script to pass it. */
+export interface RunPaths {
+  readonly dir: string;
+  readonly script: string;
+}
+
+/** A client run with a recording script: see {@linkcode runRecorded}. */
+export interface RecordedClient {
+  /** Names the run directory (`<vm>-<name>-*`) and the wait. */
+  readonly name: string;
+  /** What the script does to the interface: a shell `case "$reason"` (see recordingScript). */
+  readonly apply: string;
+  /** The client's command line, given its run directory (for its own files) and the script. */
+  readonly cmd: (paths: RunPaths) => string[];
+  /** The script call that carries the answer the caller waits for. */
+  readonly answered: (event: ScriptEvent) => boolean;
+  /** Give up about this long after the client started without an answer. */
+  readonly timeoutSec: number;
+}
+
+/** What a {@linkcode runRecorded} run saw. */
+export interface RecordedRun {
+  /** The first script call that carried the answer, or undefined. */
+  readonly answer: ScriptEvent | undefined;
+  /** Reasons the script was called with, in order. */
+  readonly events: string[];
+  /** The interface as read back while the client still ran. */
+  readonly configured: Configured;
+  /** Exit code of the client, or null when we had to stop it. */
+  readonly exitCode: number | null;
+  readonly elapsedMs: number;
+  /** The client's stderr and stdout, and the script's own error log, for failure messages. */
+  readonly log: string;
+}
+
+/**
+ * Runs a client in the VM, in a clean environment and its own directory under the lab dir, until
+ * its script records the answer, it exits, or the deadline; reads the interface back, then stops it.
+ */
+export async function runRecorded(lab: Lab, vm: Vm, client: RecordedClient): Promise<RecordedRun> {
+  const dir = await Deno.makeTempDir({ dir: lab.dir, prefix: `${vm.name}-${client.name}-` });
+  const records = `${dir}/records`;
+  await Deno.mkdir(records);
+  const script = `${dir}/script.sh`;
+  await Deno.writeTextFile(script, recordingScript(records, client.apply), { mode: 0o755 });
+  const cmd = client.cmd({ dir, script });
+  requireCommands(cmd.slice(0, 1));
   const started = Date.now();
   // A clean environment, so the recorded variables are the client's own.
-  const proc = lab.spawn(["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", ...cmd(paths)], vm.ns);
-  let bound: ScriptEvent | undefined;
-  await waitFor(`${client} in ${vm.name} to bind or give up`, async () => {
-    bound = (await readEvents(paths.records)).find((e) => boundReasons.includes(e.reason));
-    return bound !== undefined || proc.status !== null;
-  }, { timeoutMs: (timeoutSec + 5) * 1000, intervalMs: 25 }).catch(() => undefined);
+  const proc = lab.spawn(["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", ...cmd], vm.ns);
+  await waitFor(`${client.name} in ${vm.name} to get an answer or give up`, async () => {
+    // Exited first, then read: a client that records its answer and exits is not missed.
+    const exited = proc.status !== null;
+    return exited || (await readEvents(records)).some(client.answered);
+  }, { timeoutMs: (client.timeoutSec + 5) * 1000, intervalMs: 25 }).catch(() => undefined);
   // Read the interface before stopping the client: nothing may deconfigure it in between.
   const configured = await readConfigured(vm.ns, vm.iface);
   const elapsedMs = Date.now() - started;
   const exitedOnItsOwn = proc.status !== null;
   const status = await proc.stop(2000);
-  const events = await readEvents(paths.records);
+  const events = await readEvents(records);
   return {
-    client,
-    lease: bound === undefined ? null : toLease(bound.vars),
-    vars: bound?.vars ?? {},
+    answer: events.find(client.answered),
     events: events.map((e) => e.reason),
     configured,
     exitCode: exitedOnItsOwn ? status.code : null,
     elapsedMs,
-    log: `${proc.stderr}${proc.stdout}${await scriptLog(paths.records)}`,
+    log: `${proc.stderr}${proc.stdout}${await scriptLog(records)}`,
   };
+}
+
+/** Runs a DHCPv4 client on a reset interface, with the script that applies its lease. */
+async function runClient(
+  lab: Lab,
+  vm: Vm,
+  client: Omit<RecordedClient, "apply"> & { readonly name: Dhcp4ClientName },
+  toLease: (vars: Record<string, string>) => Lease4,
+): Promise<Dhcp4Result> {
+  await resetInterface(vm.ns, vm.iface);
+  const { answer, ...run } = await runRecorded(lab, vm, { ...client, apply: DHCP4_APPLY });
+  const lease = answer === undefined ? null : toLease(answer.vars);
+  return { client: client.name, lease, vars: answer?.vars ?? {}, ...run };
 }
 
 /**
@@ -315,33 +341,27 @@ export async function runDhclient(
   options: Dhcp4RunOptions = {},
 ): Promise<Dhcp4Result> {
   const timeoutSec = options.timeoutSec ?? 10;
-  return await runClient(
-    lab,
-    vm,
-    "dhclient",
-    ({ dir, script }) => {
-      const conf = `${dir}/dhclient.conf`;
-      Deno.writeTextFileSync(
-        conf,
-        [
-          `timeout ${timeoutSec};`,
-          "retry 1;",
-          "initial-interval 1;",
-          "backoff-cutoff 2;",
-          "request subnet-mask, broadcast-address, time-offset, routers, domain-name,",
-          "  domain-name-servers, domain-search, host-name, interface-mtu;",
-          "",
-        ].join("\n"),
-      );
-      return [
-        ...["dhclient", "-4", "-d", "-1", "-v", "-cf", conf, "-lf", `${dir}/dhclient.leases`],
-        ...["-pf", `${dir}/dhclient.pid`, "-sf", script, vm.iface],
-      ];
-    },
-    ["BOUND", "REBOOT"],
-    dhclientLease,
-    timeoutSec,
-  );
+  const cmd = ({ dir, script }: RunPaths) => {
+    const conf = `${dir}/dhclient.conf`;
+    Deno.writeTextFileSync(
+      conf,
+      [
+        `timeout ${timeoutSec};`,
+        "retry 1;",
+        "initial-interval 1;",
+        "backoff-cutoff 2;",
+        "request subnet-mask, broadcast-address, time-offset, routers, domain-name,",
+        "  domain-name-servers, domain-search, host-name, interface-mtu;",
+        "",
+      ].join("\n"),
+    );
+    return [
+      ...["dhclient", "-4", "-d", "-1", "-v", "-cf", conf, "-lf", `${dir}/dhclient.leases`],
+      ...["-pf", `${dir}/dhclient.pid`, "-sf", script, vm.iface],
+    ];
+  };
+  const answered = (e: ScriptEvent) => e.reason === "BOUND" || e.reason === "REBOOT";
+  return await runClient(lab, vm, { name: "dhclient", cmd, answered, timeoutSec }, dhclientLease);
 }
 
 /** Runs busybox `udhcpc -f -q -n -t N -T 1` (asking for the MTU too) on the VM's eth0 with our script. */
@@ -351,18 +371,12 @@ export async function runUdhcpc(
   options: Dhcp4RunOptions = {},
 ): Promise<Dhcp4Result> {
   const timeoutSec = options.timeoutSec ?? 10;
-  return await runClient(
-    lab,
-    vm,
-    "udhcpc",
-    ({ dir, script }) => [
-      ...["udhcpc", "-f", "-q", "-n", "-i", vm.iface, "-s", script, "-p", `${dir}/udhcpc.pid`],
-      ...["-t", `${Math.max(1, timeoutSec)}`, "-T", "1", "-O", "mtu"],
-    ],
-    ["bound"],
-    udhcpcLease,
-    timeoutSec,
-  );
+  const cmd = ({ dir, script }: RunPaths) => [
+    ...["udhcpc", "-f", "-q", "-n", "-i", vm.iface, "-s", script, "-p", `${dir}/udhcpc.pid`],
+    ...["-t", `${Math.max(1, timeoutSec)}`, "-T", "1", "-O", "mtu"],
+  ];
+  const answered = (e: ScriptEvent) => e.reason === "bound";
+  return await runClient(lab, vm, { name: "udhcpc", cmd, answered, timeoutSec }, udhcpcLease);
 }
 
 /** The runner for `client`. */
@@ -371,6 +385,3 @@ export function dhcp4Runner(
 ): (lab: Lab, vm: Vm, options?: Dhcp4RunOptions) => Promise<Dhcp4Result> {
   return client === "dhclient" ? runDhclient : runUdhcpc;
 }
-
-// IPv6 clients (rdisc6, ndisc6, `dhclient -6 -S`, `dhclient -6`) go here, returning their own result
-// types beside Dhcp4Result; readConfigured() already reads back global IPv6 addresses and default routes.

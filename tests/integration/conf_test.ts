@@ -1,25 +1,13 @@
 /** Root tests: the shipped systemd unit, logrotate file and firewall rules are valid for their tools. */
 import assert from "node:assert/strict";
-import { REPO_ROOT, requireCommands, requireRoot, run } from "./netns.ts";
+import { REPO_ROOT, requireCommands, requireRoot, run } from "./proc.ts";
 
 const CONF = `${REPO_ROOT}/conf`;
 
-/** Runs `cmd`; returns its exit code and its stdout and stderr together. */
+/** Runs `cmd` (bounded in time); returns its exit code and its stdout and stderr together. */
 async function exec(cmd: string[], stdin?: string): Promise<{ code: number; out: string }> {
-  const child = new Deno.Command(cmd[0]!, {
-    args: cmd.slice(1),
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const r = await child.output();
-  const d = new TextDecoder();
-  return { code: r.code, out: d.decode(r.stdout) + d.decode(r.stderr) };
+  const r = await run(cmd, { allowFailure: true, stdin });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 function tempDir(): string {

@@ -1,14 +1,8 @@
 /** Starts and stops the nfdhcpd daemon inside a lab's hypervisor namespace, capturing its stderr. */
 
-import {
-  denoExecutable,
-  type IniSections,
-  type IniValue,
-  type Lab,
-  Proc,
-  REPO_ROOT,
-  waitFor,
-} from "./netns.ts";
+import type { IniSections, IniValue } from "./lab_files.ts";
+import type { Lab } from "./netns.ts";
+import { denoExecutable, Proc, REPO_ROOT, waitFor } from "./proc.ts";
 
 /** The bundled daemon the integration tests run (built by `make bundle`). */
 export const BUNDLE_PATH = `${REPO_ROOT}/bin/nfdhcpd.js`;
@@ -71,9 +65,11 @@ export interface DaemonOptions {
   readonly readyTimeoutMs?: number;
   /** Echo the daemon's stderr to ours as it comes (default: when env NFDHCPD_TEST_VERBOSE is set). */
   readonly echo?: boolean;
+  /** Log every packet decision (`-d`; default true). */
+  readonly debug?: boolean;
 }
 
-/** A running nfdhcpd: `-f -d -c CONFIG` in the hypervisor namespace, its stderr collected. */
+/** A running nfdhcpd: `-f [-d] -c CONFIG` in the hypervisor namespace, its stderr collected. */
 export class Daemon implements AsyncDisposable {
   readonly #proc: Proc;
   #stopped: Promise<Deno.CommandStatus> | null = null;
@@ -85,7 +81,8 @@ export class Daemon implements AsyncDisposable {
   /** Starts the daemon and waits (bounded) for `ready` on its stderr; the lab stops it on dispose. */
   static async start(lab: Lab, options: DaemonOptions): Promise<Daemon> {
     const echo = options.echo ?? Deno.env.get("NFDHCPD_TEST_VERBOSE") !== undefined;
-    const cmd = [...daemonCommand(), "-f", "-d", "-c", options.config];
+    const debug = options.debug ?? true ? ["-d"] : [];
+    const cmd = [...daemonCommand(), "-f", ...debug, "-c", options.config];
     const proc = lab.spawn(
       cmd,
       options.ns ?? lab.hv,

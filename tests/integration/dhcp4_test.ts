@@ -3,18 +3,10 @@
 import assert from "node:assert/strict";
 import { type Dhcp4Result, runDhclient, runUdhcpc } from "./clients.ts";
 import { Daemon, daemonConfig } from "./daemon.ts";
-import {
-  type BindingSpec,
-  type IniSections,
-  Lab,
-  type LabOptions,
-  listNamespaces,
-  requireCommands,
-  summarizeDhcp,
-  UdpListener,
-  type Vm,
-  waitFor,
-} from "./netns.ts";
+import type { BindingSpec, IniSections } from "./lab_files.ts";
+import { summarizeDhcp, UdpListener } from "./listener.ts";
+import { type Lab, type Vm, withLab } from "./netns.ts";
+import { requireCommands, waitFor } from "./proc.ts";
 
 const SERVER_IP = "10.10.0.1";
 const NAMESERVERS = ["198.51.100.53", "198.51.100.54"];
@@ -123,19 +115,6 @@ function assertNotServed(result: Dhcp4Result, serverLog: string): void {
   assert.equal(result.lease, null, `${result.client} got a lease it must not get${why}`);
   assert.deepEqual(result.configured.ipv4, [], `configured IPv4 addresses${why}`);
   assert.deepEqual(result.configured.defaultRoutes4, [], `configured default route${why}`);
-}
-
-/** Runs `body` in a fresh lab; afterwards checks that no namespace or temp dir of it is left. */
-async function withLab(options: LabOptions, body: (lab: Lab) => Promise<void>): Promise<void> {
-  const lab = await Lab.create(options);
-  try {
-    await body(lab);
-  } finally {
-    await lab.dispose();
-    const left = (await listNamespaces()).filter((ns) => ns.startsWith(lab.prefix));
-    assert.deepEqual(left, [], `namespaces left behind by ${lab.prefix}`);
-    await assert.rejects(Deno.stat(lab.dir), Deno.errors.NotFound, `${lab.dir} left behind`);
-  }
 }
 
 Deno.test("harness: dhclient and udhcpc record what a reference server (dnsmasq) hands out", async () => {

@@ -1,19 +1,8 @@
 /** Runs IPv6 clients (rdisc6, ndisc6, ping -6, dhclient -6) in VM namespaces and reads back what they saw. */
 
-import { type Configured, readConfigured } from "./clients.ts";
-import { type Lab, requireCommands, run, runJson, type Vm, waitFor } from "./netns.ts";
-
-/** Narrows JSON to an object, or an empty one. */
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? value as Record<string, unknown>
-    : {};
-}
-
-/** Narrows JSON to an array, or an empty one. */
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
+import { list, record, type RecordedRun, runRecorded } from "./clients.ts";
+import type { Lab, Vm } from "./netns.ts";
+import { requireCommands, run, runJson, waitFor } from "./proc.ts";
 
 /** Sets `net.ipv6.conf.<iface>.<key>` for each entry, inside `ns`. */
 export async function setIpv6Sysctls(
@@ -239,61 +228,19 @@ export async function pingOnce(vm: Vm, target: string): Promise<number> {
   return code;
 }
 
-/** One run of `dhclient -6`. */
-export interface Dhcp6Result {
+/** One run of `dhclient -6` (reasons PREINIT6, BOUND6, RENEW6...; the interface read back while it ran). */
+export interface Dhcp6Result extends Omit<RecordedRun, "answer"> {
   /** The environment of the script call that carried the server's answer, or null without one. */
   readonly vars: Readonly<Record<string, string>> | null;
-  /** Reasons the script was called with, in order (PREINIT6, BOUND6, RENEW6...). */
-  readonly events: string[];
-  /** The interface as read back while the client still ran. */
-  readonly configured: Configured;
-  readonly elapsedMs: number;
-  /** The client's output and the script's error log, for failure messages. */
-  readonly log: string;
 }
 
-/**
- * The dhclient -6 script: records its environment per call (NNN-REASON.env, NUL-separated) and,
- * for a lease, adds the address as dhclient-script does.
- */
-function dhcp6Script(recordDir: string): string {
-  return `#!/bin/sh
-PATH=/usr/sbin:/usr/bin:/sbin:/bin
-out='${recordDir}'
-exec 2>>"$out/script.log"
-case "$reason" in
+/** For a lease, adds the address as dhclient-script does. */
+const DHCP6_APPLY = `case "$reason" in
   BOUND6|RENEW6|REBIND6|REBOOT6)
     if [ -n "$new_ip6_address" ]; then
       ip -6 addr replace "$new_ip6_address/$new_ip6_prefixlen" dev "$interface"
     fi ;;
-esac
-n=$(ls "$out" | grep -c '\\.env$')
-env -0 > "$out/tmp.$$"
-mv "$out/tmp.$$" "$out/$(printf %03d "$n")-$reason.env"
-exit 0
-`;
-}
-
-/** The script calls recorded so far, in order. */
-async function readScriptCalls(
-  recordDir: string,
-): Promise<{ reason: string; vars: Record<string, string> }[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(recordDir)) {
-    if (entry.isFile && /^\d{3}-.*\.env$/.test(entry.name)) names.push(entry.name);
-  }
-  names.sort();
-  const calls = [];
-  for (const name of names) {
-    const vars: Record<string, string> = {};
-    for (const entry of (await Deno.readTextFile(`${recordDir}/${name}`)).split("\0")) {
-      const eq = entry.indexOf("=");
-      if (eq > 0) vars[entry.slice(0, eq)] = entry.slice(eq + 1);
-    }
-    calls.push({ reason: name.slice(4, -4), vars });
-  }
-  return calls;
-}
+esac`;
 
 /** Options for {@linkcode runDhclient6}. */
 export interface Dhcp6RunOptions {
@@ -305,54 +252,32 @@ export interface Dhcp6RunOptions {
 
 /**
  * Runs ISC `dhclient -6 -d` (with `-S` when stateless) on the VM's eth0 with its own lease file,
- * pid file, empty config and our recording script; waits (bounded) for the script call that
- * carries the answer (new_ip6_address when stateful, new_dhcp6_name_servers when stateless),
- * reads the interface back, then stops the client. The link-local must have finished DAD.
+ * pid file, config and our recording script; waits (bounded) for the script call that carries
+ * the answer (new_ip6_address when stateful, new_dhcp6_name_servers when stateless), reads the
+ * interface back, then stops the client. The link-local must have finished DAD.
  */
 export async function runDhclient6(
   lab: Lab,
   vm: Vm,
   options: Dhcp6RunOptions,
 ): Promise<Dhcp6Result> {
-  requireCommands(["dhclient"]);
   const timeoutSec = options.timeoutSec ?? 10;
-  const dir = await Deno.makeTempDir({ dir: lab.dir, prefix: `${vm.name}-dhclient6-` });
-  const records = `${dir}/records`;
-  await Deno.mkdir(records);
-  await Deno.writeTextFile(`${dir}/script.sh`, dhcp6Script(records), { mode: 0o755 });
-  await Deno.writeTextFile(`${dir}/dhclient6.conf`, `timeout ${timeoutSec};\n`);
   const answered = options.stateless ? "new_dhcp6_name_servers" : "new_ip6_address";
-  const started = Date.now();
-  const proc = lab.spawn([
-    ...["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "dhclient", "-6", "-d", "-v"],
-    ...(options.stateless ? ["-S"] : []),
-    ...["-cf", `${dir}/dhclient6.conf`, "-lf", `${dir}/dhclient6.leases`],
-    ...["-pf", `${dir}/dhclient6.pid`, "-sf", `${dir}/script.sh`, vm.iface],
-  ], vm.ns);
-  const outcome = await waitFor(
-    `dhclient -6 in ${vm.name} to get an answer or give up`,
-    async () => {
-      const call = (await readScriptCalls(records)).find((c) => answered in c.vars);
-      return call?.vars ?? (proc.status !== null && "exited");
+  const { answer, ...run } = await runRecorded(lab, vm, {
+    name: "dhclient6",
+    apply: DHCP6_APPLY,
+    cmd: ({ dir, script }) => {
+      Deno.writeTextFileSync(`${dir}/dhclient6.conf`, `timeout ${timeoutSec};\n`);
+      return [
+        ...["dhclient", "-6", "-d", "-v", ...(options.stateless ? ["-S"] : [])],
+        ...["-cf", `${dir}/dhclient6.conf`, "-lf", `${dir}/dhclient6.leases`],
+        ...["-pf", `${dir}/dhclient6.pid`, "-sf", script, vm.iface],
+      ];
     },
-    { timeoutMs: (timeoutSec + 5) * 1000, intervalMs: 50 },
-  ).catch(() => "timed out");
-  const configured = await readConfigured(vm.ns, vm.iface);
-  const elapsedMs = Date.now() - started;
-  await proc.stop(2000);
-  let scriptLog = "";
-  try {
-    scriptLog = await Deno.readTextFile(`${records}/script.log`);
-  } catch {
-    // the script wrote no errors
-  }
-  return {
-    vars: typeof outcome === "string" ? null : outcome,
-    events: (await readScriptCalls(records)).map((c) => c.reason),
-    configured,
-    elapsedMs,
-    log: `${proc.stderr}${proc.stdout}${scriptLog}`,
-  };
+    answered: (e) => answered in e.vars,
+    timeoutSec,
+  });
+  return { vars: answer?.vars ?? null, ...run };
 }
 
 /** A space-separated dhclient list variable, trailing dots of domain names removed. */

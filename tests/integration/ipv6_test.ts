@@ -17,17 +17,9 @@ import {
   setIpv6Sysctls,
   waitForLinkLocal,
 } from "./ipv6_clients.ts";
-import {
-  type BindingSpec,
-  type IniSections,
-  Lab,
-  type LabOptions,
-  listNamespaces,
-  requireCommands,
-  run,
-  type Vm,
-  waitFor,
-} from "./netns.ts";
+import type { BindingSpec, IniSections } from "./lab_files.ts";
+import { type Lab, type Vm, withLab } from "./netns.ts";
+import { requireCommands, run, waitFor } from "./proc.ts";
 
 const NAMESERVERS = ["2001:db8:53::1", "2001:db8:53::2"];
 const DOMAINS = ["example.test", "lab.example.test"];
@@ -94,19 +86,6 @@ function ipv6Config(lab: Lab, mode: string): IniSections {
       domains: DOMAINS,
     },
   });
-}
-
-/** Runs `body` in a fresh lab; afterwards checks that no namespace or temp dir of it is left. */
-async function withLab(options: LabOptions, body: (lab: Lab) => Promise<void>): Promise<void> {
-  const lab = await Lab.create(options);
-  try {
-    await body(lab);
-  } finally {
-    await lab.dispose();
-    const left = (await listNamespaces()).filter((ns) => ns.startsWith(lab.prefix));
-    assert.deepEqual(left, [], `namespaces left behind by ${lab.prefix}`);
-    await assert.rejects(Deno.stat(lab.dir), Deno.errors.NotFound, `${lab.dir} left behind`);
-  }
 }
 
 /** Takes the VM's link down and sets its IPv6 sysctls; {@linkcode linkUp} starts it again. */

@@ -3,14 +3,9 @@ import assert from "node:assert/strict";
 import { currentCapabilities, formatCapabilities, lookupAccount } from "../../ffi/privileges.ts";
 import { runUdhcpc } from "./clients.ts";
 import { Daemon, daemonCommand, daemonConfig } from "./daemon.ts";
-import {
-  type IniSections,
-  Lab,
-  listNamespaces,
-  requireCommands,
-  type Vm,
-  waitFor,
-} from "./netns.ts";
+import type { IniSections } from "./lab_files.ts";
+import { type Lab, type Vm, withLab } from "./netns.ts";
+import { requireCommands, run, setprivAs, waitFor } from "./proc.ts";
 
 const SERVER_IP = "10.20.0.1";
 const DOMAIN = "example.test";
@@ -44,21 +39,15 @@ async function nameserversServed(lab: Lab, vm: Vm, log: () => string): Promise<s
 }
 
 /** Runs `body` in a fresh lab with two VMs (tap1, tap2) and the DHCP rule; checks nothing is left. */
-async function withLab(body: (lab: Lab, vms: Vm[]) => Promise<void>): Promise<void> {
+async function withBoundLab(body: (lab: Lab, vms: Vm[]) => Promise<void>): Promise<void> {
   requireCommands(["udhcpc"]);
-  const lab = await Lab.create({
-    vms: [{ name: "vm1", tap: "tap1" }, { name: "vm2", tap: "tap2" }],
-  });
-  try {
+  const vms = [{ name: "vm1", tap: "tap1" }, { name: "vm2", tap: "tap2" }];
+  await withLab({ vms }, async (lab) => {
     await lab.addDhcp4Rule();
     const vms = [lab.vm("vm1"), lab.vm("vm2")];
     for (const [i, vm] of vms.entries()) await bind(lab, vm, i + 1);
     await body(lab, vms);
-  } finally {
-    await lab.dispose();
-    const left = (await listNamespaces()).filter((ns) => ns.startsWith(lab.prefix));
-    assert.deepEqual(left, [], `namespaces left behind by ${lab.prefix}`);
-  }
+  });
 }
 
 /** True while process `pid` runs (a zombie counts as ended). */
@@ -78,6 +67,13 @@ function pidIn(path: string): number | null {
   } catch {
     return null;
   }
+}
+
+/** SIGTERMs a detached daemon, waits (bounded) for it to exit and checks it removed its pidfile. */
+async function terminate(pid: number, pidfile: string): Promise<void> {
+  Deno.kill(pid, "SIGTERM");
+  await waitFor("the daemon to exit", () => !alive(pid), { timeoutMs: 10_000 });
+  await assert.rejects(Deno.stat(pidfile), Deno.errors.NotFound, "pidfile removed");
 }
 
 /** What starting the daemon without -f gave: the starter's exit and output, the daemon's pid. */
@@ -113,7 +109,7 @@ async function startDetached(lab: Lab, configPath: string, pidfile: string): Pro
 }
 
 Deno.test("SIGHUP with a changed config changes what is served; a broken one keeps it", async () => {
-  await withLab(async (lab, [vm1]) => {
+  await withBoundLab(async (lab, [vm1]) => {
     const path = await lab.writeConfig(config(lab, FIRST_DNS));
     const daemon = await Daemon.start(lab, { config: path });
     const log = () => daemon.log;
@@ -137,7 +133,7 @@ Deno.test("SIGHUP with a changed config changes what is served; a broken one kee
 });
 
 Deno.test("SIGUSR1 logs every bound client", async () => {
-  await withLab(async (lab, vms) => {
+  await withBoundLab(async (lab, vms) => {
     const daemon = await Daemon.start(lab, {
       config: await lab.writeConfig(config(lab, FIRST_DNS)),
     });
@@ -160,8 +156,129 @@ Deno.test("SIGUSR1 logs every bound client", async () => {
   });
 });
 
+/**
+ * A DHCPDISCOVER flood: python3 writes the same broadcast frame from MAC argv[2] on a raw socket
+ * bound to argv[1] for argv[3] seconds, argv[4] frames a second (0: as fast as it can).
+ */
+const FLOOD = `
+import socket, struct, sys, time
+iface, mac, seconds, pps = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+hw = bytes.fromhex(mac.replace(":", ""))
+zero = bytes(4)
+bootp = struct.pack("!4BIHH4s4s4s4s16s64s128sI", 1, 1, 6, 0, 0x6e666474, 0, 0x8000,
+                    zero, zero, zero, zero, hw, b"", b"", 0x63825363)
+bootp = (bootp + bytes([53, 1, 1, 255])).ljust(300, b"\\0")
+udp = struct.pack("!4H", 68, 67, 8 + len(bootp), 0) + bootp
+ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, zero, b"\\xff" * 4))
+total = sum(struct.unpack("!10H", ip))
+total = (total & 0xffff) + (total >> 16)
+ip[10:12] = struct.pack("!H", ~total & 0xffff)
+frame = b"\\xff" * 6 + hw + b"\\x08\\x00" + bytes(ip) + udp
+sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+sock.bind((iface, 0))
+print("flooding", flush=True)
+end = time.monotonic() + seconds
+while time.monotonic() < end:
+    for _ in range(64 if pps == 0 else 1):
+        try:
+            sock.send(frame)
+        except OSError:
+            pass  # ENOBUFS: the link is full, which is the point
+    if pps > 0:
+        time.sleep(1 / pps)
+`;
+
+/** One line of /proc/net/netfilter/nfnetlink_queue. */
+interface KernelQueue {
+  /** Packets waiting for their verdict. */
+  readonly total: number;
+  /** Packets the kernel dropped because the queue was full. */
+  readonly dropped: number;
+  /** Packets the kernel dropped because the daemon's socket buffer was full. */
+  readonly userDropped: number;
+  /** Packets queued so far (the last packet id). */
+  readonly idSequence: number;
+}
+
+/**
+ * Queue `num` as the kernel of the lab's hypervisor namespace sees it (the file is per
+ * namespace), or null when no process binds it.
+ */
+async function kernelQueue(lab: Lab, num: number): Promise<KernelQueue | null> {
+  const { stdout } = await run(["cat", "/proc/net/netfilter/nfnetlink_queue"], { ns: lab.hv });
+  for (const line of stdout.split("\n")) {
+    const f = line.trim().split(/\s+/).map(Number);
+    if (f[0] === num) {
+      return { total: f[2]!, dropped: f[5]!, userDropped: f[6]!, idSequence: f[7]! };
+    }
+  }
+  return null;
+}
+
+/** A queue for an assertion message. */
+function formatQueue(q: KernelQueue | null): string {
+  return q === null
+    ? "gone"
+    : `total ${q.total}, id ${q.idSequence}, dropped ${q.dropped}/${q.userDropped}`;
+}
+
+Deno.test("SIGTERM under load leaves no queued packet without a verdict and exits 0", async () => {
+  requireCommands(["python3"]);
+  await withBoundLab(async (lab, [vm1, vm2]) => {
+    // vm1 floods its bound TAP (answered: DROP); vm2 trickles into an unbound one (ACCEPT).
+    await lab.removeBinding(vm2!.tap);
+    const daemon = await Daemon.start(lab, {
+      config: await lab.writeConfig(config(lab, FIRST_DNS)),
+      debug: false,
+    });
+    const flood = (vm: Vm, pps: number) =>
+      lab.spawn(["python3", "-c", FLOOD, vm.iface, vm.mac, "5", `${pps}`], vm.ns);
+    const queued = async (atLeast: number, empty = false) => {
+      const q = await kernelQueue(lab, 42);
+      return q !== null && q.idSequence >= atLeast && (!empty || q.total === 0);
+    };
+    // A full queue leaves the trickle little room: let some of it through before the flood.
+    const flooders = [flood(vm2!, 1000)];
+    const options = { timeoutMs: 5000, intervalMs: 20 };
+    await waitFor("the trickle to pass queue 42", () => queued(10, true), options);
+    flooders.push(flood(vm1!, 0));
+    await waitFor("the flood to reach queue 42", () => queued(2000), options);
+    const samples: KernelQueue[] = [];
+    for (let i = 0; i < 10; i++) {
+      const q = await kernelQueue(lab, 42);
+      if (q !== null) samples.push(q);
+    }
+    const load = `queue 42 mid-flood: ${samples.map((q) => `${q.total}`).join(" ")} waiting; ` +
+      `last: ${formatQueue(samples.at(-1) ?? null)}`;
+    const flooding = () => flooders.every((f) => f.status === null);
+    assert.ok(flooding(), `the flood runs at SIGTERM: ${flooders.map((f) => f.stderr).join("")}`);
+    assert.ok(Math.max(...samples.map((q) => q.total)) <= 4096, `queue length 4096: ${load}`);
+
+    const signalled = Date.now();
+    const status = await daemon.stop(10_000);
+    const why = `\n${load}\nexited in ${Date.now() - signalled} ms\n--- nfdhcpd log\n` +
+      daemon.log.slice(-3000);
+    assert.ok(flooding(), `the flood lasted through the shutdown${why}`);
+    assert.equal(status.code, 0, `exit code${why}`);
+    // The last line but "Stopped": nothing went wrong while closing.
+    const released =
+      /Released the queues after (\d+) packets, each with its verdict: (\d+) dropped \(answered or refused\), (\d+) passed on\n.*Stopped\n$/
+        .exec(daemon.log);
+    assert.ok(released, `no "Released the queues" line before "Stopped"${why}`);
+    const [packets, dropped, accepted] = released.slice(1).map(Number) as [number, number, number];
+    assert.equal(packets, dropped + accepted, `every packet has one verdict${why}`);
+    assert.ok(dropped > 0 && accepted > 0, `both verdicts under load${why}`);
+    const left = await waitFor("queue 42 to be released or empty", async () => {
+      const q = await kernelQueue(lab, 42);
+      return (q === null || q.total === 0) && { q };
+    }, { timeoutMs: 2000 }).catch(async () => ({ q: await kernelQueue(lab, 42) }));
+    assert.ok(left.q === null || left.q.total === 0, `after exit: ${formatQueue(left.q)}${why}`);
+    for (const f of flooders) await f.stop(1000);
+  });
+});
+
 Deno.test("without -f: detaches once ready, writes the pidfile, and SIGTERM exits 0 removing it", async () => {
-  await withLab(async (lab, [vm1]) => {
+  await withBoundLab(async (lab, [vm1]) => {
     const pidfile = `${lab.dir}/nfdhcpd.pid`;
     const path = await lab.writeConfig(config(lab, FIRST_DNS));
     const started = await startDetached(lab, path, pidfile);
@@ -175,14 +292,12 @@ Deno.test("without -f: detaches once ready, writes the pidfile, and SIGTERM exit
     assert.match(log(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO {5}/m, "the original's format");
     assert.deepEqual(await nameserversServed(lab, vm1!, log), FIRST_DNS, log());
 
-    Deno.kill(pid, "SIGTERM");
-    await waitFor("the daemon to exit", () => !alive(pid), { timeoutMs: 10_000 });
-    await assert.rejects(Deno.stat(pidfile), Deno.errors.NotFound, "pidfile removed");
+    await terminate(pid, pidfile);
   });
 });
 
 Deno.test("without -f: a pidfile held by a live daemon is refused, a stale one is replaced", async () => {
-  await withLab(async (lab, [vm1]) => {
+  await withBoundLab(async (lab, [vm1]) => {
     const pidfile = `${lab.dir}/nfdhcpd.pid`;
     const path = await lab.writeConfig(config(lab, FIRST_DNS));
 
@@ -204,7 +319,7 @@ Deno.test("without -f: a pidfile held by a live daemon is refused, a stale one i
 });
 
 Deno.test("without -f: after logrotate renames the log, lines go to a new file", async () => {
-  await withLab(async (lab) => {
+  await withBoundLab(async (lab) => {
     const pidfile = `${lab.dir}/nfdhcpd.pid`;
     const started = await startDetached(
       lab,
@@ -231,7 +346,7 @@ Deno.test("without -f: after logrotate renames the log, lines go to a new file",
 
 Deno.test("from root with user = nobody: serves as nobody with only CAP_NET_ADMIN and CAP_NET_RAW", async () => {
   requireCommands(["setpriv"]);
-  await withLab(async (lab, [vm1]) => {
+  await withBoundLab(async (lab, [vm1]) => {
     // nobody must read the config and bindings, and write the pid and log dirs the daemon creates.
     for (const dir of [lab.dir, lab.datapath]) Deno.chmodSync(dir, 0o755);
     const pidfile = `${lab.dir}/run/nfdhcpd.pid`;
@@ -254,25 +369,21 @@ Deno.test("from root with user = nobody: serves as nobody with only CAP_NET_ADMI
     }
     const log = () => Deno.readTextFileSync(`${logdir}/nfdhcpd.log`);
     assert.deepEqual(await nameserversServed(lab, vm1!, log), FIRST_DNS, log());
-    Deno.kill(pid, "SIGTERM");
-    await waitFor("the daemon to exit", () => !alive(pid), { timeoutMs: 10_000 });
-    await assert.rejects(Deno.stat(pidfile), Deno.errors.NotFound, "pidfile removed");
+    await terminate(pid, pidfile);
   });
 });
 
 Deno.test("as systemd starts it (-f, User=nobody, ambient capabilities): serves without re-executing", async () => {
   requireCommands(["setpriv"]);
-  await withLab(async (lab, [vm1]) => {
+  await withBoundLab(async (lab, [vm1]) => {
     for (const dir of [lab.dir, lab.datapath]) Deno.chmodSync(dir, 0o755);
     const nobody = lookupAccount("nobody");
     const caps = "-all,+net_admin,+net_raw";
     const path = await lab.writeConfig(config(lab, FIRST_DNS, { user: "nobody" }));
-    const proc = lab.spawn([
-      ...["setpriv", `--reuid=${nobody.uid}`, `--regid=${nobody.gid}`, "--clear-groups"],
-      ...[`--inh-caps=${caps}`, `--ambient-caps=${caps}`, `--bounding-set=${caps}`, "--"],
-      ...daemonCommand(),
-      ...["-f", "-c", path],
-    ], lab.hv);
+    const proc = lab.spawn(
+      [...setprivAs(nobody, caps), ...daemonCommand(), "-f", "-c", path],
+      lab.hv,
+    );
     await waitFor("nfdhcpd to be ready", () => {
       if (proc.status !== null) throw new Error(`nfdhcpd exited:\n${proc.stderr}`);
       return /\bready\b/i.test(proc.stderr);

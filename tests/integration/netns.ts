@@ -1,160 +1,10 @@
-/** Integration harness: namespaces, TAP-named veths, binding files, config, iptables rules, tracked processes. */
+/** Integration harness: namespaces, TAP-named veths, iptables rules; removes what it made, even after a crash. */
 
-/** What a finished command printed and how it ended. */
-export interface CommandResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Options for {@linkcode run}. */
-export interface RunOptions {
-  /** Run inside this network namespace (`ip netns exec NS ...`). */
-  readonly ns?: string;
-  /** Return a non-zero exit instead of throwing. */
-  readonly allowFailure?: boolean;
-  /** Kill the command after this long (default 20 s). */
-  readonly timeoutMs?: number;
-}
-
-/** The repository root (the directory holding deno.json). */
-export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+import { type BindingSpec, formatBinding, formatIni, type IniSections } from "./lab_files.ts";
+import { type CommandResult, Proc, requireCommands, requireRoot, run } from "./proc.ts";
 
 /** Prefixes of namespace names the harness creates; names look like `<prefix>-<pid>-<rand>-<role>`. */
 export const NAMESPACE_PREFIXES: readonly string[] = ["nfdt", "nfdemo"];
-
-/** Prefixes `cmd` with `ip netns exec NS` when `ns` is given. */
-export function inNamespace(ns: string | undefined, cmd: readonly string[]): string[] {
-  return ns === undefined ? [...cmd] : ["ip", "netns", "exec", ns, ...cmd];
-}
-
-/** Runs a command to completion, bounded in time; throws (with its output) on a non-zero exit. */
-export async function run(
-  cmd: readonly string[],
-  options: RunOptions = {},
-): Promise<CommandResult> {
-  const argv = inNamespace(options.ns, cmd);
-  const [program, ...args] = argv;
-  if (program === undefined) throw new Error("Cannot run a command: it is empty");
-  const timeoutMs = options.timeoutMs ?? 20_000;
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
-  try {
-    const child = new Deno.Command(program, {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      signal: abort.signal,
-    }).spawn();
-    const out = await child.output();
-    const decoder = new TextDecoder();
-    const result = {
-      code: out.code,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr),
-    };
-    if (abort.signal.aborted) {
-      throw new Error(
-        `Command timed out after ${timeoutMs} ms: ${argv.join(" ")}\n${result.stderr}`,
-      );
-    }
-    if (result.code !== 0 && !options.allowFailure) {
-      throw new Error(
-        `Command failed with exit code ${result.code}: ${
-          argv.join(" ")
-        }\n${result.stderr}${result.stdout}`,
-      );
-    }
-    return result;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Runs an `ip -j` style command and returns its parsed JSON (an empty output is an empty array). */
-export async function runJson(cmd: readonly string[], options: RunOptions = {}): Promise<unknown> {
-  const { stdout } = await run(cmd, options);
-  return stdout.trim() === "" ? [] : JSON.parse(stdout);
-}
-
-/** Resolves after `ms` milliseconds; only {@linkcode waitFor} uses it, as its poll interval. */
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Options for {@linkcode waitFor}. */
-export interface WaitOptions {
-  readonly timeoutMs: number;
-  /** Poll interval (default 50 ms). */
-  readonly intervalMs?: number;
-}
-
-/**
- * Polls `probe` until it returns something other than `undefined`, `null` or `false`, and returns that;
- * throws `Timed out after N ms waiting for <what>` at the deadline.
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  options: WaitOptions,
-): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() >= deadline) {
-      throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${what}`);
-    }
-    await delay(Math.min(options.intervalMs ?? 50, Math.max(1, deadline - Date.now())));
-  }
-}
-
-/** Finds `name` on PATH (or returns it when it is already a path to an executable file). */
-export function findExecutable(name: string): string | null {
-  const candidates = name.includes("/")
-    ? [name]
-    : (Deno.env.get("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(":")
-      .concat(["/usr/sbin", "/sbin"])
-      .map((dir) => `${dir}/${name}`);
-  for (const path of candidates) {
-    try {
-      const info = Deno.statSync(path);
-      if (info.isFile && info.mode !== null && (info.mode & 0o111) !== 0) return path;
-    } catch {
-      // not here; try the next directory
-    }
-  }
-  return null;
-}
-
-/** Throws a clear error unless running as root: the harness needs namespaces and iptables. */
-export function requireRoot(): void {
-  const uid = Deno.uid();
-  if (uid !== 0) {
-    throw new Error(
-      `Integration harness needs root (uid is ${uid}): it creates network namespaces and iptables rules`,
-    );
-  }
-}
-
-/** Throws a clear error naming every command of `names` that is not installed. */
-export function requireCommands(names: readonly string[]): void {
-  const missing = names.filter((name) => findExecutable(name) === null);
-  if (missing.length > 0) {
-    throw new Error(
-      `Integration harness needs these commands, which are not installed: ${missing.join(", ")}` +
-        " (see the Makefile's package list)",
-    );
-  }
-}
-
-/** The deno binary for child processes: `deno` on PATH, else the repo's `.tools` copy, else this one. */
-export function denoExecutable(): string {
-  return findExecutable("deno") ??
-    findExecutable(`${REPO_ROOT}/.tools/node_modules/.bin/deno`) ??
-    Deno.execPath();
-}
 
 /** True when a process with this id exists. */
 function processExists(pid: number): boolean {
@@ -216,114 +66,6 @@ export async function removeStaleLabs(): Promise<string[]> {
   }
   return stale;
 }
-
-/** A long-running child process whose output is collected as it comes; stopped with {@linkcode Proc.stop}. */
-export class Proc implements AsyncDisposable {
-  readonly argv: readonly string[];
-  readonly pid: number;
-  readonly #child: Deno.ChildProcess;
-  readonly #readers: Promise<void>[];
-  #stdout = "";
-  #stderr = "";
-  #status: Deno.CommandStatus | null = null;
-  readonly #statusPromise: Promise<Deno.CommandStatus>;
-  readonly #echo: ((text: string) => void) | undefined;
-
-  /** Spawns `cmd` (inside `ns` when given); `echo` sees stderr text as it arrives. */
-  constructor(cmd: readonly string[], ns?: string, echo?: (text: string) => void) {
-    this.argv = inNamespace(ns, cmd);
-    const [program, ...args] = this.argv;
-    if (program === undefined) throw new Error("Cannot spawn a command: it is empty");
-    this.#echo = echo;
-    this.#child = new Deno.Command(program, {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.pid = this.#child.pid;
-    this.#readers = [
-      this.#collect(this.#child.stdout, (t) => this.#stdout += t),
-      this.#collect(this.#child.stderr, (t) => {
-        this.#stderr += t;
-        this.#echo?.(t);
-      }),
-    ];
-    this.#statusPromise = this.#child.status.then((status) => this.#status = status);
-  }
-
-  async #collect(stream: ReadableStream<Uint8Array>, sink: (text: string) => void): Promise<void> {
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) sink(text);
-  }
-
-  /** Everything written to stdout so far. */
-  get stdout(): string {
-    return this.#stdout;
-  }
-
-  /** Everything written to stderr so far. */
-  get stderr(): string {
-    return this.#stderr;
-  }
-
-  /** The exit status, or null while running. */
-  get status(): Deno.CommandStatus | null {
-    return this.#status;
-  }
-
-  /** Sends a signal; does nothing once the process has exited. */
-  kill(signal: Deno.Signal = "SIGTERM"): void {
-    if (this.#status !== null) return;
-    try {
-      this.#child.kill(signal);
-    } catch {
-      // exited between the check and the kill
-    }
-  }
-
-  /** Resolves with `promise`'s value, or with null after `timeoutMs`. */
-  async #within<T>(promise: Promise<T>, timeoutMs: number): Promise<T | null> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<null>((resolve) =>
-      timer = setTimeout(() => resolve(null), timeoutMs)
-    );
-    try {
-      return await Promise.race([promise, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /**
-   * Waits (bounded) for the process to exit on its own and its output to be read; null if it still
-   * runs at the deadline. A child it left holding the pipes does not hold us up past the deadline.
-   */
-  async waitExit(timeoutMs: number): Promise<Deno.CommandStatus | null> {
-    const deadline = Date.now() + timeoutMs;
-    const status = await this.#within(this.#statusPromise, timeoutMs);
-    if (status !== null) {
-      await this.#within(Promise.all(this.#readers), Math.max(deadline - Date.now(), 500));
-    }
-    return status;
-  }
-
-  /** SIGTERM (or `signal`), then SIGKILL after `graceMs`; resolves with the exit status once output is drained. */
-  async stop(graceMs = 3000, signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
-    this.kill(signal);
-    const status = await this.waitExit(graceMs);
-    if (status !== null) return status;
-    this.kill("SIGKILL");
-    const killed = await this.#statusPromise;
-    await this.#within(Promise.all(this.#readers), 1000);
-    return killed;
-  }
-
-  /** Stops the process (see {@linkcode Proc.stop}). */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
-  }
-}
-
 /** A VM: its own namespace behind a TAP-named veth end in the hypervisor namespace. */
 export interface Vm {
   /** Short name given by the test, e.g. `vm1`. */
@@ -359,59 +101,13 @@ export interface LabOptions {
   /** Give hypervisor-side interfaces a kernel IPv6 link-local address (default false: no IP at all). */
   readonly hostLinkLocal?: boolean;
 }
-
-/** A binding file's keys (see REFERENCE.md); values are written as given, in this order. */
-export interface BindingSpec {
-  readonly HOSTNAME?: string;
-  readonly INSTANCE?: string;
-  readonly INDEV?: string;
-  readonly MAC?: string;
-  readonly IP?: string;
-  readonly SUBNET?: string;
-  readonly GATEWAY?: string;
-  readonly SUBNET6?: string;
-  readonly GATEWAY6?: string;
-  readonly EUI64?: string;
-  readonly MTU?: string | number;
-  readonly PRIVATE?: string;
-  readonly MACSPOOF?: string;
-  readonly TAGS?: string;
-}
-
-/** One INI value: booleans become yes/no, lists are comma-separated. */
-export type IniValue = string | number | boolean | readonly string[];
-
-/** An INI file as sections of keys. */
-export type IniSections = Readonly<Record<string, Readonly<Record<string, IniValue>>>>;
-
-/** Renders INI sections the way nfdhcpd.conf is written. */
-export function formatIni(sections: IniSections): string {
-  const lines: string[] = [];
-  for (const [section, keys] of Object.entries(sections)) {
-    lines.push(`[${section}]`);
-    for (const [key, value] of Object.entries(keys)) {
-      const text = typeof value === "boolean"
-        ? (value ? "yes" : "no")
-        : Array.isArray(value)
-        ? value.join(", ")
-        : String(value);
-      lines.push(`${key} = ${text}`);
-    }
-    lines.push("");
-  }
-  return lines.join("\n");
-}
-
-/** Renders a binding file (`KEY=VALUE` lines). */
-export function formatBinding(binding: BindingSpec): string {
-  return Object.entries(binding)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${value}\n`)
-    .join("");
+/** The target of an NFQUEUE rule. */
+function toQueue(queue: number): string[] {
+  return ["-j", "NFQUEUE", "--queue-num", `${queue}`];
 }
 
 /** Two-digit hex of `n` (0..255). */
-function hexByte(n: number): string {
+export function hexByte(n: number): string {
   return (n & 0xff).toString(16).padStart(2, "0");
 }
 
@@ -504,18 +200,8 @@ export class Lab implements AsyncDisposable {
 
   async #addBridge(): Promise<void> {
     requireCommands(["sysctl"]);
-    await run([
-      "ip",
-      "-n",
-      this.hv,
-      "link",
-      "add",
-      "br0",
-      "address",
-      "fe:ff:ff:ff:ff:00",
-      "type",
-      "bridge",
-    ]);
+    const bridge = ["br0", "address", "fe:ff:ff:ff:ff:00", "type", "bridge"];
+    await run(["ip", "-n", this.hv, "link", "add", ...bridge]);
     if (!this.#hostLinkLocal) {
       await run(["ip", "-n", this.hv, "link", "set", "br0", "addrgenmode", "none"]);
     }
@@ -594,60 +280,37 @@ export class Lab implements AsyncDisposable {
 
   /** Adds the DHCPv4 NFQUEUE rule of REFERENCE.md: `-i tap+` when routed, `--physdev-in tap+` when bridged. */
   async addDhcp4Rule(queue = 42): Promise<void> {
-    const match = this.bridged ? ["-m", "physdev", "--physdev-in", "tap+"] : ["-i", "tap+"];
     const rule = this.bridged
-      ? ["-p", "udp", ...match, "--dport", "67"]
-      : [...match, "-p", "udp", "--dport", "67"];
-    await this.iptables([
-      "-t",
-      "mangle",
-      "-A",
-      "PREROUTING",
-      ...rule,
-      "-j",
-      "NFQUEUE",
-      "--queue-num",
-      `${queue}`,
-    ]);
+      ? ["-p", "udp", "-m", "physdev", "--physdev-in", "tap+", "--dport", "67"]
+      : ["-i", "tap+", "-p", "udp", "--dport", "67"];
+    await this.iptables(["-t", "mangle", "-A", "PREROUTING", ...rule, ...toQueue(queue)]);
   }
 
   /** Adds the IPv6 NFQUEUE rules of REFERENCE.md (RS, NS, DHCPv6) for the queues given. */
   async addIpv6Rules(
     queues: { rs?: number; ns?: number; dhcpv6?: number } = { rs: 43, ns: 44, dhcpv6: 45 },
   ): Promise<void> {
+    const rules: [number | undefined, string[]][] = [
+      [queues.rs, ["-p", "icmpv6", "--icmpv6-type", "router-solicitation"]],
+      [queues.ns, ["-p", "icmpv6", "--icmpv6-type", "neighbour-solicitation"]],
+      [queues.dhcpv6, ["-p", "udp", "--dport", "547"]],
+    ];
     const head = ["-t", "mangle", "-A", "PREROUTING", "-i", "tap+"];
-    const icmp = (type: string, queue: number) =>
-      this.ip6tables([
-        ...head,
-        "-p",
-        "icmpv6",
-        "--icmpv6-type",
-        type,
-        "-j",
-        "NFQUEUE",
-        "--queue-num",
-        `${queue}`,
-      ]);
-    if (queues.rs !== undefined) await icmp("router-solicitation", queues.rs);
-    if (queues.ns !== undefined) await icmp("neighbour-solicitation", queues.ns);
-    if (queues.dhcpv6 !== undefined) {
-      await this.ip6tables([
-        ...head,
-        "-p",
-        "udp",
-        "--dport",
-        "547",
-        "-j",
-        "NFQUEUE",
-        "--queue-num",
-        `${queues.dhcpv6}`,
-      ]);
+    for (const [queue, match] of rules) {
+      if (queue !== undefined) await this.ip6tables([...head, ...match, ...toQueue(queue)]);
     }
   }
 
   /** Adds an address to a hypervisor-side interface (e.g. for a listener on an unbound tap). */
   async addHostAddress(dev: string, cidr: string): Promise<void> {
     await run(["ip", "-n", this.hv, "addr", "add", cidr, "dev", dev]);
+  }
+
+  /** What of this lab is still there: its namespaces and its temp dir (after dispose: nothing). */
+  async leftovers(): Promise<string[]> {
+    const namespaces = (await listNamespaces()).filter((ns) => ns.startsWith(`${this.prefix}-`));
+    const dir = await Deno.stat(this.dir).then(() => [this.dir], () => []);
+    return [...namespaces, ...dir];
   }
 
   /** Runs every cleanup (LIFO) once, even after earlier ones fail; throws one error listing the failures. */
@@ -676,100 +339,19 @@ export class Lab implements AsyncDisposable {
   }
 }
 
-/** The fields of a DHCPv4 message a listener test looks at. */
-export interface DhcpSummary {
-  readonly op: number;
-  readonly xid: number;
-  readonly chaddr: string;
-  /** Option 53 (1 DISCOVER, 3 REQUEST, ...), or null when absent. */
-  readonly messageType: number | null;
-}
-
-/** Reads op, xid, chaddr and the message type from a BOOTP/DHCP payload; null if it is not one. */
-export function summarizeDhcp(payload: Uint8Array): DhcpSummary | null {
-  if (payload.length < 240) return null;
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  if (view.getUint32(236) !== 0x63825363) return null;
-  const hlen = Math.min(payload[2] ?? 0, 16);
-  const chaddr = [...payload.subarray(28, 28 + hlen)].map(hexByte).join(":");
-  let messageType: number | null = null;
-  for (let i = 240; i < payload.length;) {
-    const code = payload[i] ?? 255;
-    if (code === 255) break;
-    if (code === 0) {
-      i++;
-      continue;
-    }
-    const len = payload[i + 1] ?? 0;
-    if (code === 53 && len >= 1) messageType = payload[i + 2] ?? null;
-    i += 2 + len;
+/**
+ * Runs `body` in a fresh lab, then disposes of it and checks that none of its namespaces or
+ * files is left (that failure is reported when `body` itself passed).
+ */
+export async function withLab<T>(options: LabOptions, body: (lab: Lab) => Promise<T>): Promise<T> {
+  const lab = await Lab.create(options);
+  let result: T;
+  try {
+    result = await body(lab);
+  } finally {
+    await lab.dispose();
   }
-  return { op: payload[0] ?? 0, xid: view.getUint32(4), chaddr, messageType };
-}
-
-/** One datagram seen by a {@linkcode UdpListener}. */
-export interface Datagram {
-  readonly from: string;
-  readonly payload: Uint8Array;
-}
-
-/** The listener's program for `deno eval`: prints `listening`, then one JSON line per datagram. */
-const listenerSource = (port: number) => `
-const port = ${port};
-const socket = Deno.listenDatagram({ transport: "udp", hostname: "0.0.0.0", port });
-console.log("listening");
-for await (const [data, addr] of socket) {
-  console.log(JSON.stringify({ from: addr.hostname + ":" + addr.port, hex: Array.from(data, (b) => b.toString(16).padStart(2, "0")).join("") }));
-}
-`;
-
-/** A real UDP listener on 0.0.0.0:`port` inside a namespace: proves a request passed the NFQUEUE rule. */
-export class UdpListener implements AsyncDisposable {
-  readonly #proc: Proc;
-
-  private constructor(proc: Proc) {
-    this.#proc = proc;
-  }
-
-  /** Starts the listener in `ns` (tracked by `lab`) and waits (bounded) until its socket is bound. */
-  static async start(lab: Lab, ns: string, port: number, timeoutMs = 10_000): Promise<UdpListener> {
-    const proc = lab.spawn([denoExecutable(), "eval", "--unstable-net", listenerSource(port)], ns);
-    await waitFor(`the UDP listener on port ${port} in ${ns}`, () => {
-      if (proc.status !== null) {
-        throw new Error(`UDP listener exited with code ${proc.status.code}: ${proc.stderr}`);
-      }
-      return proc.stdout.includes("listening");
-    }, { timeoutMs });
-    return new UdpListener(proc);
-  }
-
-  /** Datagrams received so far. */
-  get datagrams(): Datagram[] {
-    return this.#proc.stdout.split("\n")
-      .filter((line) => line.startsWith("{"))
-      .map((line) => {
-        const { from, hex } = JSON.parse(line) as { from: string; hex: string };
-        const payload = new Uint8Array((hex.match(/../g) ?? []).map((pair) => parseInt(pair, 16)));
-        return { from, payload };
-      });
-  }
-
-  /** Waits (bounded) for a datagram matching `predicate`. */
-  async waitFor(
-    what: string,
-    predicate: (d: Datagram) => boolean,
-    timeoutMs: number,
-  ): Promise<Datagram> {
-    return await waitFor(what, () => this.datagrams.find(predicate), { timeoutMs });
-  }
-
-  /** Stops the listener. */
-  async stop(): Promise<void> {
-    await this.#proc.stop(1000);
-  }
-
-  /** Same as {@linkcode UdpListener.stop}. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
-  }
+  const left = await lab.leftovers();
+  if (left.length > 0) throw new Error(`Lab ${lab.prefix} left behind: ${left.join(", ")}`);
+  return result;
 }

@@ -6,7 +6,7 @@ import {
   formatCapabilities,
   lookupAccount,
 } from "../../ffi/privileges.ts";
-import { requireCommands, requireRoot } from "./netns.ts";
+import { requireCommands, requireRoot, setprivAs } from "./proc.ts";
 
 const PRIVILEGES = new URL("../../ffi/privileges.ts", import.meta.url).href;
 
@@ -177,20 +177,7 @@ Deno.test("dropPrivilegesByReexec() does not re-exec when systemd already droppe
   const nobody = lookupAccount("nobody");
   // What the unit's User=, AmbientCapabilities= and CapabilityBoundingSet= amount to.
   const caps = "-all,+net_admin,+net_raw";
-  const s = started(
-    await start(["nobody"], {
-      prefix: [
-        "setpriv",
-        `--reuid=${nobody.uid}`,
-        `--regid=${nobody.gid}`,
-        "--clear-groups",
-        `--inh-caps=${caps}`,
-        `--ambient-caps=${caps}`,
-        `--bounding-set=${caps}`,
-        "--",
-      ],
-    }),
-  );
+  const s = started(await start(["nobody"], { prefix: setprivAs(nobody, caps) }));
   try {
     assert.deepEqual(s.report.state, {
       kind: "kept",
@@ -207,11 +194,7 @@ Deno.test("missingNetCapabilities() explains a start as an unprivileged user wit
   requireRoot();
   requireCommands(["setpriv"]);
   const nobody = lookupAccount("nobody");
-  const s = started(
-    await start(["nobody"], {
-      prefix: ["setpriv", `--reuid=${nobody.uid}`, `--regid=${nobody.gid}`, "--clear-groups", "--"],
-    }),
-  );
+  const s = started(await start(["nobody"], { prefix: setprivAs(nobody) }));
   try {
     assert.equal(s.report.state.kind, "kept");
     assert.equal(
