@@ -104,6 +104,7 @@ class Daemon {
   readonly #interfaces = new InterfaceCache();
   readonly #socket = new PacketSocket();
   readonly #queue: NfQueue;
+  readonly #dispatcher: Dispatcher;
   readonly #raTimer: RaTimer;
   /** Bindings whose TAP (or INDEV) does not exist yet: they get an RA as soon as it appears. */
   readonly #waitingForTap = new Set<string>();
@@ -116,14 +117,13 @@ class Daemon {
   ) {
     const interfaces = this.#interfaces;
     interfaces.attach(this.#poller);
-    const dispatcher = new Dispatcher({
+    const dispatcher = this.#dispatcher = new Dispatcher({
       binding: (tap) => this.store.get(tap),
       interfaceName: (i) => interfaces.nameOf(i),
       interfaceInfo: (name) => interfaces.byName(name),
       send: (ifindex, frame) => this.#socket.send(ifindex, frame),
       config: () => this.config,
       log,
-      now: () => Date.now(),
     });
     this.#queue = new NfQueue({
       queues: queuesOf(config),
@@ -226,7 +226,11 @@ class Daemon {
 
   /** SIGUSR1: the table of known clients, as the original logged it. */
   logClients(): void {
-    this.log.info(`${this.store.size} known clients:`);
+    const s = this.#dispatcher.stats;
+    this.log.info(
+      `${this.store.size} known clients; since start ${s.replies} replies, ${s.drops} drops, ` +
+        `${s.passes} passed on, ${s.errors} errors:`,
+    );
     const ifindexOf = (tap: string) => this.#interfaces.byName(tap)?.ifindex ?? null;
     for (const line of formatClientsTable(this.store.all(), ifindexOf)) this.log.info(line);
   }

@@ -33,7 +33,6 @@ export interface DispatchDeps {
   readonly send: (ifindex: number, frame: Uint8Array) => string | null;
   readonly config: () => Config;
   readonly log: Logger;
-  readonly now: () => number;
 }
 
 /** Counters for statistics and SIGUSR1. */
