@@ -10,6 +10,20 @@ const encoder = new TextEncoder();
  * escapes as dig prints them), or the reason it cannot be encoded.
  */
 function labelsOf(name: string): Uint8Array[] | string {
+  // Replies carry the same few names (config domains, hostnames) again and again.
+  let known = labelCache.get(name);
+  if (known === undefined) {
+    if (labelCache.size >= LABEL_CACHE_SIZE) labelCache.clear();
+    known = encodeLabels(name);
+    labelCache.set(name, known);
+  }
+  return known;
+}
+
+const LABEL_CACHE_SIZE = 4096;
+const labelCache = new Map<string, Uint8Array[] | string>();
+
+function encodeLabels(name: string): Uint8Array[] | string {
   if (name === ".") return [];
   if (name === "") return "name is empty";
   const labels: Uint8Array[] = [];
