@@ -145,6 +145,8 @@ class Daemon {
       }
     });
     this.#follow(store);
+    // The bindings loaded at start get their first RA from one sliced round, not one by one.
+    void this.#raTimer.round();
     this.#raTimer.start();
   }
 
@@ -212,6 +214,7 @@ class Daemon {
         const old = this.store;
         this.store = store;
         this.#follow(store);
+        void this.#raTimer.round();
         await old.close();
       } else {
         await this.store.load();
@@ -249,9 +252,8 @@ class Daemon {
     const frame = buildPeriodicAdvert(binding, ipv6, indev);
     if (frame === null) return false;
     const error = this.#socket.send(tap.ifindex, frame);
-    if (error !== null) {
-      this.log.limited("warning", `ra-${binding.tap}`, `Router advertisement: ${error}`);
-    }
+    // A TAP whose VM is not running refuses frames (ENOBUFS, ENETDOWN): normal, so not a warning.
+    if (error !== null) this.log.debug(`Unsolicited RA into ${binding.tap}: ${error}`);
     return error === null;
   }
 
