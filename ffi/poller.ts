@@ -5,7 +5,7 @@ import { callError, libc } from "./native.ts";
 /** Longest wait on the JS thread for the next packet while traffic is flowing. */
 const SPIN_WAIT_MS = 1;
 /** Longest time on the JS thread before the event loop gets a turn. */
-const SPIN_BUDGET_MS = 10;
+const SPIN_BUDGET_MS = 2;
 
 /** A file descriptor and the handler that drains it when it becomes readable. */
 interface Watched {

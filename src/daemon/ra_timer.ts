@@ -12,7 +12,7 @@ export interface RaTimerDeps {
 }
 
 /** How long one slice of a round may run before yielding to the event loop (and queued packets). */
-const SLICE_MS = 0.25;
+const SLICE_MS = 0.5;
 
 /** Sends one RA to every binding with SUBNET6 each period, and one at once for a new or changed binding. */
 export class RaTimer {
