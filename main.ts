@@ -1,5 +1,6 @@
 /** nfdhcpd's command line: parse flags, then run the daemon. */
 import { parseArgs } from "node:util";
+import { DEFAULT_CONFIG_PATH } from "./src/config/config.ts";
 import { runDaemon } from "./src/daemon/daemon.ts";
 
 export const VERSION = "0.1.0";
@@ -10,7 +11,7 @@ Answers VMs' DHCPv4, IPv6 RS/NS and DHCPv6 requests queued by iptables (NFQUEUE)
 binding file per TAP interface.
 
 Options:
-  -c, --config FILE   configuration file (default /etc/nfdhcpd/nfdhcpd.conf)
+  -c, --config FILE   configuration file (default ${DEFAULT_CONFIG_PATH})
   -d, --debug         log every packet (debug level)
   -f, --foreground    stay in the foreground and log to stderr (for systemd)
   -h, --help          show this help
@@ -23,7 +24,7 @@ function main(args: string[]): Promise<number> | number {
     parsed = parseArgs({
       args,
       options: {
-        config: { type: "string", short: "c", default: "/etc/nfdhcpd/nfdhcpd.conf" },
+        config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
         debug: { type: "boolean", short: "d", default: false },
         foreground: { type: "boolean", short: "f", default: false },
         help: { type: "boolean", short: "h", default: false },

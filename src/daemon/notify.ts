@@ -31,11 +31,6 @@ export function notifyStopping(): boolean {
   return notify("STOPPING=1");
 }
 
-/** STATUS=...: a one-line status `systemctl status` shows. */
-export function notifyStatus(status: string): boolean {
-  return notify(`STATUS=${status.replaceAll("\n", " ")}`);
-}
-
 /**
  * The watchdog period systemd asked for (WatchdogSec= in the unit sets WATCHDOG_USEC, and
  * WATCHDOG_PID when it is meant for one process), in milliseconds, or null when there is none.

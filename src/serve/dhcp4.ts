@@ -136,7 +136,8 @@ export function answerDhcp4(input: Dhcp4Input): Decision {
       formatMac(dhcp.chaddr)
     } on ${binding.tap}`;
   if (dhcp.op !== BOOTREQUEST) return drop(`${from()}: not a BOOTREQUEST`);
-  // The chaddr is the only MAC we have (NFQUEUE strips the frame); hlen 6 or it is not ours.
+  // The chaddr is the only MAC the responder is given (the queued packet starts at the IP
+  // header); hlen 6 or it is not ours.
   if (!binding.macspoof && !(dhcp.hlen === 6 && sameMac(dhcp.chaddr, binding.mac))) {
     return drop(`${from()}: spoofed, the binding's MAC is ${binding.macText}`);
   }
@@ -327,8 +328,8 @@ function send(
 ): Decision {
   const { request: { dhcp }, binding, indev } = input;
   const dst = destination(dhcp, reply, type);
-  // With MACSPOOF the chaddr may not be a MAC; the binding's MAC is the VM's then.
-  // The MAC check passed: unless MACSPOOF, chaddr is the binding's MAC.
+  // The MAC check passed, so unless MACSPOOF the chaddr is the binding's MAC; with MACSPOOF a
+  // 6-byte chaddr is the sender's MAC, and any other is not a MAC, so the binding's is used.
   const clientMac = dhcp.hlen === 6 && binding.macspoof ? dhcp.chaddr : binding.mac;
   const ethDst = dst === IPV4_BROADCAST ? BROADCAST_MAC : clientMac;
   const dhcpLength = dhcp4Length(reply, BOOTP_MIN_LENGTH);

@@ -1,6 +1,6 @@
 /** The result of parsing untrusted bytes: a value, or a clear reason why not. */
 
-/** Thrown inside a parser when input is malformed; never escapes an exported `parseX`. */
+/** Thrown inside a parser when input is malformed; `guard` turns it into a `Parsed` error. */
 export class MalformedPacket extends Error {
   override name = "MalformedPacket";
 }

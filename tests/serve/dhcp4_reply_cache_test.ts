@@ -2,42 +2,20 @@
 import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
 import type { DhcpConfig } from "../../src/config/types.ts";
-import type { Decision, InterfaceInfo } from "../../src/serve/decision.ts";
+import type { Decision } from "../../src/serve/decision.ts";
 import { answerDhcp4Packet } from "../../src/serve/dhcp4.ts";
-import { parseIpv4, parseMac } from "../../src/wire/address.ts";
-import { parseDhcp4 } from "../../src/wire/dhcp4.ts";
-import { parseEthernet } from "../../src/wire/ethernet.ts";
-import { parseIpv4Packet } from "../../src/wire/ipv4.ts";
-import { isUdpChecksumValid4, parseUdp } from "../../src/wire/udp.ts";
 import { readPcap } from "../pcap.ts";
+import {
+  BINDING as DHCP4_BINDING,
+  CONFIG as DHCP4_CONFIG,
+  decodeDhcp4Frame,
+  INDEV,
+  ip,
+} from "./dhcp4_setup.ts";
 
-const BINDING: Binding = {
-  tap: "tap0",
-  hostname: "testvm.example.test",
-  indev: "tap0",
-  mac: parseMac("52:54:00:77:00:10")!,
-  macText: "52:54:00:77:00:10",
-  ip: parseIpv4("10.77.0.95"),
-  subnet: { network: parseIpv4("10.77.0.0")!, prefixLength: 24 },
-  gateway: parseIpv4("10.77.0.1"),
-  subnet6: null,
-  gateway6: null,
-  eui64: null,
-  mtu: 1400,
-  private: false,
-  macspoof: false,
-};
-const CONFIG: DhcpConfig = {
-  enable: true,
-  leaseLifetime: 604800,
-  leaseRenewal: 600,
-  serverIp: parseIpv4("192.0.2.1"),
-  serverOnLink: false,
-  queue: 42,
-  nameservers: [parseIpv4("192.0.2.2")!],
-  domain: null,
-};
-const INDEV: InterfaceInfo = { name: "tap0", mac: parseMac("fe:54:00:77:00:01")! };
+/** The captures' binding and settings, with a few more options in the reply. */
+const BINDING: Binding = { ...DHCP4_BINDING, hostname: "testvm.example.test", mtu: 1400 };
+const CONFIG: DhcpConfig = { ...DHCP4_CONFIG, nameservers: [ip(192, 0, 2, 2)], domain: null };
 
 /** The captured request with its xid replaced (and the IPv4 header left valid). */
 function withXid(packet: Uint8Array, xid: number): Uint8Array {
@@ -54,16 +32,7 @@ function frameOf(d: Decision): Uint8Array {
 
 /** The xid of a reply frame, after checking its UDP checksum. */
 function xidOf(frame: Uint8Array): number {
-  const eth = parseEthernet(frame);
-  assert.ok(eth.ok);
-  const ip = parseIpv4Packet(eth.value.payload);
-  assert.ok(ip.ok);
-  const udp = parseUdp(ip.value.payload);
-  assert.ok(udp.ok);
-  assert.ok(isUdpChecksumValid4(udp.value, ip.value.src, ip.value.dst), "UDP checksum");
-  const dhcp = parseDhcp4(udp.value.payload);
-  assert.ok(dhcp.ok);
-  return dhcp.value.xid;
+  return decodeDhcp4Frame(frame).dhcp.xid;
 }
 
 Deno.test("answerDhcp4Packet() reuses a binding's OFFER and ACK with the new xid, as a fresh build", () => {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
 import type { DhcpConfig } from "../../src/config/types.ts";
-import type { Decision, InterfaceInfo } from "../../src/serve/decision.ts";
+import type { Decision } from "../../src/serve/decision.ts";
 import {
   answerDhcp4,
   answerDhcp4Packet,
@@ -12,50 +12,16 @@ import {
 } from "../../src/serve/dhcp4.ts";
 import { parseMac } from "../../src/wire/address.ts";
 import { internetChecksum } from "../../src/wire/checksum.ts";
-import { type Dhcp4Message, parseDhcp4 } from "../../src/wire/dhcp4.ts";
-import { parseEthernet } from "../../src/wire/ethernet.ts";
-import { parseIpv4Packet } from "../../src/wire/ipv4.ts";
-import { isUdpChecksumValid4, parseUdp } from "../../src/wire/udp.ts";
+import type { Dhcp4Message } from "../../src/wire/dhcp4.ts";
 import { capturedFrame, readPcap } from "../pcap.ts";
+import { BINDING, CONFIG, decodeDhcp4Frame, INDEV, ip } from "./dhcp4_setup.ts";
 
-const ip = (a: number, b: number, c: number, d: number) =>
-  ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 const hex = (bytes: Uint8Array | undefined) =>
   bytes ? Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") : undefined;
 const text = (s: string) => hex(new TextEncoder().encode(s));
 
 const GUEST_MAC = "525400770010";
 const TAP_MAC = "fe5400770001";
-
-const BINDING: Binding = {
-  tap: "tap0",
-  hostname: "testvm",
-  indev: "tap0",
-  mac: parseMac("52:54:00:77:00:10")!,
-  macText: "52:54:00:77:00:10",
-  ip: ip(10, 77, 0, 95),
-  subnet: { network: ip(10, 77, 0, 0), prefixLength: 24 },
-  gateway: ip(10, 77, 0, 1),
-  subnet6: null,
-  gateway6: null,
-  eui64: null,
-  mtu: null,
-  private: false,
-  macspoof: false,
-};
-
-const CONFIG: DhcpConfig = {
-  enable: true,
-  leaseLifetime: 604800,
-  leaseRenewal: 600,
-  serverIp: ip(192, 0, 2, 1),
-  serverOnLink: false,
-  queue: 42,
-  nameservers: [ip(192, 0, 2, 2), ip(192, 0, 2, 3)],
-  domain: "example.test",
-};
-
-const INDEV: InterfaceInfo = { name: "tap0", mac: parseMac("fe:54:00:77:00:01")! };
 
 /** The options every OFFER/ACK carries with BINDING and CONFIG, in order (53 and 54 follow). */
 const LEASE_OPTIONS: [number, string | undefined][] = [
@@ -94,22 +60,10 @@ function answer(
   });
 }
 
-/** Parses a reply frame with our own parsers, checking both checksums on the way. */
+/** The reply of a `reply` decision, decoded (see `decodeDhcp4Frame`); fails on any other kind. */
 function replyOf(decision: Decision) {
   if (decision.kind !== "reply") assert.fail(`expected a reply: ${decision.why}`);
-  const eth = parseEthernet(decision.frame);
-  assert.ok(eth.ok);
-  assert.equal(eth.value.etherType, 0x0800);
-  const ip4 = parseIpv4Packet(eth.value.payload); // verifies the header checksum
-  assert.ok(ip4.ok, ip4.ok ? "" : ip4.error);
-  assert.equal(ip4.value.totalLength, eth.value.payload.length);
-  const udp = parseUdp(ip4.value.payload);
-  assert.ok(udp.ok);
-  assert.notEqual(udp.value.checksum, 0);
-  assert.equal(isUdpChecksumValid4(udp.value, ip4.value.src, ip4.value.dst), true);
-  const dhcp = parseDhcp4(udp.value.payload);
-  assert.ok(dhcp.ok, dhcp.ok ? "" : dhcp.error);
-  return { eth: eth.value, ip: ip4.value, udp: udp.value, dhcp: dhcp.value, why: decision.why };
+  return { ...decodeDhcp4Frame(decision.frame), why: decision.why };
 }
 
 const optionList = (m: Dhcp4Message) => [...m.options].map(([code, value]) => [code, hex(value)]);

@@ -11,7 +11,6 @@ import { type Dhcp6Message, parseDhcp6 } from "../../src/wire/dhcp6.ts";
 import { type Dhcp6Option, findDhcp6Option } from "../../src/wire/dhcp6_options.ts";
 import { parseIpv6Packet } from "../../src/wire/ipv6.ts";
 import { parseUdp } from "../../src/wire/udp.ts";
-import { capturedFrame } from "../pcap.ts";
 import {
   BINDING,
   CONFIG,
@@ -21,14 +20,14 @@ import {
   hex,
   HOST_LL,
   INDEV,
+  packet,
   v6,
 } from "./ipv6_setup.ts";
 
 /** The stateful captures: Solicit 1, Request 7, Renew 14, Release 20; Confirm 1, Renew 7, Rebind 10. */
 export const STATEFUL = "dhclient6_stateful_solicit_request_renew_release.pcap";
 export const CONFIRM = "dhclient6_confirm_renew_rebind.pcap";
-/** The IPv6 packet of a captured frame, as NFQUEUE would hand it over. */
-export const packet = (file: string, frame: number) => capturedFrame(file, frame).ipPacket;
+export { packet };
 
 /** The DHCPv6 message of a captured frame. */
 export function request(file: string, frame: number): Dhcp6Message {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
 import type { Ipv6Config } from "../../src/config/types.ts";
 import type { Decision, InterfaceInfo } from "../../src/serve/decision.ts";
-import { parseIpv6, parseMac } from "../../src/wire/address.ts";
+import { formatIpv6, parseIpv6, parseMac } from "../../src/wire/address.ts";
 import { pseudoHeaderSum6 } from "../../src/wire/checksum.ts";
 import {
   DHCP6_CLIENT_PORT,
@@ -40,11 +40,14 @@ import {
   UDP_HEADER_LENGTH,
   type UdpDatagram,
 } from "../../src/wire/udp.ts";
+import { capturedFrame } from "../pcap.ts";
 
 export const hex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 export const v6 = (text: string) => parseIpv6(text)!;
 export const mac = (text: string) => parseMac(text)!;
+/** The IPv6 packet of a captured frame, as NFQUEUE would hand it over. */
+export const packet = (file: string, frame: number) => capturedFrame(file, frame).ipPacket;
 
 /** The guest of the captures: MAC 52:54:00:77:00:10 behind tap0, SUBNET6 2001:db8:77::/64. */
 export const BINDING: Binding = {
@@ -128,6 +131,28 @@ export function decodeNdFrame(
   const nd = parseNdMessage(icmp.value);
   if (!nd.ok) throw new Error(nd.error);
   return { eth, ip, icmp: icmp.value, nd: nd.value };
+}
+
+/**
+ * Decodes an ND reply frame (see `decodeNdFrame`) after checking what every RA and NA shares:
+ * Ethernet to `ethDst` from INDEV's MAC, traffic class 0, hop limit 255, IPv6 to `dst`, and
+ * an ND message of `kind`. The IPv6 source differs (RA: the host's link-local; NA: its target).
+ */
+export function decodeNdReply(
+  frame: Uint8Array,
+  ethDst: string,
+  dst: string,
+  kind: NdMessage["kind"],
+): Ipv6Frame & { icmp: Icmpv6Message; nd: NdMessage } {
+  const decoded = decodeNdFrame(frame);
+  const { eth, ip, nd } = decoded;
+  assert.equal(hex(eth.dst), ethDst);
+  assert.equal(hex(eth.src), "fe5400770001");
+  assert.equal(ip.trafficClass, 0);
+  assert.equal(ip.hopLimit, 255);
+  assert.equal(formatIpv6(ip.dst), dst);
+  assert.equal(nd.kind, kind);
+  return decoded;
 }
 
 /** Decodes a reply frame down to its DHCPv6 message, checking lengths and the UDP checksum. */

@@ -7,7 +7,6 @@ import {
 } from "../../src/serve/router_advert.ts";
 import { formatIpv6 } from "../../src/wire/address.ts";
 import { findNdOption, type NdOption, type RouterAdvertisement } from "../../src/wire/ndp.ts";
-import { capturedFrame } from "../pcap.ts";
 import {
   assertDrop,
   BINDING,
@@ -15,33 +14,26 @@ import {
   CONFIG,
   config,
   craftNd,
-  decodeNdFrame,
+  decodeNdReply,
   editNd,
   GUEST_LL,
-  hex,
   HOST_LL,
   INDEV,
   mac,
+  packet,
   replyFrame,
   v6,
 } from "./ipv6_setup.ts";
 
-const packet = (file: string, frame: number) => capturedFrame(file, frame).ipPacket;
 const KERNEL_RS = packet("kernel_linkup_dad_rs.pcap", 9);
 const RDISC6_RS = packet("rdisc6_rs.pcap", 1);
 
 /** The RA inside a reply frame, after checking the frame's addresses. */
 function advert(frame: Uint8Array, ethDst: string, dst: string): RouterAdvertisement {
-  const { eth, ip, nd } = decodeNdFrame(frame);
-  assert.equal(hex(eth.dst), ethDst);
-  assert.equal(hex(eth.src), "fe5400770001");
-  assert.equal(ip.trafficClass, 0);
+  const { ip, nd } = decodeNdReply(frame, ethDst, dst, "routerAdvertisement");
   assert.equal(ip.flowLabel, 0);
-  assert.equal(ip.hopLimit, 255);
   assert.deepEqual(ip.extensionHeaders, []);
   assert.equal(formatIpv6(ip.src), HOST_LL);
-  assert.equal(formatIpv6(ip.dst), dst);
-  assert.equal(nd.kind, "routerAdvertisement");
   return nd as RouterAdvertisement;
 }
 

@@ -1,0 +1,71 @@
+/** Shared setup of the DHCPv4 responder tests: the captures' binding, settings and host, reply decoding. */
+import assert from "node:assert/strict";
+import type { Binding } from "../../src/bindings/binding.ts";
+import type { DhcpConfig } from "../../src/config/types.ts";
+import type { InterfaceInfo } from "../../src/serve/decision.ts";
+import { parseMac } from "../../src/wire/address.ts";
+import { type Dhcp4Message, parseDhcp4 } from "../../src/wire/dhcp4.ts";
+import { type EthernetFrame, parseEthernet } from "../../src/wire/ethernet.ts";
+import { type Ipv4Packet, parseIpv4Packet } from "../../src/wire/ipv4.ts";
+import { isUdpChecksumValid4, parseUdp, type UdpDatagram } from "../../src/wire/udp.ts";
+
+/** An IPv4 address from its four bytes, as an unsigned 32-bit number. */
+export const ip = (a: number, b: number, c: number, d: number) =>
+  ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+
+/** The guest of the captures: MAC 52:54:00:77:00:10 behind tap0, 10.77.0.95 in 10.77.0.0/24. */
+export const BINDING: Binding = {
+  tap: "tap0",
+  hostname: "testvm",
+  indev: "tap0",
+  mac: parseMac("52:54:00:77:00:10")!,
+  macText: "52:54:00:77:00:10",
+  ip: ip(10, 77, 0, 95),
+  subnet: { network: ip(10, 77, 0, 0), prefixLength: 24 },
+  gateway: ip(10, 77, 0, 1),
+  subnet6: null,
+  gateway6: null,
+  eui64: null,
+  mtu: null,
+  private: false,
+  macspoof: false,
+};
+
+export const CONFIG: DhcpConfig = {
+  enable: true,
+  leaseLifetime: 604800,
+  leaseRenewal: 600,
+  serverIp: ip(192, 0, 2, 1),
+  serverOnLink: false,
+  queue: 42,
+  nameservers: [ip(192, 0, 2, 2), ip(192, 0, 2, 3)],
+  domain: "example.test",
+};
+
+/** The host side of the captures: tap0 with MAC fe:54:00:77:00:01. */
+export const INDEV: InterfaceInfo = { name: "tap0", mac: parseMac("fe:54:00:77:00:01")! };
+
+/** A DHCPv4 reply frame, layer by layer. */
+export interface Dhcp4ReplyFrame {
+  readonly eth: EthernetFrame;
+  readonly ip: Ipv4Packet;
+  readonly udp: UdpDatagram;
+  readonly dhcp: Dhcp4Message;
+}
+
+/** Parses a reply frame with our own parsers, checking lengths and both checksums on the way. */
+export function decodeDhcp4Frame(frame: Uint8Array): Dhcp4ReplyFrame {
+  const eth = parseEthernet(frame);
+  assert.ok(eth.ok);
+  assert.equal(eth.value.etherType, 0x0800);
+  const ip4 = parseIpv4Packet(eth.value.payload); // verifies the header checksum
+  assert.ok(ip4.ok, ip4.ok ? "" : ip4.error);
+  assert.equal(ip4.value.totalLength, eth.value.payload.length);
+  const udp = parseUdp(ip4.value.payload);
+  assert.ok(udp.ok);
+  assert.notEqual(udp.value.checksum, 0);
+  assert.equal(isUdpChecksumValid4(udp.value, ip4.value.src, ip4.value.dst), true, "UDP checksum");
+  const dhcp = parseDhcp4(udp.value.payload);
+  assert.ok(dhcp.ok, dhcp.ok ? "" : dhcp.error);
+  return { eth: eth.value, ip: ip4.value, udp: udp.value, dhcp: dhcp.value };
+}
