@@ -72,6 +72,8 @@ interface BoundQueue {
 
 /** Most messages one drain() handles; the poller calls it again while more are waiting. */
 const MAX_PER_DRAIN = 256;
+/** Most drain() calls drainAll() makes: 256 × 256 messages. */
+const DRAIN_ALL_ROUNDS = 256;
 /** Most DROP verdicts held back for one nfq_set_verdict_batch(). */
 const DROP_BATCH = 16;
 const RECV_SIZE = BigInt(RECV_BUFFER);
@@ -126,28 +128,44 @@ export class NfQueue {
     poller.watch(this.#fd, () => this.drain());
   }
 
-  /** Receives and handles every message that is waiting, without blocking. */
-  drain(): void {
+  /**
+   * Receives and handles the messages that are waiting, without blocking: at most
+   * MAX_PER_DRAIN, so a flood cannot keep the event loop (timers, signals, file watches)
+   * waiting. Returns true when it stopped at that bound with more possibly waiting.
+   */
+  drain(): boolean {
     const c = libc();
-    // Bounded, so a flood cannot keep the event loop (timers, signals, file watches) waiting.
     for (let i = 0; i < MAX_PER_DRAIN; i++) {
       const n = Number(c.recv(this.#fd, this.#recvBuf, RECV_SIZE, MSG_DONTWAIT));
       if (n < 0) {
         const code = errno();
-        if (code === EAGAIN) return this.#flushDrops();
         if (code === EINTR) continue;
         if (code === ENOBUFS) {
+          // Only without NETLINK_NO_ENOBUFS: the kernel counts the lost packets as user_dropped.
           this.stats.enobufs++;
           this.#onError("NFQUEUE socket overran: the kernel dropped queue messages (ENOBUFS)");
           continue;
         }
-        this.#onError(callError("recv() on the NFQUEUE socket", code).message);
-        return this.#flushDrops();
+        if (code !== EAGAIN) this.#onError(callError("recv() on the NFQUEUE socket", code).message);
+        this.#flushDrops();
+        return false;
       }
-      if (n === 0) return this.#flushDrops();
+      if (n === 0) {
+        this.#flushDrops();
+        return false;
+      }
       readQueueMessages(this.#recvBuf, n, this.#onMessage, this.#onNetlinkError);
     }
     this.#flushDrops();
+    return true;
+  }
+
+  /**
+   * Before releasing queues: drains until nothing is waiting (bounded, in case packets keep
+   * arriving), so each packet already queued to us gets our verdict rather than the kernel's.
+   */
+  drainAll(): void {
+    for (let rounds = 0; rounds < DRAIN_ALL_ROUNDS && this.drain(); rounds++) { /* more */ }
   }
 
   /** The queue numbers bound now. */
@@ -157,7 +175,7 @@ export class NfQueue {
 
   /** Binds the queues in `wanted` that are not bound yet and releases the others (on reload). */
   setQueues(wanted: readonly number[]): void {
-    this.drain();
+    this.drainAll();
     for (const [key, { num, qh }] of this.#queues) {
       if (!wanted.includes(num)) {
         // drain() above sent every pending verdict of this queue.

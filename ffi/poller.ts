@@ -27,7 +27,8 @@ export class Poller {
   #closed = false;
   #drainWake = new Uint8Array(8);
 
-  constructor() {
+  /** `onError` hears of a handler that threw; the loop goes on. */
+  constructor(private readonly onError: (message: string) => void = () => {}) {
     this.#wakeFd = libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (this.#wakeFd < 0) throw callError("eventfd()");
   }
@@ -58,7 +59,7 @@ export class Poller {
     this.#wake();
   }
 
-  /** Stops and releases the eventfd; call after `run()` resolved. */
+  /** Releases the eventfd; idempotent. Call after `run()` resolved (`stop()` ends it). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -109,7 +110,15 @@ export class Poller {
       while (libc().read(this.#wakeFd, this.#drainWake, 8n) > 0) { /* drain */ }
     }
     for (let i = 0; i < watched.length; i++) {
-      if (view.getInt16(8 * (i + 1) + 6, true) !== 0) watched[i]!.onReadable();
+      if (view.getInt16(8 * (i + 1) + 6, true) === 0) continue;
+      try {
+        watched[i]!.onReadable();
+      } catch (e) {
+        // One handler's bug must not end the loop that serves every queue.
+        this.onError(
+          `Handler for fd ${watched[i]!.fd} failed: ${e instanceof Error ? e.stack : e}`,
+        );
+      }
     }
   }
 }

@@ -100,7 +100,7 @@ function notifySafely(log: Logger, send: () => boolean): void {
 
 /** The running parts: queues, bindings, interfaces, the reply socket and the RA timer. */
 class Daemon {
-  readonly #poller = new Poller();
+  readonly #poller = new Poller((m) => this.log.limited("error", "poller", m));
   readonly #interfaces = new InterfaceCache();
   readonly #socket = new PacketSocket();
   readonly #queue: NfQueue;
@@ -133,7 +133,14 @@ class Daemon {
     this.#queue.attach(this.#poller);
     this.#raTimer = new RaTimer({
       bindings: () => this.store.all(),
-      advertise: (binding) => this.#advertise(binding),
+      advertise: (binding) => {
+        try {
+          return this.#advertise(binding);
+        } catch (e) {
+          log.limited("error", "ra", `Cannot advertise into ${binding.tap}: ${message(e)}`);
+          return false;
+        }
+      },
       periodSeconds: () => this.config.ipv6.raPeriod,
       onRound: (sent, ms) => log.debug(`Periodic RA round: ${sent} sent in ${ms.toFixed(1)} ms`),
     });
@@ -196,8 +203,8 @@ class Daemon {
    */
   async reload(): Promise<void> {
     notifySafely(this.log, notifyReloading);
-    this.log.reopen();
     try {
+      this.log.reopen();
       const next = await loadConfig(this.configPath);
       if (!next.ok) {
         for (const e of next.errors) {
@@ -261,7 +268,7 @@ class Daemon {
   async close(): Promise<void> {
     this.log.info("Stopping: answering what is queued, then releasing the queues");
     this.#raTimer.stop();
-    this.#queue.drain();
+    this.#queue.drainAll();
     this.#queue.close();
     const q = this.#queue.stats;
     this.log.info(

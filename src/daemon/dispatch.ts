@@ -80,16 +80,16 @@ export class Dispatcher {
     const service = classify(payload);
     if (service === null) return { kind: "ignore", why: "not a request we serve" };
     const { dhcp, ipv6 } = deps.config();
+    if (service === "dhcp4" ? !dhcp.enable : !ipv6.enable) {
+      return { kind: "ignore", why: `${service === "dhcp4" ? "DHCP" : "IPv6"} is disabled` };
+    }
     const iface = deps.interfaceInfo(binding.indev);
     if (iface === undefined) {
       return { kind: "drop", why: `INDEV ${binding.indev} of ${binding.tap} does not exist` };
     }
-    if (service === "dhcp4") {
-      if (!dhcp.enable) return { kind: "ignore", why: "DHCP is disabled" };
-      return answerDhcp4Packet(payload, binding, dhcp, iface);
-    }
-    if (!ipv6.enable) return { kind: "ignore", why: "IPv6 is disabled" };
     switch (service) {
+      case "dhcp4":
+        return answerDhcp4Packet(payload, binding, dhcp, iface);
       case "rs":
         return answerRouterSolicitation(payload, binding, ipv6, iface);
       case "ns":
