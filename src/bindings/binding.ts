@@ -152,7 +152,7 @@ export function parseBinding(tap: string, text: string): BindingResult {
   const subnet = readSubnet4(values.get("SUBNET"), fail);
   const gateway = field("GATEWAY", "an IPv4 address", parseIpv4);
   const subnet6 = readSubnet6(values.get("SUBNET6"), fail);
-  const gateway6 = field("GATEWAY6", "an IPv6 address", parseIpv6);
+  const gateway6 = field("GATEWAY6", "an IPv6 address", sharedIpv6);
   const eui64 = field("EUI64", "an IPv6 address", parseIpv6);
   const mtu = field("MTU", "an integer from 68 to 65535", (v) => {
     const n = /^\d{1,5}$/.test(v) ? Number(v) : NaN;
@@ -249,12 +249,32 @@ function netmaskLength(text: string): number | null {
   return ipv4Mask(length) === mask ? length : null;
 }
 
+/**
+ * Thousands of bindings share a few SUBNET6 and GATEWAY6 values: parsed once and shared (the
+ * values are never mutated), which saves start-up time and memory.
+ */
+const SHARED_LIMIT = 1024;
+const sharedSubnets6 = new Map<string, Subnet6>();
+const sharedAddresses6 = new Map<string, Uint8Array | null>();
+
+function sharedIpv6(text: string): Uint8Array | null {
+  let known = sharedAddresses6.get(text);
+  if (known === undefined) {
+    if (sharedAddresses6.size >= SHARED_LIMIT) sharedAddresses6.clear();
+    known = parseIpv6(text);
+    sharedAddresses6.set(text, known);
+  }
+  return known;
+}
+
 /** `prefix/len` or a bare address (a /128). */
 function readSubnet6(
   entry: { readonly value: string; readonly line: number } | undefined,
   fail: (line: number, reason: string) => void,
 ): Subnet6 | null {
   if (entry === undefined || entry.value === "") return null;
+  const known = sharedSubnets6.get(entry.value);
+  if (known !== undefined) return known;
   const [addr = "", len, ...rest] = entry.value.split("/");
   const prefix = parseIpv6(addr);
   const prefixLength = len === undefined
@@ -279,7 +299,10 @@ function readSubnet6(
     fail(entry.line, `SUBNET6 has host bits set: ${JSON.stringify(entry.value)} (is it ${fixed}?)`);
     return null;
   }
-  return { prefix, prefixLength };
+  if (sharedSubnets6.size >= SHARED_LIMIT) sharedSubnets6.clear();
+  const subnet = { prefix, prefixLength };
+  sharedSubnets6.set(entry.value, subnet);
+  return subnet;
 }
 
 /** Content that parses but is probably not what was meant. */

@@ -2,15 +2,35 @@
 
 /** Parses `aa:bb:cc:dd:ee:ff` (or `-` separated) into 6 bytes; null if it is not a MAC. */
 export function parseMac(text: string): Uint8Array | null {
-  const parts = text.trim().split(/[:-]/);
+  const t = text.trim();
+  const parts = t.split(t.includes("-") ? "-" : ":");
   if (parts.length !== 6) return null;
   const mac = new Uint8Array(6);
   for (let i = 0; i < 6; i++) {
     const p = parts[i]!;
-    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return null;
-    mac[i] = parseInt(p, 16);
+    const byte = p.length >= 1 && p.length <= 2 ? hexByte(p) : -1;
+    if (byte < 0) return null;
+    mac[i] = byte;
   }
   return mac;
+}
+
+/** The value of one or two hex digits, or -1 (faster than a regex per part, for 10,000 files). */
+function hexByte(p: string): number {
+  let v = 0;
+  for (let i = 0; i < p.length; i++) {
+    const c = p.charCodeAt(i);
+    const d = c >= 48 && c <= 57
+      ? c - 48
+      : c >= 97 && c <= 102
+      ? c - 87
+      : c >= 65 && c <= 70
+      ? c - 55
+      : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
 }
 
 /** Formats 6 bytes as lowercase `aa:bb:cc:dd:ee:ff`. */
