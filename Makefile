@@ -101,20 +101,24 @@ bench-quick: deno deps bench-deps bundle $(LOADGEN)
 
 clean:
 	rm -rf bin bench/build
+
 # Where `make install` puts things (DESTDIR prefixes every one, for packaging).
 SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 DATADIR ?= $(PREFIX)/share/nfdhcpd
 BINARY ?= bin/nfdhcpd
+STATEDIR ?= /var/lib/nfdhcpd
 
 # Installs the compiled daemon (`make build` first), its config (an existing one is kept, the new
 # one goes beside it as .dist), the systemd unit (pointed at SBINDIR and SYSCONFDIR), the logrotate
-# file, and the firewall rules, which are only copied: load the ones that fit (see their comments).
+# file, the firewall rules, which are only copied: load the ones that fit (see their comments), and
+# the binding directory (datapath).
 install:
 	@test -x $(BINARY) || { echo "$(BINARY) is missing: run make build first"; exit 1; }
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/nfdhcpd \
-	  $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/firewall
+	  $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/firewall \
+	  $(DESTDIR)$(STATEDIR)
 	install -m 0755 $(BINARY) $(DESTDIR)$(SBINDIR)/nfdhcpd
 	@conf=$(DESTDIR)$(SYSCONFDIR)/nfdhcpd/nfdhcpd.conf; \
 	if [ -e $$conf ]; then \
