@@ -200,7 +200,8 @@ interface BindingOptions {
   /** OFFER/ACK options after the names: 28, 1, 58, 51, 3, 26, in the original's order. */
   readonly lease: readonly (readonly [number, Uint8Array])[];
   readonly dns: Uint8Array | null;
-  readonly serverId: Uint8Array | null;
+  /** The server address and its option 54 value, or null when there is none. */
+  readonly server: { readonly address: number; readonly id: Uint8Array } | null;
 }
 
 const optionCache = new WeakMap<Binding, BindingOptions>();
@@ -226,13 +227,13 @@ function bindingOptions(binding: Binding, config: DhcpConfig): BindingOptions {
   }
   if (binding.mtu !== null) lease.push([OPTION.interfaceMtu, u16Option(binding.mtu)]);
   const dns = config.nameservers.length > 0 ? ipv4ListOption(config.nameservers) : null;
-  const server = serverAddress(binding, config);
+  const address = serverAddress(binding, config);
   const entry = {
     config,
     names,
     lease,
     dns,
-    serverId: server === null ? null : ipv4Option(server),
+    server: address === null ? null : { address, id: ipv4Option(address) },
   };
   optionCache.set(binding, entry);
   return entry;
@@ -253,9 +254,8 @@ function finish(
 /** OFFER or ACK: the binding's address and the network around it. */
 function answerLease(input: Dhcp4Input, ip: number, type: number): Decision {
   const { request: { dhcp }, binding, config } = input;
-  const server = serverAddress(binding, config);
   const options = bindingOptions(binding, config);
-  if (server === null || options.serverId === null) return noServer(input, type);
+  if (options.server === null) return noServer(input, type);
   const cached = cachedReply(binding, config, input.indev.mac, type, dhcp);
   if (cached !== null) return cached;
   const reply = replyFromRequest(dhcp);
@@ -265,24 +265,29 @@ function answerLease(input: Dhcp4Input, ip: number, type: number): Decision {
   for (const [code, value] of options.names) reply.options.set(code, value);
   for (const [code, value] of options.lease) reply.options.set(code, value);
   if (options.dns !== null) reply.options.set(OPTION.dnsServers, options.dns);
-  finish(reply, type, options.serverId, dhcp);
-  const decision = send(input, reply, server, type, `${messageTypeName(type)} ${formatIpv4(ip)}`);
+  finish(reply, type, options.server.id, dhcp);
+  const decision = send(
+    input,
+    reply,
+    options.server.address,
+    type,
+    `${messageTypeName(type)} ${formatIpv4(ip)}`,
+  );
   return rememberReply(binding, config, input.indev.mac, type, dhcp, decision);
 }
 
 /** ACK to INFORM: names and DNS only; no address, no lease (RFC 2131 section 3.4). */
 function answerInform(input: Dhcp4Input): Decision {
   const { request: { dhcp }, binding, config } = input;
-  const server = serverAddress(binding, config);
   const options = bindingOptions(binding, config);
-  if (server === null || options.serverId === null) return noServer(input, MESSAGE_TYPE.ack);
+  if (options.server === null) return noServer(input, MESSAGE_TYPE.ack);
   const reply = replyFromRequest(dhcp);
   reply.ciaddr = dhcp.ciaddr;
   for (const [code, value] of options.names) reply.options.set(code, value);
   if (options.dns !== null) reply.options.set(OPTION.dnsServers, options.dns);
-  finish(reply, MESSAGE_TYPE.ack, options.serverId, dhcp);
+  finish(reply, MESSAGE_TYPE.ack, options.server.id, dhcp);
   const what = `DHCPACK to DHCPINFORM from ${formatIpv4(dhcp.ciaddr)}`;
-  return send(input, reply, server, MESSAGE_TYPE.ack, what);
+  return send(input, reply, options.server.address, MESSAGE_TYPE.ack, what);
 }
 
 /** NAK: the client asks for an address that is not its binding's. */
