@@ -302,6 +302,20 @@ static size_t build_inforeq(uint8_t *f, int idx, uint32_t xid) {
 /* ---------- sockets ---------- */
 static int sock4 = -1, sock6 = -1;
 
+/* A socket filter for IPv4 UDP datagrams to `port` that are not fragments (Ethernet frames). */
+#define UDP4_DPORT_FILTER(port)                                \
+  {                                                            \
+    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23),                    \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 6),             \
+    BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20),                    \
+    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 4, 0),        \
+    BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),                   \
+    BPF_STMT(BPF_LD | BPF_H | BPF_IND, 16),                    \
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (port), 0, 1),         \
+    BPF_STMT(BPF_RET | BPF_K, 0xffff),                         \
+    BPF_STMT(BPF_RET | BPF_K, 0),                              \
+  }
+
 static int open_sock(int proto, struct sock_filter *flt, unsigned short nflt) {
   int s = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons((uint16_t)proto));
   if (s < 0) die("socket(AF_PACKET): %s (need CAP_NET_RAW)", strerror(errno));
@@ -323,18 +337,7 @@ static int open_sock(int proto, struct sock_filter *flt, unsigned short nflt) {
 }
 
 static void open_sockets(void) {
-  /* IPv4, UDP, not a fragment, destination port 68 */
-  static struct sock_filter f4[] = {
-      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 6),
-      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20),
-      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 4, 0),
-      BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),
-      BPF_STMT(BPF_LD | BPF_H | BPF_IND, 16),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 68, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, 0xffff),
-      BPF_STMT(BPF_RET | BPF_K, 0),
-  };
+  static struct sock_filter f4[] = UDP4_DPORT_FILTER(68);
   /* IPv6: ICMPv6 type 134 (RA) or UDP destination port 546 */
   static struct sock_filter f6[] = {
       BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),
@@ -883,18 +886,7 @@ static void print_rounds(void) {
 
 /* ---------- reflector (calibration server) ---------- */
 static int reflect_main(void) {
-  /* IPv4, UDP, not a fragment, destination port 67 */
-  static struct sock_filter f[] = {
-      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 6),
-      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20),
-      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 4, 0),
-      BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),
-      BPF_STMT(BPF_LD | BPF_H | BPF_IND, 16),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 67, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, 0xffff),
-      BPF_STMT(BPF_RET | BPF_K, 0),
-  };
+  static struct sock_filter f[] = UDP4_DPORT_FILTER(67);
   int sock = open_sock(ETH_P_IP, f, sizeof f / sizeof f[0]);
   send_sock = sock;
   uint64_t end = now_ns() + (uint64_t)(duration_s * 1e9), answered = 0;
