@@ -1,4 +1,5 @@
 /** nfdhcpd's command line: parse flags, then run the daemon. */
+import { errorMessage } from "./src/error_message.ts";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG_PATH } from "./src/config/config.ts";
 import { runDaemon } from "./src/daemon/daemon.ts";
@@ -34,7 +35,7 @@ function main(args: string[]): Promise<number> | number {
       strict: true,
     });
   } catch (e) {
-    console.error(`nfdhcpd: ${e instanceof Error ? e.message : e}\n\n${USAGE}`);
+    console.error(`nfdhcpd: ${errorMessage(e)}\n\n${USAGE}`);
     return 2;
   }
   const v = parsed.values;

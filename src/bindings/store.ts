@@ -1,5 +1,5 @@
 /** The live table of bindings: every file in `datapath`, kept current with `Deno.watchFs`. */
-
+import { errorMessage } from "../error_message.ts";
 import { type Binding, isInterfaceName, parseBinding } from "./binding.ts";
 
 /** Where the store reports what it does; `debug` is for the chatty part. */
@@ -157,7 +157,7 @@ export class BindingStore {
     this.#watchLoop = (async () => {
       for await (const event of watcher) this.#onEvent(event);
     })().catch((e) => {
-      if (!this.#closed) this.#log.error(`Watching ${this.#dir} failed: ${message(e)}`);
+      if (!this.#closed) this.#log.error(`Watching ${this.#dir} failed: ${errorMessage(e)}`);
     });
     if (this.#loaded) {
       // Changes made between load() and now were missed: read everything again, in the
@@ -229,7 +229,7 @@ export class BindingStore {
   }
 
   #track(work: Promise<void>): void {
-    const done = work.catch((e) => this.#log.error(`Binding update failed: ${message(e)}`));
+    const done = work.catch((e) => this.#log.error(`Binding update failed: ${errorMessage(e)}`));
     this.#inFlight.add(done);
     done.then(() => this.#inFlight.delete(done));
   }
@@ -245,7 +245,7 @@ export class BindingStore {
       text = await Deno.readTextFile(path);
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) {
-        this.#log.error(`Cannot read binding file ${path}: ${message(e)}`);
+        this.#log.error(`Cannot read binding file ${path}: ${errorMessage(e)}`);
         why = "file unreadable";
       }
     }
@@ -287,12 +287,8 @@ export class BindingStore {
       try {
         listener(tap, binding);
       } catch (e) {
-        this.#log.error(`Binding listener failed for ${tap}: ${message(e)}`);
+        this.#log.error(`Binding listener failed for ${tap}: ${errorMessage(e)}`);
       }
     }
   }
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

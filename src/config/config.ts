@@ -1,5 +1,5 @@
 /** Reads nfdhcpd.conf: schema, defaults, validation and messages that name file, section and key. */
-
+import { errorMessage } from "../error_message.ts";
 import { parseIpv4, parseIpv6 } from "../wire/address.ts";
 import { type IniEntry, iniLocation, type IniSection, parseIni } from "./ini.ts";
 import type { Config, DhcpConfig, GeneralConfig, Ipv6Config, Ipv6Mode } from "./types.ts";
@@ -241,7 +241,7 @@ export async function loadConfig(path: string): Promise<ConfigResult> {
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    return { ok: false, errors: [`${path}: cannot read: ${e instanceof Error ? e.message : e}`] };
+    return { ok: false, errors: [`${path}: cannot read: ${errorMessage(e)}`] };
   }
   return parseConfig(text, path);
 }

@@ -1,4 +1,5 @@
 /** The daemon's lifecycle: load config and bindings, bind the queues, serve, reload and stop on signals. */
+import { errorMessage } from "../error_message.ts";
 import { InterfaceCache } from "../../ffi/interfaces.ts";
 import { closeLibraries } from "../../ffi/native.ts";
 import { NfQueue } from "../../ffi/nfqueue.ts";
@@ -15,7 +16,7 @@ import { Dispatcher } from "./dispatch.ts";
 import { FileSink, Logger, StderrSink } from "./log.ts";
 import { notifyReady, notifyReloading, notifyStopping, startWatchdog } from "./notify.ts";
 import { RaTimer } from "./ra_timer.ts";
-import { logPathOf, message, startUp } from "./startup.ts";
+import { logPathOf, startUp } from "./startup.ts";
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -51,7 +52,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   try {
     daemon = await Daemon.start(loaded.config, options.configPath, log);
   } catch (e) {
-    log.error(`Cannot start: ${message(e)}`);
+    log.error(`Cannot start: ${errorMessage(e)}`);
     started.pidfile?.remove();
     log.close();
     return 1;
@@ -71,7 +72,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     log.setSink(new FileSink(logPathOf(loaded.config.general)));
   }
   const stopWatchdog = startWatchdog((e) =>
-    log.limited("warning", "watchdog", `Cannot notify the watchdog: ${message(e)}`)
+    log.limited("warning", "watchdog", `Cannot notify the watchdog: ${errorMessage(e)}`)
   );
 
   await daemon.serve();
@@ -83,7 +84,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   try {
     started.pidfile?.remove();
   } catch (e) {
-    log.warning(message(e));
+    log.warning(errorMessage(e));
   }
   log.info("Stopped");
   log.close();
@@ -94,7 +95,7 @@ function notifySafely(log: Logger, send: () => boolean): void {
   try {
     send();
   } catch (e) {
-    log.limited("warning", "sd_notify", `Cannot notify systemd: ${message(e)}`);
+    log.limited("warning", "sd_notify", `Cannot notify systemd: ${errorMessage(e)}`);
   }
 }
 
@@ -137,7 +138,7 @@ class Daemon {
         try {
           return this.#advertise(binding);
         } catch (e) {
-          log.limited("error", "ra", `Cannot advertise into ${binding.tap}: ${message(e)}`);
+          log.limited("error", "ra", `Cannot advertise into ${binding.tap}: ${errorMessage(e)}`);
           return false;
         }
       },
@@ -228,7 +229,7 @@ class Daemon {
       }
       this.log.info(`Configuration reloaded: ${this.status()}`);
     } catch (e) {
-      this.log.error(`Reload failed: ${message(e)}`);
+      this.log.error(`Reload failed: ${errorMessage(e)}`);
     } finally {
       notifySafely(this.log, () => notifyReady(this.status()));
     }

@@ -1,4 +1,5 @@
 /** The daemon's pidfile: refuse to start while a live process holds it, replace a stale one. */
+import { errorMessage } from "../error_message.ts";
 import { processExists } from "../../ffi/process.ts";
 
 /** What a pidfile says: nothing there, a live process, or a leftover from a dead one. */
@@ -34,7 +35,7 @@ export function inspectPidfile(
     text = Deno.readTextFileSync(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { state: "absent" };
-    throw new Error(`Cannot read pidfile ${path}: ${e instanceof Error ? e.message : e}`);
+    throw new Error(`Cannot read pidfile ${path}: ${errorMessage(e)}`);
   }
   const pid = readPid(text);
   if (pid === null) return { state: "stale", pid: null, why: "it holds no process id" };
@@ -67,7 +68,7 @@ export class Pidfile {
         file = Deno.openSync(path, { write: true, createNew: true, mode: 0o644 });
       } catch (e) {
         if (!(e instanceof Deno.errors.AlreadyExists)) {
-          throw new Error(`Cannot create pidfile ${path}: ${e instanceof Error ? e.message : e}`);
+          throw new Error(`Cannot create pidfile ${path}: ${errorMessage(e)}`);
         }
         const found = inspectPidfile(path, pid, options.alive);
         if (found.state === "held") throw new PidfileHeldError(path, found.pid);
@@ -81,7 +82,7 @@ export class Pidfile {
         file.writeSync(new TextEncoder().encode(`${pid}\n`));
       } catch (e) {
         removeIfPresent(path);
-        throw new Error(`Cannot write pidfile ${path}: ${e instanceof Error ? e.message : e}`);
+        throw new Error(`Cannot write pidfile ${path}: ${errorMessage(e)}`);
       } finally {
         file.close();
       }
@@ -98,7 +99,7 @@ export class Pidfile {
       return true;
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return false;
-      throw new Error(`Cannot remove pidfile ${this.path}: ${e instanceof Error ? e.message : e}`);
+      throw new Error(`Cannot remove pidfile ${this.path}: ${errorMessage(e)}`);
     }
   }
 }
@@ -108,7 +109,7 @@ function removeIfPresent(path: string): void {
     Deno.removeSync(path);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) {
-      throw new Error(`Cannot remove stale pidfile ${path}: ${e instanceof Error ? e.message : e}`);
+      throw new Error(`Cannot remove stale pidfile ${path}: ${errorMessage(e)}`);
     }
   }
 }

@@ -1,4 +1,5 @@
 /** Becoming a daemon: detach (without -f), drop to the configured user, take the pidfile. */
+import { errorMessage } from "../error_message.ts";
 import {
   type Account,
   dropPrivilegesByReexec,
@@ -10,11 +11,6 @@ import type { GeneralConfig } from "../config/types.ts";
 import { detach, isDetachedChild } from "./detach.ts";
 import { FileSink, type Logger, StderrSink, TeeSink } from "./log.ts";
 import { inspectPidfile, Pidfile, PidfileHeldError } from "./pidfile.ts";
-
-/** The message of any thrown value. */
-export function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 function dirnameOf(path: string): string {
   const i = path.lastIndexOf("/");
@@ -80,7 +76,7 @@ export async function startUp(
     );
     return { kind: "serve", pidfile };
   } catch (e) {
-    log.error(message(e));
+    log.error(errorMessage(e));
     return { kind: "exit", code: 1 };
   }
 }
