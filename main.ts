@@ -3,6 +3,7 @@ import { errorMessage } from "./src/error_message.ts";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG_PATH } from "./src/config/config.ts";
 import { runDaemon } from "./src/daemon/daemon.ts";
+import { keepInspectorShut } from "./src/daemon/inspector_guard.ts";
 
 export const VERSION = "0.1.0";
 
@@ -46,6 +47,12 @@ function main(args: string[]): Promise<number> | number {
   if (v.version) {
     console.log(`nfdhcpd ${VERSION}`);
     return 0;
+  }
+  try {
+    keepInspectorShut();
+  } catch (e) {
+    console.error(`nfdhcpd: ${errorMessage(e)}`);
+    return 1;
   }
   return runDaemon({ configPath: v.config, debug: v.debug, foreground: v.foreground });
 }

@@ -1,7 +1,7 @@
 /** Interface names, indexes and MACs, cached and forgotten whenever the kernel reports a link change. */
 import {
-  AF_INET,
   AF_NETLINK,
+  AF_UNIX,
   IFNAMSIZ,
   MSG_DONTWAIT,
   NETLINK_ROUTE,
@@ -43,8 +43,10 @@ export class InterfaceCache {
 
   constructor() {
     const c = libc();
-    this.#ioctlFd = c.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (this.#ioctlFd < 0) throw callError("socket(AF_INET, SOCK_DGRAM)");
+    // Interface ioctls work on a socket of any family; a unix one lets the systemd unit forbid
+    // AF_INET and AF_INET6 altogether.
+    this.#ioctlFd = c.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (this.#ioctlFd < 0) throw callError("socket(AF_UNIX, SOCK_DGRAM)");
     this.#rtnlFd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (this.#rtnlFd < 0) throw callError("socket(AF_NETLINK, NETLINK_ROUTE)");
     const addr = new Uint8Array(12);

@@ -58,6 +58,10 @@ export const LIBC_SYMBOLS = {
   getpwnam: { parameters: ["buffer"], result: "pointer" },
   /** struct passwd *getpwuid(uid_t uid); */
   getpwuid: { parameters: ["u32"], result: "pointer" },
+  /** int pthread_sigmask(int how, const sigset_t *set, sigset_t *old); — the calling thread's mask. */
+  pthread_sigmask: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  /** sighandler_t signal(int sig, sighandler_t handler); — process-wide disposition. */
+  signal: { parameters: ["i32", "pointer"], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 export const AF_UNIX = 1;
@@ -93,3 +97,7 @@ export const EAGAIN = 11;
 export const EINTR = 4;
 export const ENOBUFS = 105;
 export const IFNAMSIZ = 16;
+export const SIG_BLOCK = 0;
+export const SIGUSR1 = 10;
+/** glibc's sigset_t: 1024 bits. */
+export const SIGSET_BYTES = 128;

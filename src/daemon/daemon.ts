@@ -61,7 +61,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     ["SIGTERM", () => daemon.stop()],
     ["SIGINT", () => daemon.stop()],
     ["SIGHUP", () => void daemon.reload()],
-    ["SIGUSR1", () => daemon.logClients()],
+    // Not SIGUSR1: it is blocked for good (see inspector_guard.ts).
+    ["SIGUSR2", () => daemon.logClients()],
   ];
   for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
   const status = daemon.status();
@@ -235,7 +236,7 @@ class Daemon {
     }
   }
 
-  /** SIGUSR1: the table of known clients, as the original logged it. */
+  /** SIGUSR2 (the original used SIGUSR1): the table of known clients, as the original logged it. */
   logClients(): void {
     const s = this.#dispatcher.stats;
     this.log.info(

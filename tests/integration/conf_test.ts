@@ -49,6 +49,10 @@ Deno.test("conf/nfdhcpd.service keeps only CAP_NET_ADMIN and CAP_NET_RAW, as a n
   assert.equal(settings.get("ProtectSystem"), "strict");
   assert.equal(settings.get("User"), "nfdhcpd");
   assert.equal(settings.has("MemoryDenyWriteExecute"), false, "V8 needs W+X pages");
+  // Defence in depth against anything opening a network socket (Deno's inspector on SIGUSR1).
+  assert.equal(settings.get("RestrictAddressFamilies"), "AF_UNIX AF_NETLINK AF_PACKET");
+  assert.equal(settings.get("IPAddressDeny"), "any");
+  assert.match(unit, /^SystemCallFilter=@system-service$/m);
 });
 
 Deno.test("conf/nfdhcpd.rules.v4 and .v6 load with iptables-restore into a namespace", async () => {

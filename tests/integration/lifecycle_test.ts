@@ -6,6 +6,7 @@ import { Daemon, daemonCommand, daemonConfig } from "./daemon.ts";
 import type { IniSections } from "./lab_files.ts";
 import { type Lab, type Vm, withLab } from "./netns.ts";
 import { requireCommands, run, setprivAs, waitFor } from "./proc.ts";
+import { alive, pidIn, startDetached, terminate } from "./detached.ts";
 
 const SERVER_IP = "10.20.0.1";
 const DOMAIN = "example.test";
@@ -50,64 +51,6 @@ async function withBoundLab(body: (lab: Lab, vms: Vm[]) => Promise<void>): Promi
   });
 }
 
-/** True while process `pid` runs (a zombie counts as ended). */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z /.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
-  }
-}
-
-/** The pid in `path`, or null. */
-function pidIn(path: string): number | null {
-  try {
-    const n = Number(Deno.readTextFileSync(path).trim());
-    return Number.isInteger(n) && n > 0 ? n : null;
-  } catch {
-    return null;
-  }
-}
-
-/** SIGTERMs a detached daemon, waits (bounded) for it to exit and checks it removed its pidfile. */
-async function terminate(pid: number, pidfile: string): Promise<void> {
-  Deno.kill(pid, "SIGTERM");
-  await waitFor("the daemon to exit", () => !alive(pid), { timeoutMs: 10_000 });
-  await assert.rejects(Deno.stat(pidfile), Deno.errors.NotFound, "pidfile removed");
-}
-
-/** What starting the daemon without -f gave: the starter's exit and output, the daemon's pid. */
-interface Detached {
-  readonly code: number;
-  readonly output: string;
-  readonly pid: number | null;
-}
-
-/**
- * Starts `nfdhcpd -c CONFIG` (no -f) in the lab's hypervisor namespace and waits for the starting
- * process to exit, which it does once the detached daemon is ready (or failed). The lab stops the
- * daemon (by its pidfile's pid) on dispose.
- */
-async function startDetached(lab: Lab, configPath: string, pidfile: string): Promise<Detached> {
-  const proc = lab.spawn([...daemonCommand(), "-c", configPath], lab.hv);
-  const status = await proc.waitExit(30_000);
-  if (status === null) {
-    await proc.stop();
-    throw new Error(`nfdhcpd did not return within 30 s:\n${proc.stderr}`);
-  }
-  const pid = status.code === 0 ? pidIn(pidfile) : null;
-  if (pid !== null) {
-    lab.defer(`stop nfdhcpd ${pid}`, async () => {
-      if (!alive(pid)) return;
-      Deno.kill(pid, "SIGTERM");
-      await waitFor(`nfdhcpd ${pid} to stop`, () => !alive(pid), { timeoutMs: 5000 }).catch(() =>
-        Deno.kill(pid, "SIGKILL")
-      );
-    });
-  }
-  return { code: status.code, output: proc.stderr + proc.stdout, pid };
-}
-
 Deno.test("SIGHUP with a changed config changes what is served; a broken one keeps it", async () => {
   await withBoundLab(async (lab, [vm1]) => {
     const path = await lab.writeConfig(config(lab, FIRST_DNS));
@@ -132,13 +75,13 @@ Deno.test("SIGHUP with a changed config changes what is served; a broken one kee
   });
 });
 
-Deno.test("SIGUSR1 logs every bound client", async () => {
+Deno.test("SIGUSR2 logs every bound client", async () => {
   await withBoundLab(async (lab, vms) => {
     const daemon = await Daemon.start(lab, {
       config: await lab.writeConfig(config(lab, FIRST_DNS)),
     });
     const since = daemon.log.length;
-    daemon.signal("SIGUSR1");
+    daemon.signal("SIGUSR2");
     const table = await daemon.waitForLog(
       /TAP +IFINDEX +MAC +IPV4 +IPV6 +HOSTNAME[^]*?tap2 .*\n/,
       10_000,
@@ -329,9 +272,9 @@ Deno.test("without -f: after logrotate renames the log, lines go to a new file",
     assert.equal(started.code, 0, started.output);
     const logFile = `${lab.dir}/nfdhcpd.log`;
     Deno.renameSync(logFile, `${logFile}.1`);
-    // The daemon checks the path at most once a second; SIGUSR1 makes it log.
+    // The daemon checks the path at most once a second; SIGUSR2 makes it log.
     await new Promise((r) => setTimeout(r, 1100));
-    Deno.kill(started.pid!, "SIGUSR1");
+    Deno.kill(started.pid!, "SIGUSR2");
     const text = await waitFor("a new nfdhcpd.log with the client table", () => {
       try {
         const t = Deno.readTextFileSync(logFile);
