@@ -110,6 +110,10 @@ class Daemon {
   readonly #raTimer: RaTimer;
   /** Bindings whose TAP (or INDEV) does not exist yet: they get an RA as soon as it appears. */
   readonly #waitingForTap = new Set<string>();
+  #stopping = false;
+  /** The reload under way, if any, and whether another SIGHUP came during it. */
+  #reloading: Promise<void> | null = null;
+  #reloadAgain = false;
 
   private constructor(
     private config: Config,
@@ -195,19 +199,42 @@ class Daemon {
   }
 
   stop(): void {
+    this.#stopping = true;
     this.#poller.stop();
   }
 
   /**
-   * SIGHUP: re-reads the configuration (a broken one is logged and the old one keeps serving),
-   * binds or releases queues as it now asks, rescans the bindings (from a new datapath if it
-   * changed) and reopens the log file. Packets keep being answered throughout.
+   * SIGHUP: reloads, coalescing: a SIGHUP during a reload asks for one more reload after it (any
+   * number of them ask for just one), and none starts or completes once stopping began.
    */
-  async reload(): Promise<void> {
+  reload(): Promise<void> {
+    if (this.#stopping) return Promise.resolve();
+    if (this.#reloading !== null) {
+      this.#reloadAgain = true;
+      return this.#reloading;
+    }
+    const run = async () => {
+      do {
+        this.#reloadAgain = false;
+        await this.#reloadOnce();
+      } while (this.#reloadAgain && !this.#stopping);
+      this.#reloading = null;
+    };
+    this.#reloading = run();
+    return this.#reloading;
+  }
+
+  /**
+   * Re-reads the configuration (a broken one is logged and the old one keeps serving), binds or
+   * releases queues as it now asks, rescans the bindings (from a new datapath if it changed) and
+   * reopens the log file. Packets keep being answered throughout; a stop cuts it short.
+   */
+  async #reloadOnce(): Promise<void> {
     notifySafely(this.log, notifyReloading);
     try {
       this.log.reopen();
       const next = await loadConfig(this.configPath);
+      if (this.#stopping) return;
       if (!next.ok) {
         for (const e of next.errors) {
           this.log.error(`Reload failed, keeping the old configuration: ${e}`);
@@ -228,11 +255,12 @@ class Daemon {
       } else {
         await this.store.load();
       }
+      if (this.#stopping) return;
       this.log.info(`Configuration reloaded: ${this.status()}`);
     } catch (e) {
       this.log.error(`Reload failed: ${errorMessage(e)}`);
     } finally {
-      notifySafely(this.log, () => notifyReady(this.status()));
+      if (!this.#stopping) notifySafely(this.log, () => notifyReady(this.status()));
     }
   }
 
@@ -268,6 +296,7 @@ class Daemon {
 
   /** Answers what is already queued, then releases every native resource. */
   async close(): Promise<void> {
+    this.#stopping = true;
     this.log.info("Stopping: answering what is queued, then releasing the queues");
     this.#raTimer.stop();
     this.#queue.drainAll();
@@ -277,6 +306,10 @@ class Daemon {
       `Released the queues after ${q.packets} packets, each with its verdict: ` +
         `${q.dropped} dropped (answered or refused), ${q.accepted} passed on`,
     );
+    // Closing the store cuts a reload's rescan short; the reload then ends without effect (and
+    // may have opened a new store for a new datapath: close that one too).
+    await this.store.close();
+    await this.#reloading;
     await this.store.close();
     this.#interfaces.close();
     this.#socket.close();
