@@ -63,6 +63,15 @@ test: deno deps bundle
 	NFDHCPD_CMD="$(abspath $(DENO)) run $(DENO_FLAGS) $(abspath $(BUNDLE))" \
 	  $(DENO) test --allow-all tests/
 
+.PHONY: fuzz
+
+# Mutates the captures into every parser and the dispatcher until N inputs or SECONDS pass
+# (without either, until Ctrl-C); SEED=... ONLY=<input> replays one finding. make test runs a
+# bounded fuzz (tests/fuzz/fuzz_test.ts).
+fuzz: deno
+	$(DENO) run --allow-read tests/fuzz/main.ts --seed=$(SEED) --n=$(N) --seconds=$(SECONDS) \
+	  --only=$(ONLY)
+
 # deno compile fetches its runtime (denort) unless DENORT_BIN points at one.
 build: deno
 	@mkdir -p bin
