@@ -11,6 +11,16 @@ import type { GeneralConfig } from "../config/types.ts";
 import { detach, isDetachedChild } from "./detach.ts";
 import { FileSink, type Logger, StderrSink, TeeSink } from "./log.ts";
 import { inspectPidfile, Pidfile, PidfileHeldError } from "./pidfile.ts";
+import { whyNotWritable } from "./writable_dir.ts";
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function dirnameOf(path: string): string {
   const i = path.lastIndexOf("/");
@@ -49,10 +59,18 @@ export async function startUp(
       const owner: Account | null = general.user !== null && Deno.uid() === 0
         ? lookupAccount(general.user)
         : null;
-      ensureDirectory(dirnameOf(general.pidfile), owner);
-      ensureDirectory(general.logdir, owner);
+      // Created for the user the daemon drops to, or checked: it writes both after dropping root.
+      const dirs = [[dirnameOf(general.pidfile), "pidfile"], [general.logdir, "log"]] as const;
+      for (const [dir, what] of dirs) {
+        ensureDirectory(dir, owner);
+        const st = Deno.statSync(dir);
+        const why = owner && whyNotWritable(dir, { ...st, mode: st.mode ?? 0 }, owner);
+        if (why) throw new Error(`Cannot write the ${what}: ${why}`);
+      }
       const outcome = await detach();
-      if (outcome.code !== 0) log.error(`${outcome.message}; see ${logPath}`);
+      if (outcome.code !== 0) {
+        log.error(`${outcome.message}${existsSync(logPath) ? `; see ${logPath}` : ""}`);
+      }
       return { kind: "exit", code: outcome.code };
     }
     const privileges = dropPrivilegesByReexec(general.user);
