@@ -2,27 +2,74 @@
 import type { QueuedPacket, Verdict } from "../../ffi/nfqueue.ts";
 import type { Binding } from "../bindings/binding.ts";
 import type { Config } from "../config/types.ts";
-import type { Decision, InterfaceInfo } from "../serve/decision.ts";
+import {
+  type Decision,
+  type InterfaceInfo,
+  type RefusalReason,
+  refuse,
+  replyMtu,
+} from "../serve/decision.ts";
 import { answerDhcp4Packet, isDhcp4Request } from "../serve/dhcp4.ts";
 import { answerDhcp6 } from "../serve/dhcp6.ts";
 import { answerNeighbourSolicitation } from "../serve/neighbour.ts";
 import { answerRouterSolicitation } from "../serve/router_advert.ts";
+import { DHCP6_SERVER_PORT } from "../wire/dhcp6.ts";
+import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.ts";
+import { IPV4_HEADER_LENGTH } from "../wire/ipv4.ts";
+import {
+  findUpperLayer,
+  NEXT_HEADER_FRAGMENT,
+  NEXT_HEADER_ICMPV6,
+  NEXT_HEADER_UDP,
+} from "../wire/ipv6.ts";
 import type { Logger } from "./log.ts";
 
 /** Which service a queued packet asks for, told from a few fixed header bytes. */
 export type Service = "dhcp4" | "rs" | "ns" | "dhcp6";
 
-/** Classifies an IP packet without parsing it; null for anything we do not serve. */
-export function classify(p: Uint8Array): Service | null {
+/** Why a packet is none of the services: refused when it comes from a bound TAP. */
+export interface Unserved {
+  readonly reason: RefusalReason;
+  readonly why: string;
+}
+
+const ICMPV6_ROUTER_SOLICITATION = 133;
+const ICMPV6_NEIGHBOUR_SOLICITATION = 135;
+const NOT_SERVED: Unserved = { reason: "unsupported", why: "not a request we serve" };
+const IPV4_FRAGMENT: Unserved = { reason: "fragment", why: "IPv4 fragment" };
+const IPV6_FRAGMENT: Unserved = { reason: "fragment", why: "IPv6 Fragment header" };
+
+/**
+ * Tells the service of an IP packet from its headers, without parsing the request. IPv6
+ * extension headers are walked (bounded, every length checked) so a request behind a Hop-by-Hop
+ * or Destination Options header is still ours; fragments and broken chains are not served.
+ */
+export function classifyPacket(p: Uint8Array): Service | Unserved {
   const version = p[0]! >> 4;
-  if (version === 4) return isDhcp4Request(p) ? "dhcp4" : null;
-  if (version === 6 && p.length >= 48) {
-    if (p[6] === 58) {
-      if (p[40] === 133) return "rs";
-      if (p[40] === 135) return "ns";
-    } else if (p[6] === 17 && ((p[42]! << 8) | p[43]!) === 547) return "dhcp6";
+  if (version === 4) {
+    if (isDhcp4Request(p)) return "dhcp4";
+    return p.length >= IPV4_HEADER_LENGTH && ((p[6]! & 0x3f) | p[7]!) !== 0
+      ? IPV4_FRAGMENT
+      : NOT_SERVED;
   }
-  return null;
+  if (version !== 6) return NOT_SERVED;
+  const upper = findUpperLayer(p);
+  if (!upper.ok) return { reason: "malformed", why: upper.error };
+  const { protocol, offset, end } = upper.value;
+  if (protocol === NEXT_HEADER_FRAGMENT) return IPV6_FRAGMENT;
+  if (protocol === NEXT_HEADER_ICMPV6 && offset + 1 <= end) {
+    if (p[offset] === ICMPV6_ROUTER_SOLICITATION) return "rs";
+    if (p[offset] === ICMPV6_NEIGHBOUR_SOLICITATION) return "ns";
+  } else if (protocol === NEXT_HEADER_UDP && offset + 4 <= end) {
+    if (((p[offset + 2]! << 8) | p[offset + 3]!) === DHCP6_SERVER_PORT) return "dhcp6";
+  }
+  return NOT_SERVED;
+}
+
+/** The service of an IP packet, or null for anything we do not serve (see `classifyPacket`). */
+export function classify(p: Uint8Array): Service | null {
+  const c = classifyPacket(p);
+  return typeof c === "string" ? c : null;
 }
 
 /** What the dispatcher needs from the edges; all synchronous and cached. */
@@ -46,6 +93,8 @@ export interface DispatchStats {
 /** Decides each queued packet; never throws, always returns a verdict. */
 export class Dispatcher {
   readonly stats: DispatchStats = { replies: 0, drops: 0, passes: 0, errors: 0 };
+  /** Drops of bound TAPs' packets, counted by reason (see `RefusalReason`). */
+  readonly refusals = new Map<RefusalReason, number>();
 
   constructor(private readonly deps: DispatchDeps) {}
 
@@ -61,7 +110,7 @@ export class Dispatcher {
       return "accept";
     }
     try {
-      const decision = this.#decide(packet.payload, binding);
+      const decision = this.#decide(packet, binding);
       return this.#carryOut(decision, tapIndex, binding);
     } catch (e) {
       // A bug must not let a bound VM's request through to whatever else listens: drop it.
@@ -75,28 +124,45 @@ export class Dispatcher {
     }
   }
 
-  #decide(payload: Uint8Array, binding: Binding): Decision {
+  #decide(packet: QueuedPacket, binding: Binding): Decision {
     const { deps } = this;
-    const service = classify(payload);
-    if (service === null) return { kind: "ignore", why: "not a request we serve" };
+    const { payload } = packet;
+    const service = classifyPacket(payload);
+    // The firewall rules queue only what we serve, but a bound VM must not reach whatever else
+    // listens on the host even if they match more: what we cannot tell apart is dropped.
+    if (typeof service !== "string") return refuse(service.reason, service.why);
     const { dhcp, ipv6 } = deps.config();
+    // Deliberate: the operator turned the service off, so the request goes on to the host.
     if (service === "dhcp4" ? !dhcp.enable : !ipv6.enable) {
       return { kind: "ignore", why: `${service === "dhcp4" ? "DHCP" : "IPv6"} is disabled` };
     }
     const iface = deps.interfaceInfo(binding.indev);
     if (iface === undefined) {
-      return { kind: "drop", why: `INDEV ${binding.indev} of ${binding.tap} does not exist` };
+      return refuse("no-interface", `INDEV ${binding.indev} of ${binding.tap} does not exist`);
     }
+    const hwSource = packet.hwSource();
+    const decision = this.#answer(service, payload, binding, iface, hwSource);
+    return fitsLink(decision, binding, iface);
+  }
+
+  #answer(
+    service: Service,
+    payload: Uint8Array,
+    binding: Binding,
+    iface: InterfaceInfo,
+    hwSource: Uint8Array | null,
+  ): Decision {
+    const { dhcp, ipv6 } = this.deps.config();
     switch (service) {
       case "dhcp4":
-        return answerDhcp4Packet(payload, binding, dhcp, iface);
+        return answerDhcp4Packet(payload, binding, dhcp, iface, hwSource);
       case "rs":
-        return answerRouterSolicitation(payload, binding, ipv6, iface);
+        return answerRouterSolicitation(payload, binding, ipv6, iface, hwSource);
       case "ns":
-        return answerNeighbourSolicitation(payload, binding, ipv6, iface);
+        return answerNeighbourSolicitation(payload, binding, ipv6, iface, hwSource);
       case "dhcp6": {
         const lifetimes = { lifetime: dhcp.leaseLifetime, renewal: dhcp.leaseRenewal };
-        return answerDhcp6(payload, binding, ipv6, iface, lifetimes);
+        return answerDhcp6(payload, binding, ipv6, iface, lifetimes, hwSource);
       }
     }
   }
@@ -110,7 +176,10 @@ export class Dispatcher {
         return "accept";
       case "drop":
         this.stats.drops++;
-        if (log.enabled("debug")) log.debug(`${binding.tap}: dropped: ${decision.why}`);
+        this.refusals.set(decision.reason, (this.refusals.get(decision.reason) ?? 0) + 1);
+        if (log.enabled("debug")) {
+          log.debug(`${binding.tap}: dropped (${decision.reason}): ${decision.why}`);
+        }
         return "drop";
       case "reply": {
         const error = this.deps.send(tapIndex, decision.frame);
@@ -126,4 +195,13 @@ export class Dispatcher {
       }
     }
   }
+}
+
+/** The one place every reply passes: a frame the link cannot carry is never sent. */
+function fitsLink(decision: Decision, binding: Binding, iface: InterfaceInfo): Decision {
+  if (decision.kind !== "reply") return decision;
+  const mtu = replyMtu(binding.mtu, iface);
+  const size = decision.frame.length - ETHERNET_HEADER_LENGTH;
+  if (size <= mtu) return decision;
+  return refuse("too-large", `${decision.why}: reply of ${size} bytes exceeds the MTU ${mtu}`);
 }

@@ -1,7 +1,7 @@
 /** The DHCPv4 responder: a VM's request and its binding in, an OFFER/ACK/NAK frame or a reasoned drop out. */
 import { type Binding, hostnameDomain } from "../bindings/binding.ts";
 import type { DhcpConfig } from "../config/types.ts";
-import { formatIpv4, formatMac, ipv4Mask, sameMac } from "../wire/address.ts";
+import { formatIpv4, formatMac, ipv4Mask } from "../wire/address.ts";
 import {
   BOOTP_MIN_LENGTH,
   BOOTREQUEST,
@@ -24,6 +24,7 @@ import {
   messageTypeName,
   OPTION,
   requestedIp,
+  serverId,
   textOption,
   u16Option,
   u32Option,
@@ -47,8 +48,9 @@ import {
 } from "../wire/ipv4.ts";
 import type { Parsed } from "../wire/parsed.ts";
 import { emitUdpHeader4, parseUdp, UDP_HEADER_LENGTH, type UdpDatagram } from "../wire/udp.ts";
-import type { Decision, InterfaceInfo } from "./decision.ts";
+import { type Decision, type InterfaceInfo, refuse } from "./decision.ts";
 import { cachedReply, rememberReply } from "./dhcp4_reply_cache.ts";
+import { spoofedBy } from "./source_check.ts";
 
 /** The usual initial TTL; the reply never leaves the TAP anyway. */
 const REPLY_TTL = 64;
@@ -68,6 +70,8 @@ export interface Dhcp4Input {
   readonly config: DhcpConfig;
   /** INDEV: its MAC is the Ethernet source of the reply. */
   readonly indev: InterfaceInfo;
+  /** The request frame's Ethernet source, when the queue reports it. */
+  readonly hwSource?: Uint8Array | null;
 }
 
 /**
@@ -114,16 +118,20 @@ export function parseDhcp4Request(packet: Uint8Array): Parsed<Dhcp4Request> {
 /**
  * The dispatcher's one call: parses a queued packet and answers it. A packet to port 67 that
  * does not parse is still a bound VM's, so it is dropped (not passed on), its error as the why.
+ * `hwSource` is the frame's Ethernet source when the queue reports it.
  */
 export function answerDhcp4Packet(
   packet: Uint8Array,
   binding: Binding,
   config: DhcpConfig,
   indev: InterfaceInfo,
+  hwSource: Uint8Array | null = null,
 ): Decision {
   const request = parseDhcp4Request(packet);
-  if (!request.ok) return drop(`Malformed DHCPv4 request on ${binding.tap}: ${request.error}`);
-  return answerDhcp4({ request: request.value, binding, config, indev });
+  if (!request.ok) {
+    return refuse("malformed", `Malformed DHCPv4 request on ${binding.tap}: ${request.error}`);
+  }
+  return answerDhcp4({ request: request.value, binding, config, indev, hwSource });
 }
 
 /** REFERENCE.md's DHCPv4 rules, one branch each. Pure: no clock, no I/O. */
@@ -135,17 +143,29 @@ export function answerDhcp4(input: Dhcp4Input): Decision {
     `${type === null ? "BOOTP request" : messageTypeName(type)} from ${
       formatMac(dhcp.chaddr)
     } on ${binding.tap}`;
-  if (dhcp.op !== BOOTREQUEST) return drop(`${from()}: not a BOOTREQUEST`);
-  // The chaddr is the only MAC the responder is given (the queued packet starts at the IP
-  // header); hlen 6 or it is not ours.
-  if (!binding.macspoof && !(dhcp.hlen === 6 && sameMac(dhcp.chaddr, binding.mac))) {
-    return drop(`${from()}: spoofed, the binding's MAC is ${binding.macText}`);
+  if (dhcp.op !== BOOTREQUEST) return refuse("malformed", `${from()}: not a BOOTREQUEST`);
+  // Unless MACSPOOF the chaddr must be the binding's MAC (hlen 6, or it is not a MAC at all), and
+  // so must the frame's Ethernet source when the queue reports it.
+  if (!binding.macspoof && dhcp.hlen !== 6) {
+    return refuse(
+      "spoofed-mac",
+      `${from()}: spoofed, hlen ${dhcp.hlen}, the binding's MAC is ${binding.macText}`,
+    );
   }
-  if (binding.ip === null) return drop(`${from()}: the binding has no IP`);
+  const spoofed = spoofedBy(binding, input.hwSource ?? null, dhcp.chaddr);
+  if (spoofed !== null) return refuse("spoofed-mac", `${from()}: ${spoofed}`);
+  if (binding.ip === null) return refuse("no-address", `${from()}: the binding has no IP`);
   switch (type) {
     case MESSAGE_TYPE.discover:
       return answerLease(input, binding.ip, MESSAGE_TYPE.offer);
     case MESSAGE_TYPE.request: {
+      // RFC 2131 section 4.3.2: a REQUEST naming another server is the client choosing that
+      // server's offer; we stay silent rather than ACK or NAK it.
+      const named = serverId(dhcp.options);
+      const ours = serverAddress(binding, input.config);
+      if (named !== null && named !== ours) {
+        return refuse("other-server", `${from()}: for server ${formatIpv4(named)}, not ours`);
+      }
       // SELECTING and INIT-REBOOT name the address in option 50; RENEWING and REBINDING in ciaddr.
       const wanted = requestedIp(dhcp.options) ?? (dhcp.ciaddr || null);
       if (wanted !== null && wanted !== binding.ip) return answerNak(input, binding.ip, wanted);
@@ -154,18 +174,17 @@ export function answerDhcp4(input: Dhcp4Input): Decision {
     case MESSAGE_TYPE.inform:
       return answerInform(input);
     case MESSAGE_TYPE.release:
-      return drop(`${from()}: released ${formatIpv4(dhcp.ciaddr)}, no reply`);
+      return refuse("no-reply", `${from()}: released ${formatIpv4(dhcp.ciaddr)}, no reply`);
     case MESSAGE_TYPE.decline:
-      return drop(`${from()}: declined ${formatIpv4(requestedIp(dhcp.options) ?? 0)}, no reply`);
+      return refuse(
+        "no-reply",
+        `${from()}: declined ${formatIpv4(requestedIp(dhcp.options) ?? 0)}, no reply`,
+      );
     case null:
-      return drop(`${from()}: no DHCP message type, plain BOOTP is not served`);
+      return refuse("unsupported", `${from()}: no DHCP message type, plain BOOTP is not served`);
     default:
-      return drop(`${from()}: not a client message`);
+      return refuse("unsupported", `${from()}: not a client message`);
   }
-}
-
-function drop(why: string): Decision {
-  return { kind: "drop", why };
 }
 
 /**
@@ -301,7 +320,8 @@ function answerNak(input: Dhcp4Input, ip: number, wanted: number): Decision {
 }
 
 function noServer(input: Dhcp4Input, type: number): Decision {
-  return drop(
+  return refuse(
+    "no-address",
     `${messageTypeName(type)} to ${
       formatMac(input.request.dhcp.chaddr)
     } on ${input.binding.tap}: ` +

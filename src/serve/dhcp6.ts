@@ -14,12 +14,14 @@ import {
 import {
   DHCP6_STATUS,
   type Dhcp6Option,
+  dhcp6OptionsLength,
   filterDhcp6Options,
   findDhcp6Option,
 } from "../wire/dhcp6_options.ts";
 import { type Duid, HARDWARE_TYPE_ETHERNET, sameDuid } from "../wire/duid.ts";
 import {
   IPV6_FRAME_PAYLOAD_OFFSET,
+  IPV6_HEADER_LENGTH,
   type Ipv6Packet,
   isMulticast,
   isUnspecified,
@@ -29,8 +31,9 @@ import {
   sameIpv6,
 } from "../wire/ipv6.ts";
 import { emitUdpHeader, parseUdp, UDP_HEADER_LENGTH, type UdpDatagram } from "../wire/udp.ts";
-import type { Decision, InterfaceInfo } from "./decision.ts";
+import { type Decision, type InterfaceInfo, type RefusalReason, refuse } from "./decision.ts";
 import { hostLinkLocal, searchDomains, vmAddress } from "./ipv6_binding.ts";
+import { spoofedBy } from "./source_check.ts";
 
 /** How long the VM's address lives and when the client renews it, in seconds. */
 export interface Dhcp6Lifetimes {
@@ -48,6 +51,13 @@ const TRAFFIC_CLASS = 0xc0;
 const HOP_LIMIT = 64;
 /** RFC 8415 section 18.2.1: a client that sees 255 requests at once instead of waiting. */
 const MAX_PREFERENCE = 255;
+/**
+ * The largest reply packet we build: IPv6's minimum MTU (RFC 8200 section 5), which every IPv6
+ * link carries, so a reply fits whatever the link; IAs we cannot serve are left out to get there.
+ */
+const MAX_REPLY_PACKET = 1280;
+/** The most addresses of the client's we return (with lifetime 0) in its IA in Renew/Rebind. */
+const MAX_STALE_ADDRESSES = 8;
 
 const NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(DHCP6_MESSAGE).map(([name, code]) => [code, name]),
@@ -74,7 +84,9 @@ interface Request {
  * sets the RA's M and O flags. The UDP checksum is not enforced (a guest with checksum
  * offload may leave it partial; the link is a host-local TAP). No SUBNET6 → no reply, as the
  * original. Messages with a missing or foreign server identifier where RFC 8415 section 16
- * says to discard them are dropped.
+ * says to discard them are dropped. Unless MACSPOOF, the frame's Ethernet source `hwSource`
+ * (when the queue reports it) and the MAC of a DUID-LL or DUID-LLT client identifier must be the
+ * binding's. The reply never exceeds `MAX_REPLY_PACKET`: the IAs we refuse are left out first.
  */
 export function answerDhcp6(
   packet: Uint8Array,
@@ -82,59 +94,118 @@ export function answerDhcp6(
   config: Ipv6Config,
   indev: InterfaceInfo,
   lifetimes: Dhcp6Lifetimes = DEFAULT_DHCP6_LIFETIMES,
+  hwSource: Uint8Array | null = null,
 ): Decision {
   const ip = parseIpv6Packet(packet);
-  if (!ip.ok) return { kind: "drop", why: `DHCPv6: ${ip.error}` };
+  if (!ip.ok) return refuse("malformed", `DHCPv6: ${ip.error}`);
   if (ip.value.protocol !== NEXT_HEADER_UDP) {
-    return { kind: "ignore", why: `DHCPv6 queue: protocol ${ip.value.protocol} is not UDP` };
+    return refuse("unsupported", `DHCPv6 queue: protocol ${ip.value.protocol} is not UDP`);
   }
   const udp = parseUdp(ip.value.payload);
-  if (!udp.ok) return { kind: "drop", why: `DHCPv6: ${udp.error}` };
+  if (!udp.ok) return refuse("malformed", `DHCPv6: ${udp.error}`);
   if (udp.value.dstPort !== DHCP6_SERVER_PORT) {
-    return { kind: "ignore", why: `DHCPv6 queue: UDP port ${udp.value.dstPort} is not 547` };
+    return refuse("unsupported", `DHCPv6 queue: UDP port ${udp.value.dstPort} is not 547`);
   }
   const dhcp = parseDhcp6(udp.value.payload);
-  if (!dhcp.ok) return { kind: "drop", why: `DHCPv6: ${dhcp.error}` };
+  if (!dhcp.ok) return refuse("malformed", `DHCPv6: ${dhcp.error}`);
   const name = NAMES[dhcp.value.msgType] ?? `message type ${dhcp.value.msgType}`;
   const from = `DHCPv6 ${name} from ${formatIpv6(ip.value.src)} on ${binding.tap}`;
-  const drop = (why: string): Decision => ({ kind: "drop", why: `${from}: ${why}` });
-  if (dhcp.value.kind === "relay") return drop("relayed messages are not served");
-  if (isUnspecified(ip.value.src) || isMulticast(ip.value.src)) return drop("no source to answer");
-  if (binding.subnet6 === null) return drop("the binding has no SUBNET6");
+  const drop = (reason: RefusalReason, why: string) => refuse(reason, `${from}: ${why}`);
+  if (dhcp.value.kind === "relay") return drop("unsupported", "relayed messages are not served");
+  if (isUnspecified(ip.value.src) || isMulticast(ip.value.src)) {
+    return drop("malformed", "no source to answer");
+  }
+  const spoofed = spoofedBy(binding, hwSource, duidMac(dhcp.value));
+  if (spoofed !== null) return drop("spoofed-mac", spoofed);
+  if (binding.subnet6 === null) return drop("no-address", "the binding has no SUBNET6");
   const request: Request = { ip: ip.value, udp: udp.value, dhcp: dhcp.value };
-  const why = answerable(request.dhcp, indev);
-  if (why !== null) return drop(why);
-  const reply = replyFor(request.dhcp, binding, config, indev, lifetimes);
-  if (reply === null) return drop("no addresses to confirm, no reply (RFC 8415 section 18.3.3)");
+  const refusal = answerable(request.dhcp, indev);
+  if (refusal !== null) return drop(refusal.reason, refusal.why);
+  const built = replyFor(request.dhcp, binding, config, indev, lifetimes);
+  if (built === null) {
+    return drop("no-reply", "no addresses to confirm, no reply (RFC 8415 section 18.3.3)");
+  }
+  const reply = fitReply(built, MAX_REPLY_PACKET - IPV6_HEADER_LENGTH - UDP_HEADER_LENGTH);
+  if (reply === null) {
+    return drop(
+      "too-large",
+      `the reply exceeds ${MAX_REPLY_PACKET} bytes even without refused IAs`,
+    );
+  }
   const frame = dhcp6Frame(reply, request, binding, indev);
   return { kind: "reply", frame, why: `${from}: ${NAMES[reply.msgType]} ${summary(reply)}` };
 }
 
+/**
+ * The MAC of the client identifier when it is a DUID-LL or DUID-LLT of an Ethernet address,
+ * else null (DUID-EN and DUID-UUID carry no MAC to check).
+ */
+function duidMac(dhcp: Dhcp6Message): Uint8Array | null {
+  const client = findDhcp6Option(dhcp.options, "clientId");
+  if (client === undefined) return null;
+  const duid = client.duid;
+  if (duid.type !== "ll" && duid.type !== "llt") return null;
+  if (duid.hardwareType !== HARDWARE_TYPE_ETHERNET || duid.linkLayerAddress.length !== 6) {
+    return null;
+  }
+  return duid.linkLayerAddress;
+}
+
+/**
+ * `reply` without the IAs we refuse (those holding no address, from the last) until it is at
+ * most `limit` bytes; null when it is still larger without any of them.
+ */
+function fitReply(reply: Dhcp6Message, limit: number): Dhcp6Message | null {
+  let excess = dhcp6Length(reply) - limit;
+  if (excess <= 0) return reply;
+  const left = new Set<Dhcp6Option>();
+  for (let i = reply.options.length - 1; i >= 0 && excess > 0; i--) {
+    const o = reply.options[i]!;
+    if (isRefusedIa(o)) {
+      left.add(o);
+      excess -= dhcp6OptionsLength([o]);
+    }
+  }
+  if (excess > 0) return null;
+  return { ...reply, options: reply.options.filter((o) => !left.has(o)) };
+}
+
+function isRefusedIa(o: Dhcp6Option): boolean {
+  return (o.kind === "iaNa" || o.kind === "iaTa" || o.kind === "iaPd") &&
+    !o.options.some((inner) => inner.kind === "iaAddress");
+}
+
 /** Why RFC 8415 section 16 has the server discard `dhcp`, or null when it answers it. */
-function answerable(dhcp: Dhcp6Message, indev: InterfaceInfo): string | null {
+function answerable(
+  dhcp: Dhcp6Message,
+  indev: InterfaceInfo,
+): { reason: RefusalReason; why: string } | null {
   const client = findDhcp6Option(dhcp.options, "clientId");
   const server = findDhcp6Option(dhcp.options, "serverId");
   const ours = server !== undefined && sameDuid(server.duid, serverDuid(indev));
+  const malformed = (why: string) => ({ reason: "malformed" as const, why });
+  const otherServer = { reason: "other-server" as const, why: "for another server" };
   const M = DHCP6_MESSAGE;
   switch (dhcp.msgType) {
     case M.solicit:
     case M.confirm:
     case M.rebind:
-      if (client === undefined) return "no client identifier";
-      return server === undefined ? null : "carries a server identifier";
+      if (client === undefined) return malformed("no client identifier");
+      return server === undefined ? null : malformed("carries a server identifier");
     case M.request:
     case M.renew:
     case M.release:
     case M.decline:
-      if (client === undefined) return "no client identifier";
-      return ours ? null : server === undefined ? "no server identifier" : "for another server";
+      if (client === undefined) return malformed("no client identifier");
+      if (ours) return null;
+      return server === undefined ? malformed("no server identifier") : otherServer;
     case M.informationRequest:
-      if (server !== undefined && !ours) return "for another server";
+      if (server !== undefined && !ours) return otherServer;
       return dhcp.options.some((o) => o.kind === "iaNa" || o.kind === "iaTa" || o.kind === "iaPd")
-        ? "carries an IA"
+        ? malformed("carries an IA")
         : null;
     default:
-      return "not a client message";
+      return { reason: "unsupported", why: "not a client message" };
   }
 }
 
@@ -217,8 +288,10 @@ function leaseIas(
   for (const o of dhcp.options) {
     if (o.kind === "iaNa" && !assigned && address !== null) {
       assigned = true;
+      // Bounded: a client listing many addresses must not grow the reply past the link.
       const stale = extending
         ? filterDhcp6Options(o.options, "iaAddress").filter((a) => !sameIpv6(a.address, address))
+          .slice(0, MAX_STALE_ADDRESSES)
         : [];
       const addresses = [
         iaAddress(address, lifetime),

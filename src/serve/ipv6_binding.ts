@@ -1,14 +1,7 @@
 /** What a binding means on the IPv6 side, shared by the RA, NA and DHCPv6 responders. */
 import { type Binding, hostnameDomain } from "../bindings/binding.ts";
 import type { Ipv6Config } from "../config/types.ts";
-import {
-  eui64Address,
-  formatIpv6,
-  formatMac,
-  ipv6InPrefix,
-  linkLocalOf,
-  sameMac,
-} from "../wire/address.ts";
+import { eui64Address, formatIpv6, ipv6InPrefix, linkLocalOf } from "../wire/address.ts";
 import { domainNameError } from "../wire/dns_name.ts";
 import { ICMPV6_TYPE, parseIcmpv6 } from "../wire/icmpv6.ts";
 import {
@@ -18,7 +11,7 @@ import {
   parseIpv6Packet,
 } from "../wire/ipv6.ts";
 import { findNdOption, type NdMessage, parseNdMessage } from "../wire/ndp.ts";
-import type { Decision, InterfaceInfo } from "./decision.ts";
+import { type Decision, type InterfaceInfo, refuse } from "./decision.ts";
 
 /** The host side's link-local address: fe80::/64 + the EUI-64 identifier of INDEV's MAC. */
 export function hostLinkLocal(indev: InterfaceInfo): Uint8Array {
@@ -61,15 +54,6 @@ export function searchDomains(binding: Binding, config: Ipv6Config): string[] {
   return domains.filter((d) => domainNameError(d) === null);
 }
 
-/**
- * Why a request whose sender claims `mac` is a spoofing attempt, or null when it is not
- * (MACSPOOF set, no MAC to check, or the binding's MAC).
- */
-export function spoofedBy(binding: Binding, mac: Uint8Array | null): string | null {
-  if (binding.macspoof || mac === null || sameMac(mac, binding.mac)) return null;
-  return `spoofed MAC ${formatMac(mac)}, the binding's MAC is ${binding.macText}`;
-}
-
 /** An ND request that passed RFC 4861's common validity checks. */
 export interface NdRequest<M extends NdMessage> {
   readonly ip: Ipv6Packet;
@@ -79,11 +63,12 @@ export interface NdRequest<M extends NdMessage> {
 }
 
 /**
- * Parses a queued packet as the ND message `kind`. Not ICMPv6 of that type → `ignore` (the
- * queue's rule is broader than ours); otherwise the checks of RFC 4861 sections 6.1.1 and
+ * Parses a queued packet as the ND message `kind`. Not ICMPv6 of that type → dropped as
+ * `unsupported` (a bound TAP's packet is never passed on); otherwise the checks of RFC 4861 sections 6.1.1 and
  * 7.1.1 that every solicitation must pass → `drop`: hop limit 255 (it came from the link),
  * ICMP code 0, a valid checksum, well-formed options, a 6-byte link-layer address option,
- * and none at all from the unspecified address.
+ * and none at all from the unspecified address (all `malformed`; the
+ * dispatcher has refused fragments before).
  */
 export function readNdRequest<K extends "routerSolicitation" | "neighbourSolicitation">(
   packet: Uint8Array,
@@ -94,29 +79,29 @@ export function readNdRequest<K extends "routerSolicitation" | "neighbourSolicit
     ? ICMPV6_TYPE.routerSolicitation
     : ICMPV6_TYPE.neighbourSolicitation;
   const ip = parseIpv6Packet(packet);
-  if (!ip.ok) return { kind: "drop", why: `${name}: ${ip.error}` };
+  if (!ip.ok) return refuse("malformed", `${name}: ${ip.error}`);
   if (ip.value.protocol !== NEXT_HEADER_ICMPV6) {
-    return { kind: "ignore", why: `${name} queue: protocol ${ip.value.protocol} is not ICMPv6` };
+    return refuse("unsupported", `${name} queue: protocol ${ip.value.protocol} is not ICMPv6`);
   }
   const icmp = parseIcmpv6(ip.value);
-  if (!icmp.ok) return { kind: "drop", why: `${name}: ${icmp.error}` };
+  if (!icmp.ok) return refuse("malformed", `${name}: ${icmp.error}`);
   if (icmp.value.type !== type) {
-    return { kind: "ignore", why: `${name} queue: ICMPv6 type ${icmp.value.type} is not ${type}` };
+    return refuse("unsupported", `${name} queue: ICMPv6 type ${icmp.value.type} is not ${type}`);
   }
   const from = `${name} from ${formatIpv6(ip.value.src)}`;
   if (ip.value.hopLimit !== 255) {
-    return { kind: "drop", why: `${from}: hop limit ${ip.value.hopLimit}, not 255` };
+    return refuse("malformed", `${from}: hop limit ${ip.value.hopLimit}, not 255`);
   }
-  if (icmp.value.code !== 0) return { kind: "drop", why: `${from}: ICMP code ${icmp.value.code}` };
-  if (!icmp.value.checksumValid) return { kind: "drop", why: `${from}: bad ICMPv6 checksum` };
+  if (icmp.value.code !== 0) return refuse("malformed", `${from}: ICMP code ${icmp.value.code}`);
+  if (!icmp.value.checksumValid) return refuse("malformed", `${from}: bad ICMPv6 checksum`);
   const nd = parseNdMessage(icmp.value);
-  if (!nd.ok) return { kind: "drop", why: `${from}: ${nd.error}` };
+  if (!nd.ok) return refuse("malformed", `${from}: ${nd.error}`);
   const sllao = findNdOption(nd.value.options, "sourceLinkLayer");
   if (sllao && sllao.address.length !== 6) {
-    return { kind: "drop", why: `${from}: link-layer address of ${sllao.address.length} bytes` };
+    return refuse("malformed", `${from}: link-layer address of ${sllao.address.length} bytes`);
   }
   if (sllao && isUnspecified(ip.value.src)) {
-    return { kind: "drop", why: `${from}: link-layer address option from ::` };
+    return refuse("malformed", `${from}: link-layer address option from ::`);
   }
   return {
     ip: ip.value,

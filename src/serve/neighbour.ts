@@ -1,19 +1,21 @@
 /** The Neighbor Advertisement responder: NS from a VM for its router's addresses → NA with INDEV's MAC. */
 import type { Binding } from "../bindings/binding.ts";
 import type { Ipv6Config } from "../config/types.ts";
-import { formatIpv6, ipv6InPrefix } from "../wire/address.ts";
+import { formatIpv6, formatMac, ipv6InPrefix, linkLocalOf, sameMac } from "../wire/address.ts";
 import { newIcmpv6Frame } from "../wire/icmpv6.ts";
 import {
   ALL_NODES_ADDRESS,
   isMulticast,
   isUnspecified,
+  macOfEui64,
   multicastMac,
   sameIpv6,
   solicitedNodeAddress,
 } from "../wire/ipv6.ts";
 import { emitNdMessage, ndMessageLength, type NeighbourAdvertisement } from "../wire/ndp.ts";
-import type { Decision, InterfaceInfo } from "./decision.ts";
-import { hostLinkLocal, readNdRequest, spoofedBy, vmAddresses } from "./ipv6_binding.ts";
+import { type Decision, type InterfaceInfo, type RefusalReason, refuse } from "./decision.ts";
+import { hostLinkLocal, readNdRequest, vmAddresses } from "./ipv6_binding.ts";
+import { spoofedBy } from "./source_check.ts";
 
 /**
  * NS → NA. Answered targets, as the original: the host's link-local and every address in
@@ -29,6 +31,16 @@ import { hostLinkLocal, readNdRequest, spoofedBy, vmAddresses } from "./ipv6_bin
  * other probe is the VM testing an address it wants (SLAAC, privacy, DHCPv6) and an answer
  * would make it give the address up. An NS without a source link-layer address option
  * (allowed for unicast probes) is answered at the binding's MAC, not ignored.
+ *
+ * Source checks (unless MACSPOOF): the frame's Ethernet source `hwSource` (when the queue
+ * reports it) and the link-layer address option must be the binding's MAC, and the IPv6 source
+ * must not be another VM's: `::` (DAD), the binding's EUI-64 link-local, its own addresses, or an
+ * address whose identifier is not an EUI-64 one (stable-privacy and temporary addresses cannot
+ * be told apart from the VM's own, and refusing them would cut such VMs off their router).
+ *
+ * Where INDEV is a bridge (INDEV is not the TAP), the VMs on it resolve each other: only the
+ * router's addresses are answered with the bridge's MAC, and an NS for any other target is
+ * passed on (`ignore`) for its owner to answer, once it passed the checks above.
  * `_config` is unused (no setting shapes an NA); it keeps the responders' signatures alike.
  */
 export function answerNeighbourSolicitation(
@@ -36,6 +48,7 @@ export function answerNeighbourSolicitation(
   binding: Binding,
   _config: Ipv6Config,
   indev: InterfaceInfo,
+  hwSource: Uint8Array | null = null,
 ): Decision {
   const request = readNdRequest(packet, "neighbourSolicitation");
   if ("kind" in request) return request;
@@ -44,24 +57,29 @@ export function answerNeighbourSolicitation(
   const from = `${dad ? "DAD probe" : "NS"} for ${formatIpv6(target)} from ${
     formatIpv6(ip.src)
   } on ${binding.tap}`;
-  const drop = (why: string): Decision => ({ kind: "drop", why: `${from}: ${why}` });
-  if (isMulticast(target)) return drop("multicast target");
+  const drop = (reason: RefusalReason, why: string) => refuse(reason, `${from}: ${why}`);
+  if (isMulticast(target)) return drop("malformed", "multicast target");
   if (dad && !sameIpv6(ip.dst, solicitedNodeAddress(target))) {
-    return drop("sent from :: but not to the target's solicited-node group");
+    return drop("malformed", "sent from :: but not to the target's solicited-node group");
   }
-  const spoofed = spoofedBy(binding, sourceMac);
-  if (spoofed !== null) return drop(spoofed);
+  const spoofed = spoofedBy(binding, hwSource, sourceMac);
+  if (spoofed !== null) return drop("spoofed-mac", spoofed);
+  const foreign = foreignSource(binding, ip.src);
+  if (foreign !== null) return drop("spoofed-address", foreign);
   const subnet = binding.subnet6;
-  if (subnet === null) return drop("the binding has no SUBNET6");
-  if (vmAddresses(binding).some((own) => sameIpv6(target, own))) {
-    return drop("the VM's own address, not answered");
-  }
+  if (subnet === null) return drop("no-address", "the binding has no SUBNET6");
   const hostLl = hostLinkLocal(indev);
   const routers = binding.gateway6 === null ? [hostLl] : [hostLl, binding.gateway6];
   const isRouter = routers.some((a) => sameIpv6(a, target));
-  if (dad && !isRouter) return drop("an address the VM may take, not answered");
+  if (!isRouter && binding.indev !== binding.tap) {
+    return { kind: "ignore", why: `${from}: not the router's, left to its owner on ${indev.name}` };
+  }
+  if (vmAddresses(binding).some((own) => sameIpv6(target, own))) {
+    return drop("not-ours", "the VM's own address, not answered");
+  }
+  if (dad && !isRouter) return drop("not-ours", "an address the VM may take, not answered");
   if (!isRouter && !ipv6InPrefix(target, subnet.prefix, subnet.prefixLength)) {
-    return drop("neither the router's nor in SUBNET6");
+    return drop("not-ours", "neither the router's nor in SUBNET6");
   }
   const na: NeighbourAdvertisement = {
     kind: "neighbourAdvertisement",
@@ -84,4 +102,17 @@ export function answerNeighbourSolicitation(
     (into, offset) => emitNdMessage(na, into, offset),
   );
   return { kind: "reply", frame, why: `${from}: NA with ${indev.name}'s MAC` };
+}
+
+/**
+ * Why `src` is another VM's address, or null: an EUI-64 identifier made from another MAC than
+ * the binding's, unless it is one of the binding's own addresses or the binding has MACSPOOF.
+ */
+function foreignSource(binding: Binding, src: Uint8Array): string | null {
+  if (binding.macspoof || isUnspecified(src)) return null;
+  if (sameIpv6(src, linkLocalOf(binding.mac))) return null;
+  if (vmAddresses(binding).some((own) => sameIpv6(src, own))) return null;
+  const mac = macOfEui64(src);
+  if (mac === null || sameMac(mac, binding.mac)) return null;
+  return `source address is ${formatMac(mac)}'s, not the binding's ${binding.macText}`;
 }

@@ -10,8 +10,9 @@ import {
   type NdOption,
   type RouterAdvertisement,
 } from "../wire/ndp.ts";
-import type { Decision, InterfaceInfo } from "./decision.ts";
-import { hostLinkLocal, readNdRequest, searchDomains, spoofedBy } from "./ipv6_binding.ts";
+import { type Decision, type InterfaceInfo, refuse } from "./decision.ts";
+import { hostLinkLocal, readNdRequest, searchDomains } from "./ipv6_binding.ts";
+import { spoofedBy } from "./source_check.ts";
 
 /** The original's router lifetime, in seconds (RFC 8319 allows up to 65535). */
 export const ROUTER_LIFETIME = 14400;
@@ -89,8 +90,9 @@ function advertFrame(
 
 /**
  * RS → RA. Invalid solicitations (hop limit, code, checksum, options) are dropped; the sender's
- * MAC (its link-layer address option, else the MAC inside an EUI-64 source address; a random
- * identifier gives none) must be the binding's unless MACSPOOF. The RA is unicast to the
+ * MACs (the frame's Ethernet source `hwSource` when the queue reports it, and the link-layer
+ * address option, else the MAC inside an EUI-64 source address; a random identifier gives
+ * none) must be the binding's unless MACSPOOF. The RA is unicast to the
  * soliciting address (RFC 4861 section 6.2.6 allows it) at the option's MAC or the binding's;
  * an RS from `::` gets it multicast to all nodes.
  */
@@ -99,15 +101,16 @@ export function answerRouterSolicitation(
   binding: Binding,
   config: Ipv6Config,
   indev: InterfaceInfo,
+  hwSource: Uint8Array | null = null,
 ): Decision {
   const request = readNdRequest(packet, "routerSolicitation");
   if ("kind" in request) return request;
   const { ip, sourceMac } = request;
   const from = `RS from ${formatIpv6(ip.src)} on ${binding.tap}`;
-  const spoofed = spoofedBy(binding, sourceMac ?? macOfEui64(ip.src));
-  if (spoofed !== null) return { kind: "drop", why: `${from}: ${spoofed}` };
+  const spoofed = spoofedBy(binding, hwSource, sourceMac ?? macOfEui64(ip.src));
+  if (spoofed !== null) return refuse("spoofed-mac", `${from}: ${spoofed}`);
   const ra = routerAdvertisement(binding, config, indev);
-  if (ra === null) return { kind: "drop", why: `${from}: the binding has no SUBNET6` };
+  if (ra === null) return refuse("no-address", `${from}: the binding has no SUBNET6`);
   const frame = isUnspecified(ip.src)
     ? advertFrame(ra, indev, ALL_NODES_ADDRESS, multicastMac(ALL_NODES_ADDRESS))
     : advertFrame(ra, indev, ip.src, sourceMac ?? binding.mac);

@@ -10,6 +10,8 @@ import { guard, need, type Parsed } from "./parsed.ts";
 export const IPV6_HEADER_LENGTH = 40;
 export const NEXT_HEADER_UDP = 17;
 export const NEXT_HEADER_ICMPV6 = 58;
+/** The Fragment extension header (RFC 8200 section 4.5). */
+export const NEXT_HEADER_FRAGMENT = 44;
 
 /** `::`, the unspecified address. */
 export const UNSPECIFIED_ADDRESS = new Uint8Array(16);
@@ -33,7 +35,6 @@ const FIELD = {
 const EXTENSION = {
   hopByHop: 0,
   routing: 43,
-  fragment: 44,
   authentication: 51,
   destination: 60,
 } as const;
@@ -62,18 +63,36 @@ export interface Ipv6Packet extends Required<Ipv6Header> {
   readonly payload: Uint8Array;
 }
 
-/** Parses an IPv6 packet as NFQUEUE hands it over (no link-layer header); fragments are refused. */
-export function parseIpv6Packet(bytes: Uint8Array): Parsed<Ipv6Packet> {
+/** The most extension headers we step over: RFC 8200 section 4.1 allows each once (Destination
+ * Options twice), so a longer chain is a crafted one. */
+export const MAX_EXTENSION_HEADERS = 8;
+
+/** Where the upper-layer header of a packet starts, after its extension headers. */
+export interface UpperLayer {
+  /** The protocol the chain ends at; `NEXT_HEADER_FRAGMENT` when it holds a Fragment header. */
+  readonly protocol: number;
+  /** Offset of that header in the packet. */
+  readonly offset: number;
+  /** End of the IPv6 payload (link-layer padding excluded). */
+  readonly end: number;
+  /** Next-header codes of the extension headers stepped over, in order. */
+  readonly extensionHeaders: readonly number[];
+}
+
+/**
+ * Walks the extension header chain of an IPv6 packet to its upper-layer header, checking every
+ * length and stepping over at most `MAX_EXTENSION_HEADERS`. Stops at a Fragment header: what
+ * follows it is not a whole datagram, so the caller refuses it. Cheap enough for the dispatcher.
+ */
+export function findUpperLayer(bytes: Uint8Array): Parsed<UpperLayer> {
   return guard("IPv6 packet", () => {
     need(
       bytes.length >= IPV6_HEADER_LENGTH,
       `packet of ${bytes.length} bytes is shorter than a header`,
     );
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const first = view.getUint32(FIELD.versionClassFlow);
-    const version = first >>> 28;
+    const version = bytes[FIELD.versionClassFlow]! >> 4;
     need(version === 6, `version is ${version}, not 6`);
-    const payloadLength = view.getUint16(FIELD.payloadLength);
+    const payloadLength = (bytes[FIELD.payloadLength]! << 8) | bytes[FIELD.payloadLength + 1]!;
     // Jumbograms (payload length 0 + a Jumbo option) cannot reach us through a TAP.
     need(
       IPV6_HEADER_LENGTH + payloadLength <= bytes.length,
@@ -81,13 +100,15 @@ export function parseIpv6Packet(bytes: Uint8Array): Parsed<Ipv6Packet> {
         bytes.length - IPV6_HEADER_LENGTH
       } bytes received`,
     );
-    const nextHeader = bytes[FIELD.nextHeader]!;
     const end = IPV6_HEADER_LENGTH + payloadLength;
     const extensionHeaders: number[] = [];
-    let protocol = nextHeader;
+    let protocol = bytes[FIELD.nextHeader]!;
     let at = IPV6_HEADER_LENGTH;
     while (isSteppable(protocol)) {
-      need(protocol !== EXTENSION.fragment, "fragmented packets are not served");
+      need(
+        extensionHeaders.length < MAX_EXTENSION_HEADERS,
+        `more than ${MAX_EXTENSION_HEADERS} extension headers`,
+      );
       need(at + 8 <= end, `extension header ${protocol} is cut short`);
       const length = protocol === EXTENSION.authentication
         ? (bytes[at + 1]! + 2) * 4
@@ -100,25 +121,41 @@ export function parseIpv6Packet(bytes: Uint8Array): Parsed<Ipv6Packet> {
       protocol = bytes[at]!;
       at += length;
     }
-    return {
+    return { protocol, offset: at, end, extensionHeaders };
+  });
+}
+
+/** Parses an IPv6 packet as NFQUEUE hands it over (no link-layer header); fragments are refused. */
+export function parseIpv6Packet(bytes: Uint8Array): Parsed<Ipv6Packet> {
+  const upper = findUpperLayer(bytes);
+  if (!upper.ok) return upper;
+  const { protocol, offset, end, extensionHeaders } = upper.value;
+  if (protocol === NEXT_HEADER_FRAGMENT) {
+    return { ok: false, error: "Cannot parse IPv6 packet: fragmented packets are not served" };
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const first = view.getUint32(FIELD.versionClassFlow);
+  return {
+    ok: true,
+    value: {
       trafficClass: (first >>> 20) & 0xff,
       flowLabel: first & 0xfffff,
-      payloadLength,
-      nextHeader,
+      payloadLength: end - IPV6_HEADER_LENGTH,
+      nextHeader: bytes[FIELD.nextHeader]!,
       hopLimit: bytes[FIELD.hopLimit]!,
       src: bytes.subarray(FIELD.src, FIELD.src + 16),
       dst: bytes.subarray(FIELD.dst, FIELD.dst + 16),
       protocol,
       extensionHeaders,
-      payload: bytes.subarray(at, end),
-    };
-  });
+      payload: bytes.subarray(offset, end),
+    },
+  };
 }
 
+/** Extension headers the walk steps over; it stops at a Fragment header (see `findUpperLayer`). */
 function isSteppable(nextHeader: number): boolean {
   return nextHeader === EXTENSION.hopByHop || nextHeader === EXTENSION.routing ||
-    nextHeader === EXTENSION.fragment || nextHeader === EXTENSION.authentication ||
-    nextHeader === EXTENSION.destination;
+    nextHeader === EXTENSION.authentication || nextHeader === EXTENSION.destination;
 }
 
 /**

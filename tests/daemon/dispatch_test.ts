@@ -9,9 +9,19 @@ import { classify, type DispatchDeps, Dispatcher } from "../../src/daemon/dispat
 import { Logger, type LogSink } from "../../src/daemon/log.ts";
 import { parseMac } from "../../src/wire/address.ts";
 import { capturedFrame } from "../pcap.ts";
+import {
+  asIpv4Fragment,
+  DESTINATION_OPTIONS,
+  FRAGMENT,
+  HOP_BY_HOP,
+  ROUTING,
+  withExtensionHeaders,
+} from "../wire/craft.ts";
 
 const DISCOVER = capturedFrame("dhclient4_dora_renew_release.pcap", 1).ipPacket;
 const RS = capturedFrame("rdisc6_rs.pcap", 1).ipPacket;
+const SOLICIT = capturedFrame("dhclient6_stateful_solicit_request_renew_release.pcap", 1).ipPacket;
+const NS = capturedFrame("kernel_ns_gateway_ping.pcap", 1).ipPacket;
 
 function binding(): Binding {
   const parsed = parseBinding(
@@ -30,7 +40,9 @@ function config(extra = ""): Config {
 }
 
 /** A dispatcher over one bound TAP (ifindex 7) and one unbound (ifindex 8), recording sends. */
-function setup(options: { config?: Config; send?: () => string | null } = {}) {
+function setup(
+  options: { config?: Config; send?: () => string | null; mtu?: number } = {},
+) {
   const sent: { ifindex: number; frame: Uint8Array }[] = [];
   const lines: string[] = [];
   const sink: LogSink = {
@@ -43,7 +55,9 @@ function setup(options: { config?: Config; send?: () => string | null } = {}) {
     binding: (tap) => tap === "tap0" ? b : undefined,
     interfaceName: (i) => ({ 7: "tap0", 8: "tap1" } as Record<number, string>)[i],
     interfaceInfo: (name) =>
-      name === "tap0" ? { name, ifindex: 7, mac: parseMac("fe:54:00:77:00:01")! } : undefined,
+      name === "tap0"
+        ? { name, ifindex: 7, mac: parseMac("fe:54:00:77:00:01")!, mtu: options.mtu }
+        : undefined,
     send: (ifindex, frame) => {
       sent.push({ ifindex, frame });
       return options.send?.() ?? null;
@@ -54,8 +68,13 @@ function setup(options: { config?: Config; send?: () => string | null } = {}) {
   return { dispatcher: new Dispatcher(deps), sent, lines };
 }
 
-function packet(payload: Uint8Array, indev: number, physindev = 0): QueuedPacket {
-  return { queue: 42, id: 1, payload, indev, physindev, hwSource: () => null };
+function packet(
+  payload: Uint8Array,
+  indev: number,
+  physindev = 0,
+  hwSource: Uint8Array | null = null,
+): QueuedPacket {
+  return { queue: 42, id: 1, payload, indev, physindev, hwSource: () => hwSource };
 }
 
 Deno.test("classify() tells DHCPv4, RS, NS and DHCPv6 from their headers", () => {
@@ -108,4 +127,94 @@ Deno.test("Dispatcher.handle() still drops when the reply cannot be sent, with a
     lines.some((l) => l.startsWith("warning: ") && l.includes("No buffer space")),
     lines.join("\n"),
   );
+});
+
+Deno.test("Dispatcher.handle() drops IPv4 fragments of a DISCOVER from a bound TAP, passes them from an unbound one", () => {
+  const { dispatcher, sent } = setup();
+  for (
+    const fragment of [
+      asIpv4Fragment(DISCOVER, true, 0),
+      asIpv4Fragment(DISCOVER, false, 185),
+      asIpv4Fragment(DISCOVER, true, 1),
+    ]
+  ) {
+    assert.equal(dispatcher.handle(packet(fragment, 7)), "drop");
+    assert.equal(dispatcher.handle(packet(fragment, 8)), "accept");
+  }
+  assert.equal(sent.length, 0);
+  assert.equal(dispatcher.refusals.get("fragment"), 3);
+});
+
+Deno.test("Dispatcher.handle() answers requests behind Hop-by-Hop, Destination Options and Routing headers", () => {
+  for (const request of [SOLICIT, RS, NS]) {
+    for (
+      const chain of [[HOP_BY_HOP], [DESTINATION_OPTIONS], [
+        HOP_BY_HOP,
+        ROUTING,
+        DESTINATION_OPTIONS,
+      ]]
+    ) {
+      const { dispatcher, sent } = setup();
+      const hidden = withExtensionHeaders(request, chain);
+      assert.equal(classify(hidden), classify(request));
+      assert.equal(dispatcher.handle(packet(hidden, 7)), "drop");
+      assert.equal(sent.length, 1, `a reply behind ${chain}`);
+    }
+  }
+  // A disabled service still passes on, wherever its header sits.
+  const v6off = setup({ config: config("[ipv6]\nenable_ipv6 = no\n") });
+  const hidden = withExtensionHeaders(SOLICIT, [HOP_BY_HOP]);
+  assert.equal(v6off.dispatcher.handle(packet(hidden, 7)), "accept");
+});
+
+Deno.test("Dispatcher.handle() drops a bound TAP's IPv6 fragments and broken or endless header chains", () => {
+  const { dispatcher, sent } = setup();
+  const fragment = withExtensionHeaders(SOLICIT, [HOP_BY_HOP, FRAGMENT]);
+  const endless = withExtensionHeaders(SOLICIT, Array(9).fill(DESTINATION_OPTIONS));
+  const cut = withExtensionHeaders(SOLICIT, [HOP_BY_HOP]);
+  cut[41] = 200; // a Hop-by-Hop header longer than the packet
+  for (const hostile of [fragment, endless, cut]) {
+    assert.equal(dispatcher.handle(packet(hostile, 7)), "drop");
+    assert.equal(dispatcher.handle(packet(hostile, 8)), "accept");
+  }
+  assert.equal(sent.length, 0);
+  assert.equal(dispatcher.refusals.get("fragment"), 1);
+  assert.equal(dispatcher.refusals.get("malformed"), 2);
+});
+
+Deno.test("Dispatcher.handle() drops what it cannot classify from a bound TAP, passes it from an unbound one", () => {
+  const { dispatcher } = setup();
+  const dns = DISCOVER.slice();
+  const portAt = (dns[0]! & 0x0f) * 4 + 2;
+  dns[portAt] = 0;
+  dns[portAt + 1] = 53;
+  for (const other of [dns, new Uint8Array(60)]) {
+    assert.equal(dispatcher.handle(packet(other, 7)), "drop");
+    assert.equal(dispatcher.handle(packet(other, 8)), "accept");
+  }
+  assert.equal(dispatcher.refusals.get("unsupported"), 2);
+});
+
+Deno.test("Dispatcher.handle() refuses every protocol when the frame's source MAC is not the binding's", () => {
+  const other = parseMac("52:54:00:77:00:11")!;
+  const own = parseMac("52:54:00:77:00:10")!;
+  for (const request of [DISCOVER, RS, NS, SOLICIT]) {
+    const { dispatcher, sent, lines } = setup();
+    assert.equal(dispatcher.handle(packet(request, 7, 0, other)), "drop");
+    assert.equal(sent.length, 0, `${classify(request)} from another MAC`);
+    assert.equal(dispatcher.refusals.get("spoofed-mac"), 1);
+    assert.ok(lines.some((l) => l.includes("(spoofed-mac)") && l.includes("52:54:00:77:00:11")));
+    assert.equal(dispatcher.handle(packet(request, 7, 0, own)), "drop");
+    assert.equal(sent.length, 1, `${classify(request)} from the binding's MAC`);
+  }
+});
+
+Deno.test("Dispatcher.handle() never sends a reply larger than INDEV's MTU", () => {
+  const { dispatcher, sent } = setup({ mtu: 300 });
+  assert.equal(dispatcher.handle(packet(DISCOVER, 7)), "drop");
+  assert.equal(sent.length, 0);
+  assert.equal(dispatcher.refusals.get("too-large"), 1);
+  const roomy = setup({ mtu: 1500 });
+  roomy.dispatcher.handle(packet(DISCOVER, 7));
+  assert.equal(roomy.sent.length, 1);
 });

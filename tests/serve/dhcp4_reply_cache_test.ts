@@ -6,6 +6,7 @@ import type { Decision } from "../../src/serve/decision.ts";
 import { answerDhcp4Packet } from "../../src/serve/dhcp4.ts";
 import { readPcap } from "../pcap.ts";
 import {
+  addressedToUs,
   BINDING as DHCP4_BINDING,
   CONFIG as DHCP4_CONFIG,
   decodeDhcp4Frame,
@@ -38,8 +39,9 @@ function xidOf(frame: Uint8Array): number {
 Deno.test("answerDhcp4Packet() reuses a binding's OFFER and ACK with the new xid, as a fresh build", () => {
   const frames = readPcap("dhclient4_dora_renew_release.pcap");
   const discover = frames[0]!.ipPacket;
-  const request = frames.find((f, i) => i > 0 && f.frame[6] === 0x52 && f.frame[0] === 0xff)!
-    .ipPacket;
+  const request = addressedToUs(
+    frames.find((f, i) => i > 0 && f.frame[6] === 0x52 && f.frame[0] === 0xff)!.ipPacket,
+  );
   const binding = { ...BINDING };
   for (const packet of [discover, request]) {
     const first = frameOf(answerDhcp4Packet(packet, binding, CONFIG, INDEV));

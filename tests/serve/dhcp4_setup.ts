@@ -69,3 +69,17 @@ export function decodeDhcp4Frame(frame: Uint8Array): Dhcp4ReplyFrame {
   assert.ok(dhcp.ok, dhcp.ok ? "" : dhcp.error);
   return { eth: eth.value, ip: ip4.value, udp: udp.value, dhcp: dhcp.value };
 }
+
+/**
+ * A captured request with its server identifier (option 54) naming CONFIG's server: the captures
+ * were taken against a server at 10.77.0.1, and a REQUEST naming another server is not answered.
+ */
+export function addressedToUs(packet: Uint8Array): Uint8Array {
+  const copy = packet.slice();
+  const captured = [54, 4, 10, 77, 0, 1];
+  const ours = [54, 4, ...[24, 16, 8, 0].map((s) => (CONFIG.serverIp! >>> s) & 0xff)];
+  for (let i = 28 + 236; i + captured.length <= copy.length; i++) {
+    if (captured.every((b, j) => copy[i + j] === b)) copy.set(ours, i);
+  }
+  return copy;
+}

@@ -14,7 +14,7 @@ import { parseMac } from "../../src/wire/address.ts";
 import { internetChecksum } from "../../src/wire/checksum.ts";
 import type { Dhcp4Message } from "../../src/wire/dhcp4.ts";
 import { capturedFrame, readPcap } from "../pcap.ts";
-import { BINDING, CONFIG, decodeDhcp4Frame, INDEV, ip } from "./dhcp4_setup.ts";
+import { addressedToUs, BINDING, CONFIG, decodeDhcp4Frame, INDEV, ip } from "./dhcp4_setup.ts";
 
 const hex = (bytes: Uint8Array | undefined) =>
   bytes ? Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") : undefined;
@@ -36,7 +36,7 @@ const LEASE_OPTIONS: [number, string | undefined][] = [
 ];
 
 function request(file: string, frame: number): Dhcp4Request {
-  const result = parseDhcp4Request(capturedFrame(file, frame).ipPacket);
+  const result = parseDhcp4Request(addressedToUs(capturedFrame(file, frame).ipPacket));
   if (!result.ok) throw new Error(result.error);
   return result.value;
 }
@@ -200,7 +200,7 @@ Deno.test("answerDhcp4() drops a request whose chaddr is not the binding's MAC",
       mac: parseMac("52:54:00:77:00:11")!,
       macText: "52:54:00:77:00:11",
     }),
-    /^DHCPDISCOVER from 52:54:00:77:00:10 on tap0: spoofed, the binding's MAC is 52:54:00:77:00:11$/,
+    /^DHCPDISCOVER from 52:54:00:77:00:10 on tap0: spoofed MAC 52:54:00:77:00:10, the binding's MAC is 52:54:00:77:00:11$/,
   );
   // An 8-byte chaddr that starts with the right MAC is still not that MAC.
   const long = new Uint8Array(8);

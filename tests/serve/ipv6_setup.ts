@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
 import type { Ipv6Config } from "../../src/config/types.ts";
-import type { Decision, InterfaceInfo } from "../../src/serve/decision.ts";
+import type { Decision, InterfaceInfo, RefusalReason } from "../../src/serve/decision.ts";
 import { formatIpv6, parseIpv6, parseMac } from "../../src/wire/address.ts";
 import { pseudoHeaderSum6 } from "../../src/wire/checksum.ts";
 import {
@@ -97,10 +97,11 @@ export function replyFrame(decision: Decision): Uint8Array {
   return (decision as { frame: Uint8Array }).frame;
 }
 
-/** Asserts a drop whose reason matches `why`. */
-export function assertDrop(decision: Decision, why: RegExp): void {
+/** Asserts a drop whose reason matches `why` (and whose kind of refusal is `reason`, if given). */
+export function assertDrop(decision: Decision, why: RegExp, reason?: RefusalReason): void {
   assert.equal(decision.kind, "drop", `expected a drop, got ${decision.kind}: ${decision.why}`);
   assert.match(decision.why, why);
+  if (reason !== undefined && decision.kind === "drop") assert.equal(decision.reason, reason);
 }
 
 interface Ipv6Frame {

@@ -6,6 +6,7 @@ import {
   ALL_NODES_ADDRESS,
   ALL_ROUTERS_ADDRESS,
   emitIpv6Header,
+  findUpperLayer,
   IPV6_FRAME_PAYLOAD_OFFSET,
   IPV6_HEADER_LENGTH,
   isMulticast,
@@ -19,6 +20,7 @@ import {
   UNSPECIFIED_ADDRESS,
 } from "../../src/wire/ipv6.ts";
 import { capturedFrame, readPcap } from "../pcap.ts";
+import { DESTINATION_OPTIONS, FRAGMENT, HOP_BY_HOP, withExtensionHeaders } from "./craft.ts";
 
 const hex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -211,4 +213,20 @@ Deno.test("address predicates classify :: and multicast addresses", () => {
   assert.ok(!isMulticast(v6("fe80::1")));
   assert.ok(sameIpv6(v6("2001:db8::1"), v6("2001:db8:0::1")));
   assert.ok(!sameIpv6(v6("2001:db8::1"), v6("2001:db8::2")));
+});
+
+Deno.test("findUpperLayer() steps over at most 8 extension headers and stops at a Fragment header", () => {
+  const rs = capturedFrame("rdisc6_rs.pcap", 1).ipPacket;
+  const eight = findUpperLayer(withExtensionHeaders(rs, Array(8).fill(DESTINATION_OPTIONS)));
+  assert.ok(eight.ok);
+  assert.deepEqual([eight.value.protocol, eight.value.offset], [58, 40 + 64]);
+  const nine = findUpperLayer(withExtensionHeaders(rs, Array(9).fill(DESTINATION_OPTIONS)));
+  assert.deepEqual(nine, {
+    ok: false,
+    error: "Cannot parse IPv6 packet: more than 8 extension headers",
+  });
+  assert.ok(!parseIpv6Packet(withExtensionHeaders(rs, Array(9).fill(HOP_BY_HOP))).ok);
+  const fragment = findUpperLayer(withExtensionHeaders(rs, [HOP_BY_HOP, FRAGMENT]));
+  assert.ok(fragment.ok);
+  assert.deepEqual([fragment.value.protocol, fragment.value.offset], [44, 48]);
 });
