@@ -1,60 +1,31 @@
-/** nfdhcpd's command line: parse flags, then run the daemon. */
-import { errorMessage } from "./src/error_message.ts";
-import { parseArgs } from "node:util";
-import { DEFAULT_CONFIG_PATH } from "./src/config/config.ts";
-import { runDaemon } from "./src/daemon/daemon.ts";
-import { keepInspectorShut } from "./src/daemon/inspector_guard.ts";
+/** nfdhcpd's command line: pick the subcommand, run it; the daemon when none is named. */
+import { RUN_USAGE, runCommand } from "./src/cli/run.ts";
 
-export const VERSION = "0.1.0";
+/** A subcommand: what `nfdhcpd help` says of it, and what runs it (returning the exit code). */
+interface Subcommand {
+  readonly summary: string;
+  readonly main: (args: string[]) => Promise<number> | number;
+}
 
-const USAGE = `Usage: nfdhcpd [options]
+const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map([
+  ["run", {
+    summary: "run the daemon (the default when no subcommand is named)",
+    main: runCommand,
+  }],
+  ["help", { summary: "show this help", main: () => (console.log(usage()), 0) }],
+]);
 
-Answers VMs' DHCPv4, IPv6 RS/NS and DHCPv6 requests queued by iptables (NFQUEUE), from one
-binding file per TAP interface.
+function usage(): string {
+  const width = Math.max(...[...SUBCOMMANDS.keys()].map((n) => n.length));
+  const lines = [...SUBCOMMANDS].map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
+  return `${RUN_USAGE}\nSubcommands:\n${lines.join("\n")}\n`;
+}
 
-Options:
-  -c, --config FILE   configuration file (default ${DEFAULT_CONFIG_PATH})
-  -d, --debug         log every packet (debug level)
-  -f, --foreground    stay in the foreground and log to stderr (for systemd)
-  -h, --help          show this help
-  -V, --version       show the version
-`;
-
+/** The subcommand named by the first argument, else the daemon with every argument. */
 function main(args: string[]): Promise<number> | number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
-        debug: { type: "boolean", short: "d", default: false },
-        foreground: { type: "boolean", short: "f", default: false },
-        help: { type: "boolean", short: "h", default: false },
-        version: { type: "boolean", short: "V", default: false },
-      },
-      allowPositionals: false,
-      strict: true,
-    });
-  } catch (e) {
-    console.error(`nfdhcpd: ${errorMessage(e)}\n\n${USAGE}`);
-    return 2;
-  }
-  const v = parsed.values;
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (v.version) {
-    console.log(`nfdhcpd ${VERSION}`);
-    return 0;
-  }
-  try {
-    keepInspectorShut();
-  } catch (e) {
-    console.error(`nfdhcpd: ${errorMessage(e)}`);
-    return 1;
-  }
-  return runDaemon({ configPath: v.config, debug: v.debug, foreground: v.foreground });
+  const [first, ...rest] = args;
+  const command = first === undefined ? undefined : SUBCOMMANDS.get(first);
+  return command ? command.main(rest) : runCommand(args);
 }
 
 Deno.exit(await main(Deno.args));

@@ -64,7 +64,8 @@ export async function startUp(
       for (const [dir, what] of dirs) {
         ensureDirectory(dir, owner);
         const st = Deno.statSync(dir);
-        const why = owner && whyNotWritable(dir, { ...st, mode: st.mode ?? 0 }, owner);
+        const why = owner &&
+          whyNotWritable(dir, { uid: st.uid ?? 0, gid: st.gid ?? 0, mode: st.mode ?? 0 }, owner);
         if (why) throw new Error(`Cannot write the ${what}: ${why}`);
       }
       const outcome = await detach();
