@@ -19,8 +19,9 @@ export interface InterfaceInfo {
  * - `fragment`: an IPv4 fragment or an IPv6 Fragment header; never reassembled, never served.
  * - `unsupported`: reached the queue but is not a request we serve (another protocol, port or
  *   ICMPv6 type, a relayed DHCPv6 message, plain BOOTP, a server message).
- * - `spoofed-mac`: a MAC the packet carries (Ethernet source, chaddr, link-layer address option,
- *   DUID-LL/LLT) is not the binding's, and the binding has no MACSPOOF.
+ * - `spoofed-mac`: a MAC the packet carries (Ethernet source, chaddr, link-layer address option)
+ *   is not the binding's, and the binding has no MACSPOOF. A DHCPv6 DUID is not a source: a
+ *   client keeps one DUID on all its interfaces (RFC 8415 section 11).
  * - `spoofed-address`: an IPv6 source address made from another MAC than the binding's.
  * - `other-server`: addressed to another DHCP server (its server identifier is not ours).
  * - `no-address`: the binding has nothing to give (no IP, no SUBNET6, no server address).

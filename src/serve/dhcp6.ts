@@ -115,7 +115,9 @@ export function answerDhcp6(
   if (isUnspecified(ip.value.src) || isMulticast(ip.value.src)) {
     return drop("malformed", "no source to answer");
   }
-  const spoofed = spoofedBy(binding, hwSource, duidMac(dhcp.value));
+  // The frame's source is checked, not the DUID: RFC 8415 has a client keep one DUID on all its
+  // interfaces (a VM's second NIC, an image cloned with its DUID-LLT), so it names no link.
+  const spoofed = spoofedBy(binding, hwSource);
   if (spoofed !== null) return drop("spoofed-mac", spoofed);
   if (binding.subnet6 === null) return drop("no-address", "the binding has no SUBNET6");
   const request: Request = { ip: ip.value, udp: udp.value, dhcp: dhcp.value };
@@ -134,21 +136,6 @@ export function answerDhcp6(
   }
   const frame = dhcp6Frame(reply, request, binding, indev);
   return { kind: "reply", frame, why: `${from}: ${NAMES[reply.msgType]} ${summary(reply)}` };
-}
-
-/**
- * The MAC of the client identifier when it is a DUID-LL or DUID-LLT of an Ethernet address,
- * else null (DUID-EN and DUID-UUID carry no MAC to check).
- */
-function duidMac(dhcp: Dhcp6Message): Uint8Array | null {
-  const client = findDhcp6Option(dhcp.options, "clientId");
-  if (client === undefined) return null;
-  const duid = client.duid;
-  if (duid.type !== "ll" && duid.type !== "llt") return null;
-  if (duid.hardwareType !== HARDWARE_TYPE_ETHERNET || duid.linkLayerAddress.length !== 6) {
-    return null;
-  }
-  return duid.linkLayerAddress;
 }
 
 /**
