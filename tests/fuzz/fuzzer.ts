@@ -23,7 +23,7 @@ export interface Finding {
   readonly message: string;
   readonly steps: readonly string[];
   readonly input: string;
-  /** How many inputs failed the same way (same message once numbers are masked). */
+  /** How many inputs failed the same way (same message once numbers, addresses and hex are masked). */
   count: number;
 }
 
@@ -87,7 +87,10 @@ export function fuzz(options: FuzzOptions): FuzzReport {
     } catch (e) {
       const invariant = e instanceof InvariantViolation;
       const message = invariant ? e.message : e instanceof Error ? e.stack ?? e.message : String(e);
-      const key = message.split("\n").slice(0, 2).join("\n").replace(/\d+/g, "#");
+      const key = message.split("\n").slice(0, 2).join("\n").replace(
+        /\b(?=[0-9a-f:.]*\d)[0-9a-f:.]+\b/gi,
+        "#",
+      );
       const seen = findings.get(key);
       if (seen) seen.count++;
       else {

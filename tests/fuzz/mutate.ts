@@ -205,6 +205,17 @@ const MUTATORS: readonly Mutator[] = [
     },
   },
   {
+    name: "set the IPv4 fragment fields",
+    lengthsFollow: false,
+    apply(p, rng) {
+      // More Fragments alone is a first fragment (still ours); DF; a later fragment; reserved bit.
+      if (layoutOf(p).version === 4) {
+        put16(p, 6, rng.pick([0x2000, 0x4000, 0x0001, 0x2010, 0x8000]));
+      }
+      return p;
+    },
+  },
+  {
     name: "corrupt the UDP length",
     lengthsFollow: false,
     apply(p, rng) {
