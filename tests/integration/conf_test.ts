@@ -144,6 +144,36 @@ Deno.test("conf/nfdhcpd.nft passes nft --check, or fails only for a kernel witho
   }
 });
 
+Deno.test("conf/nfdhcpd-limit.nft loads with nft into a namespace: one limit per TAP and protocol", async () => {
+  requireRoot();
+  requireCommands(["ip", "nft"]);
+  const ns = `nfdt-conf-limit-${Deno.pid}`;
+  await run(["ip", "netns", "add", ns]);
+  try {
+    const load = () => exec(["ip", "netns", "exec", ns, "nft", "-f", `${CONF}/nfdhcpd-limit.nft`]);
+    const first = await load();
+    assert.equal(first.code, 0, first.out);
+    const again = await load();
+    assert.equal(again.code, 0, `reloading must replace the tables: ${again.out}`);
+    const listed = (await exec(["ip", "netns", "exec", ns, "nft", "list", "ruleset"])).out;
+    const rules = listed.split("\n").map((l) => l.trim()).filter((l) => l.includes(" drop"));
+    const perTap =
+      "{ iifname limit rate over 10/second burst 50 packets } counter packets 0 bytes 0 drop";
+    assert.deepEqual(rules, [
+      `iifname "tap*" meta nfproto ipv4 udp dport 67 update @dhcp4 ${perTap}`,
+      `iifname "tap*" icmpv6 type nd-router-solicit update @rs ${perTap}`,
+      `iifname "tap*" icmpv6 type nd-neighbor-solicit update @ns ${perTap}`,
+      `iifname "tap*" meta nfproto ipv6 udp dport 547 update @dhcp6 ${perTap}`,
+      `iifname "tap*" ether type ip udp dport 67 update @dhcp4 ${perTap}`,
+    ]);
+    // Before iptables' mangle PREROUTING (-150) and br_netfilter (0): the excess never reaches a queue.
+    assert.match(listed, /type filter hook prerouting priority mangle - 10; policy accept;/);
+    assert.match(listed, /type filter hook prerouting priority dstnat; policy accept;/);
+  } finally {
+    await run(["ip", "netns", "del", ns]);
+  }
+});
+
 Deno.test("conf/nfdhcpd.logrotate parses with logrotate", async () => {
   requireCommands(["logrotate"]);
   const dir = tempDir();
