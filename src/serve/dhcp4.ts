@@ -354,8 +354,10 @@ function send(
   const { request: { dhcp }, binding, indev } = input;
   const dst = destination(dhcp, reply, type);
   // The MAC check passed, so unless MACSPOOF the chaddr is the binding's MAC; with MACSPOOF a
-  // 6-byte chaddr is the sender's MAC, and any other is not a MAC, so the binding's is used.
-  const clientMac = dhcp.hlen === 6 && binding.macspoof ? dhcp.chaddr : binding.mac;
+  // 6-byte unicast chaddr is the sender's MAC; anything else (another length, a group MAC that
+  // would carry the reply to others) is not, so the binding's is used.
+  const unicastChaddr = dhcp.hlen === 6 && (dhcp.chaddr[0]! & 1) === 0;
+  const clientMac = binding.macspoof && unicastChaddr ? dhcp.chaddr : binding.mac;
   const ethDst = dst === IPV4_BROADCAST ? BROADCAST_MAC : clientMac;
   const dhcpLength = dhcp4Length(reply, BOOTP_MIN_LENGTH);
   const udpAt = ETHERNET_HEADER_LENGTH + IPV4_HEADER_LENGTH;

@@ -6,6 +6,7 @@ import { domainNameError } from "../wire/dns_name.ts";
 import { ICMPV6_TYPE, parseIcmpv6 } from "../wire/icmpv6.ts";
 import {
   type Ipv6Packet,
+  isMulticast,
   isUnspecified,
   NEXT_HEADER_ICMPV6,
   parseIpv6Packet,
@@ -92,6 +93,8 @@ export function readNdRequest<K extends "routerSolicitation" | "neighbourSolicit
   if (ip.value.hopLimit !== 255) {
     return refuse("malformed", `${from}: hop limit ${ip.value.hopLimit}, not 255`);
   }
+  // RFC 4291 section 2.7: a multicast address is never a source; there is no one to answer.
+  if (isMulticast(ip.value.src)) return refuse("malformed", `${from}: multicast source address`);
   if (icmp.value.code !== 0) return refuse("malformed", `${from}: ICMP code ${icmp.value.code}`);
   if (!icmp.value.checksumValid) return refuse("malformed", `${from}: bad ICMPv6 checksum`);
   const nd = parseNdMessage(icmp.value);
@@ -99,6 +102,10 @@ export function readNdRequest<K extends "routerSolicitation" | "neighbourSolicit
   const sllao = findNdOption(nd.value.options, "sourceLinkLayer");
   if (sllao && sllao.address.length !== 6) {
     return refuse("malformed", `${from}: link-layer address of ${sllao.address.length} bytes`);
+  }
+  // A group MAC (I/G bit set) is nobody's own address: a reply sent there would reach others.
+  if (sllao && (sllao.address[0]! & 1) !== 0) {
+    return refuse("malformed", `${from}: link-layer address option is a group address`);
   }
   if (sllao && isUnspecified(ip.value.src)) {
     return refuse("malformed", `${from}: link-layer address option from ::`);

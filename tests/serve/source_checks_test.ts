@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { answerDhcp4Packet } from "../../src/serve/dhcp4.ts";
 import { answerNeighbourSolicitation } from "../../src/serve/neighbour.ts";
+import { answerRouterSolicitation } from "../../src/serve/router_advert.ts";
 import { answerDhcp6 as answerDhcp6Raw } from "../../src/serve/dhcp6.ts";
 import type { Dhcp6Message } from "../../src/wire/dhcp6.ts";
 import type { NeighbourSolicitation } from "../../src/wire/ndp.ts";
@@ -145,4 +146,43 @@ Deno.test("answerDhcp6() refuses a frame from another MAC unless MACSPOOF, whate
   replyFrame(answerDhcp6(solicitFrom(otherLl)));
   const en = Uint8Array.of(0, 2, 0, 0, 0xab, 0x11, 1, 2, 3, 4);
   replyFrame(answerDhcp6(solicitFrom(en)));
+});
+
+Deno.test("RS and NS from a multicast source address are dropped, not answered (RFC 4291 2.7)", () => {
+  const rs = craftNd({ kind: "routerSolicitation", options: [] }, "ff02::1", "ff02::2");
+  assertDrop(
+    answerRouterSolicitation(rs, binding(), CONFIG, INDEV),
+    /multicast source/,
+    "malformed",
+  );
+  assertDrop(
+    answerNeighbourSolicitation(ns(HOST_LL, "ff02::1"), binding({ macspoof: true }), CONFIG, INDEV),
+    /multicast source/,
+    "malformed",
+  );
+});
+
+Deno.test("an ND link-layer address option holding a group MAC is refused, even with MACSPOOF", () => {
+  const message: NeighbourSolicitation = {
+    kind: "neighbourSolicitation",
+    target: v6(HOST_LL),
+    options: [{ kind: "sourceLinkLayer", address: mac("49:54:00:77:00:10") }],
+  };
+  const request = craftNd(message, GUEST_LL, HOST_LL);
+  assertDrop(
+    answerNeighbourSolicitation(request, binding({ macspoof: true }), CONFIG, INDEV),
+    /group address/,
+    "malformed",
+  );
+});
+
+Deno.test("answerDhcp4Packet() with MACSPOOF never sends to a group chaddr: the binding's MAC instead", () => {
+  const request = addressedToUs(SELECTING).slice();
+  // chaddr sits at DHCP offset 28, after the 20-byte IPv4 and 8-byte UDP headers.
+  request[20 + 8 + 28] = 0x49;
+  const macspoof = { ...DHCP4_BINDING, macspoof: true };
+  const decision = answerDhcp4Packet(request, macspoof, DHCP4_CONFIG, DHCP4_INDEV);
+  assert.equal(decision.kind, "reply");
+  if (decision.kind !== "reply") return;
+  assert.deepEqual(decision.frame.subarray(0, 6), DHCP4_BINDING.mac);
 });
