@@ -108,6 +108,14 @@ bench: deno deps bench-deps bundle $(LOADGEN)
 bench-quick: deno deps bench-deps bundle $(LOADGEN)
 	$(BENCH_CMD) --quick $(BENCH_ARGS)
 
+# The soak (not part of make test; root, minutes): one daemon under mixed real clients and churning
+# bindings and TAPs; fails on a dead daemon, an unanswered client or VmRSS growth. SOAK_SECONDS=N.
+SOAK_SECONDS ?= 180
+.PHONY: soak
+soak: deno deps bundle
+	NFDHCPD_CMD="$(abspath $(DENO)) run $(DENO_FLAGS) $(abspath $(BUNDLE))" \
+	  $(DENO) run --allow-all tests/soak/soak.ts $(SOAK_SECONDS)
+
 clean:
 	rm -rf bin bench/build
 
