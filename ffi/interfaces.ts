@@ -7,6 +7,7 @@ import {
   NETLINK_ROUTE,
   RTMGRP_LINK,
   SIOCGIFHWADDR,
+  SIOCGIFMTU,
   SOCK_CLOEXEC,
   SOCK_DGRAM,
   SOCK_NONBLOCK,
@@ -20,6 +21,8 @@ export interface InterfaceEntry {
   readonly name: string;
   readonly ifindex: number;
   readonly mac: Uint8Array;
+  /** The interface's MTU (SIOCGIFMTU); undefined when the kernel would not tell it. */
+  readonly mtu?: number;
 }
 
 const decoder = new TextDecoder();
@@ -79,7 +82,7 @@ export class InterfaceCache {
     return name;
   }
 
-  /** Index and MAC of interface `name`, or undefined if it does not exist (also cached). */
+  /** Index, MAC and MTU of interface `name`, or undefined if it does not exist (also cached). */
   byName(name: string): InterfaceEntry | undefined {
     const cached = this.#byName.get(name);
     if (cached !== undefined) return cached ?? undefined;
@@ -113,7 +116,19 @@ export class InterfaceCache {
     this.#ifreq.set(cname, 0);
     if (c.ioctl(this.#ioctlFd, BigInt(SIOCGIFHWADDR), this.#ifreq) !== 0) return null;
     // struct ifreq: name[16], then sockaddr { sa_family u16, sa_data[14] } holding the MAC.
-    return { name, ifindex, mac: this.#ifreq.slice(18, 24) };
+    const mac = this.#ifreq.slice(18, 24);
+    const mtu = this.#mtuOf(cname);
+    return mtu === undefined ? { name, ifindex, mac } : { name, ifindex, mac, mtu };
+  }
+
+  /** The MTU of `cname` (a NUL-terminated name); the dispatcher caps replies to it. */
+  #mtuOf(cname: Uint8Array): number | undefined {
+    this.#ifreq.fill(0);
+    this.#ifreq.set(cname, 0);
+    if (libc().ioctl(this.#ioctlFd, BigInt(SIOCGIFMTU), this.#ifreq) !== 0) return undefined;
+    // struct ifreq: name[16], then int ifr_mtu in host byte order.
+    const mtu = new DataView(this.#ifreq.buffer).getInt32(IFNAMSIZ, true);
+    return mtu > 0 ? mtu : undefined;
   }
 
   #onLinkEvents(): void {

@@ -101,3 +101,5 @@ export const SIG_BLOCK = 0;
 export const SIGUSR1 = 10;
 /** glibc's sigset_t: 1024 bits. */
 export const SIGSET_BYTES = 128;
+/** ioctl: an interface's MTU (struct ifreq: name[16], then int ifr_mtu). */
+export const SIOCGIFMTU = 0x8921;
