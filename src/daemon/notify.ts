@@ -16,29 +16,46 @@ export function notify(state: string, socket = Deno.env.get("NOTIFY_SOCKET")): b
   return true;
 }
 
-/** READY=1 (with a STATUS= line when given): startup is over, requests are being answered. */
-export function notifyReady(status?: string): boolean {
-  return notify(status === undefined ? "READY=1" : `READY=1\nSTATUS=${status}`);
+/**
+ * READY=1 (with a STATUS= line when given): startup is over, requests are being answered. Like every
+ * notify function, `socket` defaults to NOTIFY_SOCKET (tests pass their own instead of changing the
+ * environment of a process whose other tests run in parallel).
+ */
+export function notifyReady(status?: string, socket = Deno.env.get("NOTIFY_SOCKET")): boolean {
+  return notify(status === undefined ? "READY=1" : `READY=1\nSTATUS=${status}`, socket);
 }
 
 /** RELOADING=1: SIGHUP received; send {@link notifyReady} when the new configuration is in force. */
-export function notifyReloading(): boolean {
-  return notify("RELOADING=1");
+export function notifyReloading(socket = Deno.env.get("NOTIFY_SOCKET")): boolean {
+  return notify("RELOADING=1", socket);
 }
 
 /** STOPPING=1: shutting down after SIGTERM/SIGINT. */
-export function notifyStopping(): boolean {
-  return notify("STOPPING=1");
+export function notifyStopping(socket = Deno.env.get("NOTIFY_SOCKET")): boolean {
+  return notify("STOPPING=1", socket);
+}
+
+/** The variables sd_notify and the watchdog read; {@link systemdEnv} gives the process's own. */
+export interface SystemdEnv {
+  readonly NOTIFY_SOCKET?: string | undefined;
+  readonly WATCHDOG_USEC?: string | undefined;
+  readonly WATCHDOG_PID?: string | undefined;
+}
+
+/** NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID as this process was given them. */
+export function systemdEnv(): SystemdEnv {
+  return {
+    NOTIFY_SOCKET: Deno.env.get("NOTIFY_SOCKET"),
+    WATCHDOG_USEC: Deno.env.get("WATCHDOG_USEC"),
+    WATCHDOG_PID: Deno.env.get("WATCHDOG_PID"),
+  };
 }
 
 /**
  * The watchdog period systemd asked for (WatchdogSec= in the unit sets WATCHDOG_USEC, and
  * WATCHDOG_PID when it is meant for one process), in milliseconds, or null when there is none.
  */
-export function watchdogPeriodMs(env: Readonly<Record<string, string | undefined>> = {
-  WATCHDOG_USEC: Deno.env.get("WATCHDOG_USEC"),
-  WATCHDOG_PID: Deno.env.get("WATCHDOG_PID"),
-}): number | null {
+export function watchdogPeriodMs(env: SystemdEnv = systemdEnv()): number | null {
   const usec = Number(env.WATCHDOG_USEC ?? "");
   if (!Number.isInteger(usec) || usec <= 0) return null;
   const pid = env.WATCHDOG_PID;
@@ -49,14 +66,17 @@ export function watchdogPeriodMs(env: Readonly<Record<string, string | undefined
 /**
  * Sends WATCHDOG=1 every half watchdog period from a timer on the event loop, so a stuck loop stops
  * the pings and systemd restarts us. Returns the function that stops the pings (a no-op function
- * when no watchdog is asked for). `onError` hears about failed sends.
+ * when no watchdog is asked for). `onError` hears about failed sends; `env` defaults to our own.
  */
-export function startWatchdog(onError: (e: unknown) => void = () => {}): () => void {
-  const period = watchdogPeriodMs();
+export function startWatchdog(
+  onError: (e: unknown) => void = () => {},
+  env: SystemdEnv = systemdEnv(),
+): () => void {
+  const period = watchdogPeriodMs(env);
   if (period === null) return () => {};
   const ping = () => {
     try {
-      notify("WATCHDOG=1");
+      notify("WATCHDOG=1", env.NOTIFY_SOCKET);
     } catch (e) {
       onError(e);
     }

@@ -4,9 +4,11 @@ import { unixAddress, UnixDatagramReceiver } from "../../ffi/unix_datagram.ts";
 import {
   notify,
   notifyReady,
+  notifyReloading,
   notifyStopping,
   parseNotification,
   startWatchdog,
+  systemdEnv,
   watchdogPeriodMs,
 } from "../../src/daemon/notify.ts";
 
@@ -16,48 +18,49 @@ function abstractName(): string {
   return `@nfdhcpd-test-${Deno.pid}-${crypto.randomUUID()}`;
 }
 
-/** Runs `fn` with NOTIFY_SOCKET (and other variables) set, restoring them afterwards. */
-async function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void> | void) {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
-  const apply = (v: Record<string, string | undefined>) => {
-    for (const [k, val] of Object.entries(v)) {
-      val === undefined ? Deno.env.delete(k) : Deno.env.set(k, val);
-    }
-  };
-  apply(vars);
-  try {
-    await fn();
-  } finally {
-    apply(saved);
-  }
-}
-
-Deno.test("notify() does nothing and says so when NOTIFY_SOCKET is unset", async () => {
-  await withEnv({ NOTIFY_SOCKET: undefined }, () => {
+/**
+ * Every test passes its socket and watchdog variables explicitly: other test files run in this
+ * process at the same time (--parallel), so none of them may set NOTIFY_SOCKET for everybody.
+ */
+Deno.test("notify() does nothing and says so when NOTIFY_SOCKET is unset or empty", () => {
+  assert.equal(notify("READY=1", ""), false);
+  assert.equal(notifyReady("up", ""), false);
+  assert.equal(notifyReloading(""), false);
+  assert.equal(notifyStopping(""), false);
+  // The process's own NOTIFY_SOCKET is only read: `deno test` is not started by systemd.
+  if (Deno.env.get("NOTIFY_SOCKET") === undefined) {
     assert.equal(notifyReady(), false);
     assert.equal(notify("STOPPING=1"), false);
-  });
+    assert.deepEqual(systemdEnv().NOTIFY_SOCKET, undefined);
+  }
 });
 
-Deno.test("notifyReady() and notifyStopping() reach an abstract-namespace socket", async () => {
+Deno.test("notifyReady(), notifyReloading() and notifyStopping() reach an abstract socket", async () => {
   const address = abstractName();
   const receiver = new UnixDatagramReceiver(address);
   try {
-    await withEnv({ NOTIFY_SOCKET: address }, async () => {
-      assert.equal(notifyReady("serving 3 queues"), true);
-      const ready = await receiver.receive(2000);
-      assert.ok(ready);
-      assert.equal(decoder.decode(ready), "READY=1\nSTATUS=serving 3 queues");
-      assert.deepEqual(
-        [...parseNotification(ready)],
-        [["READY", "1"], ["STATUS", "serving 3 queues"]],
-      );
-      assert.equal(notifyStopping(), true);
-      assert.equal(decoder.decode((await receiver.receive(2000))!), "STOPPING=1");
-    });
+    assert.equal(notifyReady("serving 3 queues", address), true);
+    const ready = await receiver.receive(2000);
+    assert.ok(ready);
+    assert.equal(decoder.decode(ready), "READY=1\nSTATUS=serving 3 queues");
+    assert.deepEqual(
+      [...parseNotification(ready)],
+      [["READY", "1"], ["STATUS", "serving 3 queues"]],
+    );
+    assert.equal(notifyReady(undefined, address), true);
+    assert.equal(decoder.decode((await receiver.receive(2000))!), "READY=1");
+    assert.equal(notifyReloading(address), true);
+    assert.equal(decoder.decode((await receiver.receive(2000))!), "RELOADING=1");
+    assert.equal(notifyStopping(address), true);
+    assert.equal(decoder.decode((await receiver.receive(2000))!), "STOPPING=1");
   } finally {
     receiver.close();
   }
+});
+
+Deno.test("parseNotification() keeps only KEY=VALUE lines with a key", () => {
+  const parsed = parseNotification(new TextEncoder().encode("=x\nREADY=1\nnoise\nSTATUS=a=b\n"));
+  assert.deepEqual([...parsed], [["READY", "1"], ["STATUS", "a=b"]]);
 });
 
 Deno.test("notify() reaches a socket bound at a path, and the receiver removes it", async () => {
@@ -105,32 +108,64 @@ Deno.test("watchdogPeriodMs() reads WATCHDOG_USEC, for us or for every process",
   assert.equal(watchdogPeriodMs({ WATCHDOG_USEC: "soon" }), null);
 });
 
-Deno.test("startWatchdog() pings WATCHDOG=1 every half period until stopped", async () => {
+Deno.test("startWatchdog() pings WATCHDOG=1 at once, then every half period, until stopped", async () => {
   const address = abstractName();
   const receiver = new UnixDatagramReceiver(address);
   try {
-    await withEnv(
-      { NOTIFY_SOCKET: address, WATCHDOG_USEC: "100000", WATCHDOG_PID: undefined },
-      async () => {
-        const stop = startWatchdog((e) => assert.fail(String(e)));
-        const pings: string[] = [];
-        const started = Date.now();
-        while (pings.length < 3 && Date.now() - started < 3000) {
-          const d = await receiver.receive(500);
-          if (d) pings.push(decoder.decode(d));
-        }
-        stop();
-        assert.deepEqual(pings, ["WATCHDOG=1", "WATCHDOG=1", "WATCHDOG=1"]);
-      },
-    );
+    const env = { NOTIFY_SOCKET: address, WATCHDOG_USEC: "400000" }; // 400 ms: a ping each 200 ms
+    const stop = startWatchdog((e) => assert.fail(String(e)), env);
+    const at: number[] = [];
+    const started = performance.now();
+    while (at.length < 3 && performance.now() - started < 5000) {
+      const d = await receiver.receive(1000);
+      if (d) {
+        assert.equal(decoder.decode(d), "WATCHDOG=1");
+        at.push(performance.now() - started);
+      }
+    }
+    stop();
+    assert.equal(at.length, 3);
+    assert.ok(at[0]! < 150, `first ping after ${at[0]} ms, not at once`);
+    for (const gap of [at[1]! - at[0]!, at[2]! - at[1]!]) {
+      // Not a whole period (systemd would be at its limit), not a full 2 periods late either.
+      assert.ok(gap >= 190 && gap < 700, `pings ${gap} ms apart, not 200`);
+    }
+    assert.equal(await receiver.receive(450), null, "a ping after stop()");
   } finally {
     receiver.close();
   }
 });
 
-Deno.test("startWatchdog() is a no-op without WATCHDOG_USEC", async () => {
-  await withEnv({ WATCHDOG_USEC: undefined }, () => {
-    const stop = startWatchdog();
-    stop();
+Deno.test("startWatchdog() sends nothing without a watchdog for this process", async () => {
+  const address = abstractName();
+  const receiver = new UnixDatagramReceiver(address);
+  try {
+    const noWatchdog = [
+      { NOTIFY_SOCKET: address },
+      { NOTIFY_SOCKET: address, WATCHDOG_USEC: "0" },
+      { NOTIFY_SOCKET: address, WATCHDOG_USEC: "-5" },
+      { NOTIFY_SOCKET: address, WATCHDOG_USEC: "100000", WATCHDOG_PID: "1" },
+    ];
+    for (const env of noWatchdog) {
+      let errors = 0;
+      const stop = startWatchdog(() => errors++, env);
+      assert.equal(typeof stop, "function");
+      stop();
+      assert.equal(errors, 0, JSON.stringify(env));
+    }
+    assert.equal(await receiver.receive(150), null, "a ping was sent");
+  } finally {
+    receiver.close();
+  }
+});
+
+Deno.test("startWatchdog() reports a failed ping to onError instead of throwing", () => {
+  const errors: unknown[] = [];
+  const stop = startWatchdog((e) => errors.push(e), {
+    NOTIFY_SOCKET: `${abstractName()}-nobody`,
+    WATCHDOG_USEC: "60000000",
   });
+  stop();
+  assert.equal(errors.length, 1);
+  assert.match(String(errors[0]), /Cannot sendto/);
 });
