@@ -9,7 +9,9 @@ import type { Binding } from "../bindings/binding.ts";
 import { BindingStore } from "../bindings/store.ts";
 import { loadConfig } from "../config/config.ts";
 import type { Config } from "../config/types.ts";
-import { buildPeriodicAdvert } from "../serve/router_advert.ts";
+import { ReplyMemo } from "../serve/memo.ts";
+import { periodicAdvert } from "../serve/router_advert.ts";
+import { FrameAllocator } from "../wire/ethernet.ts";
 import { formatClientsTable } from "./clients_table.ts";
 import { finishDetach } from "./detach.ts";
 import { Dispatcher } from "./dispatch.ts";
@@ -108,6 +110,9 @@ class Daemon {
   readonly #queue: NfQueue;
   readonly #dispatcher: Dispatcher;
   readonly #raTimer: RaTimer;
+  /** Replies kept between packets: cleared on reload and on any binding change. */
+  readonly #memo = new ReplyMemo();
+  readonly #frames = new FrameAllocator();
   /** Bindings whose TAP (or INDEV) does not exist yet: they get an RA as soon as it appears. */
   readonly #waitingForTap = new Set<string>();
   #stopping = false;
@@ -130,6 +135,8 @@ class Daemon {
       send: (ifindex, frame) => this.#socket.send(ifindex, frame),
       config: () => this.config,
       log,
+      memo: this.#memo,
+      frames: this.#frames,
     });
     this.#queue = new NfQueue({
       queues: queuesOf(config),
@@ -184,6 +191,7 @@ class Daemon {
   /** A new or changed binding gets an RA at once, not after a whole ra_period. */
   #follow(store: BindingStore): void {
     store.onChange((tap, binding) => {
+      this.#memo.clear();
       this.#waitingForTap.delete(tap);
       if (binding) this.#raTimer.advertiseNow(binding);
     });
@@ -244,6 +252,7 @@ class Daemon {
       for (const w of next.warnings) this.log.warning(w);
       const previous = this.config;
       this.config = next.config;
+      this.#memo.clear();
       this.#queue.setQueues(queuesOf(next.config));
       if (next.config.general.datapath !== previous.general.datapath) {
         const store = await Daemon.#openStore(next.config, this.log);
@@ -286,7 +295,7 @@ class Daemon {
       return false;
     }
     this.#waitingForTap.delete(binding.tap);
-    const frame = buildPeriodicAdvert(binding, ipv6, indev);
+    const frame = periodicAdvert(binding, ipv6, indev, this.#memo);
     if (frame === null) return false;
     const error = this.#socket.send(tap.ifindex, frame);
     // A TAP whose VM is not running refuses frames (ENOBUFS, ENETDOWN): normal, so not a warning.

@@ -9,67 +9,27 @@ import {
   refuse,
   replyMtu,
 } from "../serve/decision.ts";
-import { answerDhcp4Packet, isDhcp4Request } from "../serve/dhcp4.ts";
-import { answerDhcp6 } from "../serve/dhcp6.ts";
-import { answerNeighbourSolicitation } from "../serve/neighbour.ts";
-import { answerRouterSolicitation } from "../serve/router_advert.ts";
-import { DHCP6_SERVER_PORT } from "../wire/dhcp6.ts";
-import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.ts";
-import { IPV4_HEADER_LENGTH } from "../wire/ipv4.ts";
-import {
-  findUpperLayer,
-  NEXT_HEADER_FRAGMENT,
-  NEXT_HEADER_ICMPV6,
-  NEXT_HEADER_UDP,
-} from "../wire/ipv6.ts";
+import { dhcp4Responder } from "../serve/dhcp4.ts";
+import { dhcp6Responder } from "../serve/dhcp6.ts";
+import type { ReplyMemo } from "../serve/memo.ts";
+import { neighbourSolicitationResponder } from "../serve/neighbour.ts";
+import { type Responder, responderFor } from "../serve/responder.ts";
+import { routerSolicitationResponder } from "../serve/router_advert.ts";
+import { ETHERNET_HEADER_LENGTH, type FrameAllocator } from "../wire/ethernet.ts";
 import type { Logger } from "./log.ts";
 
-/** Which service a queued packet asks for, told from a few fixed header bytes. */
-export type Service = "dhcp4" | "rs" | "ns" | "dhcp6";
+/** Every protocol we answer: adding one is adding its responder module and a row here. */
+export const RESPONDERS: readonly Responder[] = Object.freeze([
+  dhcp4Responder,
+  routerSolicitationResponder,
+  neighbourSolicitationResponder,
+  dhcp6Responder,
+]);
 
-/** Why a packet is none of the services: refused when it comes from a bound TAP. */
-export interface Unserved {
-  readonly reason: RefusalReason;
-  readonly why: string;
-}
-
-const ICMPV6_ROUTER_SOLICITATION = 133;
-const ICMPV6_NEIGHBOUR_SOLICITATION = 135;
-const NOT_SERVED: Unserved = { reason: "unsupported", why: "not a request we serve" };
-const IPV4_FRAGMENT: Unserved = { reason: "fragment", why: "IPv4 fragment" };
-const IPV6_FRAGMENT: Unserved = { reason: "fragment", why: "IPv6 Fragment header" };
-
-/**
- * Tells the service of an IP packet from its headers, without parsing the request. IPv6
- * extension headers are walked (bounded, every length checked) so a request behind a Hop-by-Hop
- * or Destination Options header is still ours; fragments and broken chains are not served.
- */
-export function classifyPacket(p: Uint8Array): Service | Unserved {
-  const version = p[0]! >> 4;
-  if (version === 4) {
-    if (isDhcp4Request(p)) return "dhcp4";
-    return p.length >= IPV4_HEADER_LENGTH && ((p[6]! & 0x3f) | p[7]!) !== 0
-      ? IPV4_FRAGMENT
-      : NOT_SERVED;
-  }
-  if (version !== 6) return NOT_SERVED;
-  const upper = findUpperLayer(p);
-  if (!upper.ok) return { reason: "malformed", why: upper.error };
-  const { protocol, offset, end } = upper.value;
-  if (protocol === NEXT_HEADER_FRAGMENT) return IPV6_FRAGMENT;
-  if (protocol === NEXT_HEADER_ICMPV6 && offset + 1 <= end) {
-    if (p[offset] === ICMPV6_ROUTER_SOLICITATION) return "rs";
-    if (p[offset] === ICMPV6_NEIGHBOUR_SOLICITATION) return "ns";
-  } else if (protocol === NEXT_HEADER_UDP && offset + 4 <= end) {
-    if (((p[offset + 2]! << 8) | p[offset + 3]!) === DHCP6_SERVER_PORT) return "dhcp6";
-  }
-  return NOT_SERVED;
-}
-
-/** The service of an IP packet, or null for anything we do not serve (see `classifyPacket`). */
-export function classify(p: Uint8Array): Service | null {
-  const c = classifyPacket(p);
-  return typeof c === "string" ? c : null;
+/** The name of the responder that answers an IP packet, or null for anything we do not serve. */
+export function classify(p: Uint8Array): string | null {
+  const row = responderFor(RESPONDERS, p);
+  return "answer" in row ? row.name : null;
 }
 
 /** What the dispatcher needs from the edges; all synchronous and cached. */
@@ -80,6 +40,11 @@ export interface DispatchDeps {
   readonly send: (ifindex: number, frame: Uint8Array) => string | null;
   readonly config: () => Config;
   readonly log: Logger;
+  /** The reply memo and frame allocator the daemon owns. */
+  readonly memo: ReplyMemo;
+  readonly frames: FrameAllocator;
+  /** The clock, in milliseconds since the epoch (`Date.now` unless a test sets it). */
+  readonly now?: () => number;
 }
 
 /** Counters for statistics and SIGUSR1. */
@@ -127,44 +92,27 @@ export class Dispatcher {
   #decide(packet: QueuedPacket, binding: Binding): Decision {
     const { deps } = this;
     const { payload } = packet;
-    const service = classifyPacket(payload);
+    const responder = responderFor(RESPONDERS, payload);
     // The firewall rules queue only what we serve, but a bound VM must not reach whatever else
     // listens on the host even if they match more: what we cannot tell apart is dropped.
-    if (typeof service !== "string") return refuse(service.reason, service.why);
-    const { dhcp, ipv6 } = deps.config();
+    if (!("answer" in responder)) return refuse(responder.reason, responder.why);
+    const config = deps.config();
     // Deliberate: the operator turned the service off, so the request goes on to the host.
-    if (service === "dhcp4" ? !dhcp.enable : !ipv6.enable) {
-      return { kind: "ignore", why: `${service === "dhcp4" ? "DHCP" : "IPv6"} is disabled` };
-    }
-    const iface = deps.interfaceInfo(binding.indev);
-    if (iface === undefined) {
+    if (!responder.enabled(config)) return { kind: "ignore", why: responder.disabledWhy };
+    const indev = deps.interfaceInfo(binding.indev);
+    if (indev === undefined) {
       return refuse("no-interface", `INDEV ${binding.indev} of ${binding.tap} does not exist`);
     }
-    const hwSource = packet.hwSource();
-    const decision = this.#answer(service, payload, binding, iface, hwSource);
-    return fitsLink(decision, binding, iface);
-  }
-
-  #answer(
-    service: Service,
-    payload: Uint8Array,
-    binding: Binding,
-    iface: InterfaceInfo,
-    hwSource: Uint8Array | null,
-  ): Decision {
-    const { dhcp, ipv6 } = this.deps.config();
-    switch (service) {
-      case "dhcp4":
-        return answerDhcp4Packet(payload, binding, dhcp, iface, hwSource);
-      case "rs":
-        return answerRouterSolicitation(payload, binding, ipv6, iface, hwSource);
-      case "ns":
-        return answerNeighbourSolicitation(payload, binding, ipv6, iface, hwSource);
-      case "dhcp6": {
-        const lifetimes = { lifetime: dhcp.leaseLifetime, renewal: dhcp.leaseRenewal };
-        return answerDhcp6(payload, binding, ipv6, iface, lifetimes, hwSource);
-      }
-    }
+    const decision = responder.answer(payload, {
+      binding,
+      config,
+      indev,
+      hwSource: packet.hwSource(),
+      now: deps.now?.() ?? Date.now(),
+      memo: deps.memo,
+      frames: deps.frames,
+    });
+    return fitsLink(decision, binding, indev);
   }
 
   #carryOut(decision: Decision, tapIndex: number, binding: Binding): Verdict {

@@ -1,6 +1,6 @@
 /** The DHCPv6 responder: Information-Request, and stateful IA_NA leasing of the VM's one address. */
 import type { Binding } from "../bindings/binding.ts";
-import type { Ipv6Config } from "../config/types.ts";
+import type { Config, Ipv6Config } from "../config/types.ts";
 import { formatIpv6 } from "../wire/address.ts";
 import { pseudoHeaderSum6 } from "../wire/checksum.ts";
 import {
@@ -33,18 +33,20 @@ import {
 import { emitUdpHeader, parseUdp, UDP_HEADER_LENGTH, type UdpDatagram } from "../wire/udp.ts";
 import { type Decision, type InterfaceInfo, type RefusalReason, refuse } from "./decision.ts";
 import { hostLinkLocal, searchDomains, vmAddress } from "./ipv6_binding.ts";
+import type { ReplyMemo } from "./memo.ts";
+import type { Responder, ResponderContext } from "./responder.ts";
 import { spoofedBy } from "./source_check.ts";
 
-/** How long the VM's address lives and when the client renews it, in seconds. */
-export interface Dhcp6Lifetimes {
+/**
+ * How long the VM's address lives and when the client renews it, in seconds: the [dhcp] section's
+ * lease_lifetime and lease_renewal, for want of DHCPv6 settings.
+ */
+interface Dhcp6Lifetimes {
   /** Preferred and valid lifetime of the address. */
   readonly lifetime: number;
   /** T1: when the client renews (capped at T2). */
   readonly renewal: number;
 }
-
-/** The DHCPv4 defaults (lease_lifetime, lease_renewal), for want of DHCPv6 settings. */
-export const DEFAULT_DHCP6_LIFETIMES: Dhcp6Lifetimes = { lifetime: 604800, renewal: 600 };
 
 /** CS6, as the original marks its replies. */
 const TRAFFIC_CLASS = 0xc0;
@@ -88,14 +90,19 @@ interface Request {
  * (when the queue reports it) and the MAC of a DUID-LL or DUID-LLT client identifier must be the
  * binding's. The reply never exceeds `MAX_REPLY_PACKET`: the IAs we refuse are left out first.
  */
-export function answerDhcp6(
-  packet: Uint8Array,
-  binding: Binding,
-  config: Ipv6Config,
-  indev: InterfaceInfo,
-  lifetimes: Dhcp6Lifetimes = DEFAULT_DHCP6_LIFETIMES,
-  hwSource: Uint8Array | null = null,
-): Decision {
+export const dhcp6Responder: Responder = {
+  name: "dhcp6",
+  answers: { ipVersion: 6, protocol: NEXT_HEADER_UDP, port: DHCP6_SERVER_PORT, icmpType: null },
+  enabled: (config: Config) => config.ipv6.enable,
+  disabledWhy: "IPv6 is disabled",
+  answer: answerDhcp6,
+};
+
+function answerDhcp6(packet: Uint8Array, context: ResponderContext): Decision {
+  const { binding, indev, hwSource, memo } = context;
+  const config = context.config.ipv6;
+  const { leaseLifetime, leaseRenewal } = context.config.dhcp;
+  const lifetimes: Dhcp6Lifetimes = { lifetime: leaseLifetime, renewal: leaseRenewal };
   const ip = parseIpv6Packet(packet);
   if (!ip.ok) return refuse("malformed", `DHCPv6: ${ip.error}`);
   if (ip.value.protocol !== NEXT_HEADER_UDP) {
@@ -123,7 +130,7 @@ export function answerDhcp6(
   const request: Request = { ip: ip.value, udp: udp.value, dhcp: dhcp.value };
   const refusal = answerable(request.dhcp, indev);
   if (refusal !== null) return drop(refusal.reason, refusal.why);
-  const built = replyFor(request.dhcp, binding, config, indev, lifetimes);
+  const built = replyFor(request.dhcp, { binding, config, indev, lifetimes, memo });
   if (built === null) {
     return drop("no-reply", "no addresses to confirm, no reply (RFC 8415 section 18.3.3)");
   }
@@ -199,10 +206,13 @@ function answerable(
 /** The reply message, or null when there is none to send (a Confirm without addresses). */
 function replyFor(
   dhcp: Dhcp6Message,
-  binding: Binding,
-  config: Ipv6Config,
-  indev: InterfaceInfo,
-  lifetimes: Dhcp6Lifetimes,
+  { binding, config, indev, lifetimes, memo }: {
+    binding: Binding;
+    config: Ipv6Config;
+    indev: InterfaceInfo;
+    lifetimes: Dhcp6Lifetimes;
+    memo: ReplyMemo;
+  },
 ): Dhcp6Message | null {
   const address = vmAddress(binding);
   const M = DHCP6_MESSAGE;
@@ -212,7 +222,7 @@ function replyFor(
     transactionId: dhcp.transactionId,
     options: [...filterDhcp6Options(dhcp.options, "clientId"), serverIdOption(indev), ...rest],
   });
-  const settings = configurationOptions(binding, config);
+  const settings = configurationOptions(binding, config, memo);
   const lease = (extending: boolean) => leaseIas(dhcp, address, lifetimes, extending);
   const nothing = status(DHCP6_STATUS.noAddrsAvail, "no addresses for this client");
   switch (dhcp.msgType) {
@@ -319,12 +329,16 @@ function serverIdOption(indev: InterfaceInfo): Dhcp6Option {
 }
 
 /** DNS servers (23) and the domain search list (24), each only when there is something to say. */
-function configurationOptions(binding: Binding, config: Ipv6Config): Dhcp6Option[] {
+function configurationOptions(
+  binding: Binding,
+  config: Ipv6Config,
+  memo: ReplyMemo,
+): Dhcp6Option[] {
   const options: Dhcp6Option[] = [];
   if (config.nameservers.length > 0) {
     options.push({ kind: "dnsServers", servers: config.nameservers });
   }
-  const domains = searchDomains(binding, config);
+  const domains = searchDomains(binding, config, memo);
   if (domains.length > 0) options.push({ kind: "domainList", domains });
   return options;
 }

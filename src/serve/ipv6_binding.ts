@@ -13,6 +13,7 @@ import {
 } from "../wire/ipv6.ts";
 import { findNdOption, type NdMessage, parseNdMessage } from "../wire/ndp.ts";
 import { type Decision, type InterfaceInfo, refuse } from "./decision.ts";
+import type { ReplyMemo } from "./memo.ts";
 
 /** The host side's link-local address: fe80::/64 + the EUI-64 identifier of INDEV's MAC. */
 export function hostLinkLocal(indev: InterfaceInfo): Uint8Array {
@@ -49,10 +50,16 @@ function slaacAddress(binding: Binding): Uint8Array | null {
  * The original sends a dotless hostname itself as the domain; a name without a dot has no
  * domain part, so we send none. Names that cannot be encoded are left out.
  */
-export function searchDomains(binding: Binding, config: Ipv6Config): string[] {
-  const own = hostnameDomain(binding);
-  const domains = config.domains.length > 0 ? config.domains : own === null ? [] : [own];
-  return domains.filter((d) => domainNameError(d) === null);
+export function searchDomains(
+  binding: Binding,
+  config: Ipv6Config,
+  memo: ReplyMemo,
+): readonly string[] {
+  return memo.searchDomains.get(binding, config, null, () => {
+    const own = hostnameDomain(binding);
+    const domains = config.domains.length > 0 ? config.domains : own === null ? [] : [own];
+    return domains.filter((d) => domainNameError(d) === null);
+  });
 }
 
 /** An ND request that passed RFC 4861's common validity checks. */

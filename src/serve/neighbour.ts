@@ -1,20 +1,22 @@
 /** The Neighbor Advertisement responder: NS from a VM for its router's addresses → NA with INDEV's MAC. */
 import type { Binding } from "../bindings/binding.ts";
-import type { Ipv6Config } from "../config/types.ts";
+import type { Config } from "../config/types.ts";
 import { formatIpv6, formatMac, ipv6InPrefix, linkLocalOf, sameMac } from "../wire/address.ts";
-import { newIcmpv6Frame } from "../wire/icmpv6.ts";
+import { ICMPV6_TYPE, newIcmpv6Frame } from "../wire/icmpv6.ts";
 import {
   ALL_NODES_ADDRESS,
   isMulticast,
   isUnspecified,
   macOfEui64,
   multicastMac,
+  NEXT_HEADER_ICMPV6,
   sameIpv6,
   solicitedNodeAddress,
 } from "../wire/ipv6.ts";
 import { emitNdMessage, ndMessageLength, type NeighbourAdvertisement } from "../wire/ndp.ts";
 import { type Decision, type InterfaceInfo, type RefusalReason, refuse } from "./decision.ts";
 import { hostLinkLocal, readNdRequest, vmAddresses } from "./ipv6_binding.ts";
+import type { Responder } from "./responder.ts";
 import { spoofedBy } from "./source_check.ts";
 
 /**
@@ -40,15 +42,28 @@ import { spoofedBy } from "./source_check.ts";
  *
  * Where INDEV is a bridge (INDEV is not the TAP), the VMs on it resolve each other: only the
  * router's addresses are answered with the bridge's MAC, and an NS for any other target is
- * passed on (`ignore`) for its owner to answer, once it passed the checks above.
- * `_config` is unused (no setting shapes an NA); it keeps the responders' signatures alike.
+ * passed on (`ignore`) for its owner to answer, once it passed the checks above. No setting
+ * shapes an NA.
  */
-export function answerNeighbourSolicitation(
+export const neighbourSolicitationResponder: Responder = {
+  name: "ns",
+  answers: {
+    ipVersion: 6,
+    protocol: NEXT_HEADER_ICMPV6,
+    port: null,
+    icmpType: ICMPV6_TYPE.neighbourSolicitation,
+  },
+  enabled: (config: Config) => config.ipv6.enable,
+  disabledWhy: "IPv6 is disabled",
+  answer: (packet, { binding, indev, hwSource }) =>
+    answerNeighbourSolicitation(packet, binding, indev, hwSource),
+};
+
+function answerNeighbourSolicitation(
   packet: Uint8Array,
   binding: Binding,
-  _config: Ipv6Config,
   indev: InterfaceInfo,
-  hwSource: Uint8Array | null = null,
+  hwSource: Uint8Array | null,
 ): Decision {
   const request = readNdRequest(packet, "neighbourSolicitation");
   if ("kind" in request) return request;

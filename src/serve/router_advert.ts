@@ -1,9 +1,15 @@
 /** The Router Advertisement responder: RS → RA for a VM's SUBNET6, and the periodic unsolicited RA. */
 import type { Binding } from "../bindings/binding.ts";
-import type { Ipv6Config } from "../config/types.ts";
-import { formatIpv6, sameMac } from "../wire/address.ts";
-import { newIcmpv6Frame } from "../wire/icmpv6.ts";
-import { ALL_NODES_ADDRESS, isUnspecified, macOfEui64, multicastMac } from "../wire/ipv6.ts";
+import type { Config, Ipv6Config } from "../config/types.ts";
+import { formatIpv6 } from "../wire/address.ts";
+import { ICMPV6_TYPE, newIcmpv6Frame } from "../wire/icmpv6.ts";
+import {
+  ALL_NODES_ADDRESS,
+  isUnspecified,
+  macOfEui64,
+  multicastMac,
+  NEXT_HEADER_ICMPV6,
+} from "../wire/ipv6.ts";
 import {
   emitNdMessage,
   ndMessageLength,
@@ -12,6 +18,8 @@ import {
 } from "../wire/ndp.ts";
 import { type Decision, type InterfaceInfo, refuse } from "./decision.ts";
 import { hostLinkLocal, readNdRequest, searchDomains } from "./ipv6_binding.ts";
+import type { ReplyMemo } from "./memo.ts";
+import type { Responder, ResponderContext } from "./responder.ts";
 import { spoofedBy } from "./source_check.ts";
 
 /** The original's router lifetime, in seconds (RFC 8319 allows up to 65535). */
@@ -36,6 +44,7 @@ export function routerAdvertisement(
   binding: Binding,
   config: Ipv6Config,
   indev: InterfaceInfo,
+  memo: ReplyMemo,
 ): RouterAdvertisement | null {
   const subnet = binding.subnet6;
   if (subnet === null) return null;
@@ -57,7 +66,7 @@ export function routerAdvertisement(
   if (config.nameservers.length > 0) {
     options.push({ kind: "rdnss", lifetime: dnsLifetime, servers: config.nameservers });
   }
-  const domains = searchDomains(binding, config);
+  const domains = searchDomains(binding, config, memo);
   if (domains.length > 0) options.push({ kind: "dnssl", lifetime: dnsLifetime, domains });
   return {
     kind: "routerAdvertisement",
@@ -96,54 +105,53 @@ function advertFrame(
  * soliciting address (RFC 4861 section 6.2.6 allows it) at the option's MAC or the binding's;
  * an RS from `::` gets it multicast to all nodes.
  */
-export function answerRouterSolicitation(
-  packet: Uint8Array,
-  binding: Binding,
-  config: Ipv6Config,
-  indev: InterfaceInfo,
-  hwSource: Uint8Array | null = null,
-): Decision {
-  const request = readNdRequest(packet, "routerSolicitation");
-  if ("kind" in request) return request;
-  const { ip, sourceMac } = request;
-  const from = `RS from ${formatIpv6(ip.src)} on ${binding.tap}`;
-  const spoofed = spoofedBy(binding, hwSource, sourceMac ?? macOfEui64(ip.src));
-  if (spoofed !== null) return refuse("spoofed-mac", `${from}: ${spoofed}`);
-  const ra = routerAdvertisement(binding, config, indev);
-  if (ra === null) return refuse("no-address", `${from}: the binding has no SUBNET6`);
-  const frame = isUnspecified(ip.src)
-    ? advertFrame(ra, indev, ALL_NODES_ADDRESS, multicastMac(ALL_NODES_ADDRESS))
-    : advertFrame(ra, indev, ip.src, sourceMac ?? binding.mac);
-  return { kind: "reply", frame, why: `${from}: RA for ${formatSubnet(binding)}` };
-}
+export const routerSolicitationResponder: Responder = {
+  name: "rs",
+  answers: {
+    ipVersion: 6,
+    protocol: NEXT_HEADER_ICMPV6,
+    port: null,
+    icmpType: ICMPV6_TYPE.routerSolicitation,
+  },
+  enabled: (config: Config) => config.ipv6.enable,
+  disabledWhy: "IPv6 is disabled",
+  answer(packet: Uint8Array, context: ResponderContext): Decision {
+    const { binding, indev } = context;
+    const request = readNdRequest(packet, "routerSolicitation");
+    if ("kind" in request) return request;
+    const { ip, sourceMac } = request;
+    const from = `RS from ${formatIpv6(ip.src)} on ${binding.tap}`;
+    const spoofed = spoofedBy(binding, context.hwSource, sourceMac ?? macOfEui64(ip.src));
+    if (spoofed !== null) return refuse("spoofed-mac", `${from}: ${spoofed}`);
+    const ra = routerAdvertisement(binding, context.config.ipv6, indev, context.memo);
+    if (ra === null) return refuse("no-address", `${from}: the binding has no SUBNET6`);
+    const frame = isUnspecified(ip.src)
+      ? advertFrame(ra, indev, ALL_NODES_ADDRESS, multicastMac(ALL_NODES_ADDRESS))
+      : advertFrame(ra, indev, ip.src, sourceMac ?? binding.mac);
+    return { kind: "reply", frame, why: `${from}: RA for ${formatSubnet(binding)}` };
+  },
+};
 
 /**
  * The unsolicited RA the timer sends every ra_period into `binding`'s TAP, to all nodes
  * (`ff02::1`, Ethernet `33:33:00:00:00:01`); null when the binding has no SUBNET6.
  */
-export function buildPeriodicAdvert(
+export function periodicAdvert(
   binding: Binding,
   config: Ipv6Config,
   indev: InterfaceInfo,
+  memo: ReplyMemo,
 ): Uint8Array | null {
-  // The frame depends only on these three, so a round over thousands of TAPs reuses it.
-  const cached = periodicAdverts.get(binding);
-  if (cached?.config === config && sameMac(cached.mac, indev.mac)) return cached.frame;
-  const ra = routerAdvertisement(binding, config, indev);
-  if (ra === null) return null;
-  // To all nodes at the IP layer, but at the binding's MAC on the wire, so a VM whose MAC is not
-  // the binding's (a spoofer) does not take the prefix and route; MACSPOOF VMs get multicast.
-  const ethDst = binding.macspoof ? multicastMac(ALL_NODES_ADDRESS) : binding.mac;
-  const frame = advertFrame(ra, indev, ALL_NODES_ADDRESS, ethDst);
-  periodicAdverts.set(binding, { config, mac: indev.mac, frame });
-  return frame;
+  // The frame depends only on these, so a round over thousands of TAPs reuses it.
+  return memo.periodicAdverts.get(binding, config, indev.mac, () => {
+    const ra = routerAdvertisement(binding, config, indev, memo);
+    if (ra === null) return null;
+    // To all nodes at the IP layer, but at the binding's MAC on the wire, so a VM whose MAC is
+    // not the binding's (a spoofer) does not take the prefix and route; MACSPOOF VMs get multicast.
+    const ethDst = binding.macspoof ? multicastMac(ALL_NODES_ADDRESS) : binding.mac;
+    return advertFrame(ra, indev, ALL_NODES_ADDRESS, ethDst);
+  });
 }
-
-/** The last unsolicited RA built for each binding (bindings are replaced, never changed). */
-const periodicAdverts = new WeakMap<
-  Binding,
-  { config: Ipv6Config; mac: Uint8Array; frame: Uint8Array }
->();
 
 function formatSubnet(binding: Binding): string {
   const s = binding.subnet6;

@@ -37,6 +37,9 @@ const FIELD = {
   options: 240,
 } as const;
 
+/** Where the transaction id sits in a message: a kept reply gets each request's patched in. */
+export const DHCP4_XID_OFFSET = FIELD.xid;
+
 const CHADDR_LENGTH = FIELD.sname - FIELD.chaddr;
 const SNAME_LENGTH = FIELD.file - FIELD.sname;
 const FILE_LENGTH = FIELD.cookie - FIELD.file;
@@ -204,7 +207,9 @@ const EMPTY = new Uint8Array(0);
  * A BOOTREPLY to `request` (RFC 2131 table 3): xid, flags, giaddr, htype, hlen and chaddr
  * copied; every address zero and no options yet, so the caller adds them in the order it wants.
  */
-export function replyFromRequest(request: Dhcp4Message): Dhcp4Draft {
+export function replyFromRequest(
+  request: Pick<Dhcp4Message, "htype" | "hlen" | "xid" | "flags" | "giaddr" | "chaddr">,
+): Dhcp4Draft {
   return {
     op: BOOTREPLY,
     htype: request.htype,

@@ -7,21 +7,32 @@ const encoder = new TextEncoder();
 
 /**
  * The labels of a name in text form (`example.test`, trailing dot optional, `\.` `\\` `\DDD`
- * escapes as dig prints them), or the reason it cannot be encoded.
+ * escapes as dig prints them), or the reason it cannot be encoded. Pure and uncached: the plain
+ * ASCII names replies carry take the fast path.
  */
 function labelsOf(name: string): Uint8Array[] | string {
-  // Replies carry the same few names (config domains, hostnames) again and again.
-  let known = labelCache.get(name);
-  if (known === undefined) {
-    if (labelCache.size >= LABEL_CACHE_SIZE) labelCache.clear();
-    known = encodeLabels(name);
-    labelCache.set(name, known);
-  }
-  return known;
+  return asciiLabels(name) ?? encodeLabels(name);
 }
 
-const LABEL_CACHE_SIZE = 4096;
-const labelCache = new Map<string, Uint8Array[] | string>();
+/** The labels of a plain ASCII name without escapes, or null for anything else. */
+function asciiLabels(name: string): Uint8Array[] | null {
+  if (name === "" || name === ".") return null;
+  const labels: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i <= name.length; i++) {
+    const c = i < name.length ? name.charCodeAt(i) : 0x2e;
+    if (c === 0x5c || c > 0x7e) return null;
+    if (c !== 0x2e) continue;
+    if (i === name.length && start === i) break; // the trailing dot of an absolute name
+    if (i === start || i - start > MAX_LABEL) return null; // the slow path words the error
+    const label = new Uint8Array(i - start);
+    for (let j = start; j < i; j++) label[j - start] = name.charCodeAt(j);
+    labels.push(label);
+    start = i + 1;
+  }
+  const wire = labels.reduce((n, l) => n + 1 + l.length, 1);
+  return wire > MAX_NAME ? null : labels;
+}
 
 function encodeLabels(name: string): Uint8Array[] | string {
   if (name === ".") return [];

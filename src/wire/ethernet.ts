@@ -41,21 +41,32 @@ export function emitEthernetHeader(
   return FIELD.payload;
 }
 
-/** Frames are carved from shared 64 KiB blocks: a typed array over an existing buffer is much
- * cheaper to make than one with its own, and every reply needs one. A block is never reused, so
- * a frame stays valid as long as it is referenced. */
-const FRAME_BLOCK = 64 * 1024;
-let block = new ArrayBuffer(FRAME_BLOCK);
-let blockUsed = 0;
-
-/** A zeroed buffer of `length` bytes for a whole frame. */
+/** A zeroed buffer of `length` bytes for a whole frame, with its own memory. */
 export function allocateFrame(length: number): Uint8Array {
-  if (length > FRAME_BLOCK / 4) return new Uint8Array(length);
-  if (blockUsed + length > FRAME_BLOCK) {
-    block = new ArrayBuffer(FRAME_BLOCK);
-    blockUsed = 0;
+  return new Uint8Array(length);
+}
+
+/** The size of the blocks a `FrameAllocator` carves frames from. */
+const FRAME_BLOCK = 64 * 1024;
+
+/**
+ * Carves frames from shared 64 KiB blocks: a typed array over an existing buffer is much cheaper
+ * to make than one with its own, and every reply needs one. A block is never reused, so a frame
+ * stays valid as long as it is referenced. The daemon owns one and passes it to the responders.
+ */
+export class FrameAllocator {
+  #block = new ArrayBuffer(FRAME_BLOCK);
+  #used = 0;
+
+  /** A zeroed buffer of `length` bytes for a whole frame. */
+  allocate(length: number): Uint8Array {
+    if (length > FRAME_BLOCK / 4) return new Uint8Array(length);
+    if (this.#used + length > FRAME_BLOCK) {
+      this.#block = new ArrayBuffer(FRAME_BLOCK);
+      this.#used = 0;
+    }
+    const frame = new Uint8Array(this.#block, this.#used, length);
+    this.#used += (length + 7) & ~7;
+    return frame;
   }
-  const frame = new Uint8Array(block, blockUsed, length);
-  blockUsed += (length + 7) & ~7;
-  return frame;
 }

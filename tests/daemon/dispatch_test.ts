@@ -7,6 +7,8 @@ import { parseConfig } from "../../src/config/config.ts";
 import type { Config } from "../../src/config/types.ts";
 import { classify, type DispatchDeps, Dispatcher } from "../../src/daemon/dispatch.ts";
 import { Logger, type LogSink } from "../../src/daemon/log.ts";
+import { ReplyMemo } from "../../src/serve/memo.ts";
+import { FrameAllocator } from "../../src/wire/ethernet.ts";
 import { parseMac } from "../../src/wire/address.ts";
 import { capturedFrame } from "../pcap.ts";
 import {
@@ -64,6 +66,8 @@ function setup(
     },
     config: () => options.config ?? config(),
     log: new Logger(sink, "debug"),
+    memo: new ReplyMemo(),
+    frames: new FrameAllocator(),
   };
   return { dispatcher: new Dispatcher(deps), sent, lines };
 }

@@ -8,11 +8,12 @@ import { parseConfig } from "../../src/config/config.ts";
 import type { Config } from "../../src/config/types.ts";
 import { Dispatcher } from "../../src/daemon/dispatch.ts";
 import { Logger } from "../../src/daemon/log.ts";
+import { ReplyMemo } from "../../src/serve/memo.ts";
 import { parseMac, sameMac } from "../../src/wire/address.ts";
 import { internetChecksum, pseudoHeaderSum6 } from "../../src/wire/checksum.ts";
 import { parseDhcp4 } from "../../src/wire/dhcp4.ts";
 import { parseDhcp6 } from "../../src/wire/dhcp6.ts";
-import { parseEthernet } from "../../src/wire/ethernet.ts";
+import { FrameAllocator, parseEthernet } from "../../src/wire/ethernet.ts";
 import { parseIcmpv6 } from "../../src/wire/icmpv6.ts";
 import { parseIpv4Packet } from "../../src/wire/ipv4.ts";
 import { isMulticast, multicastMac, parseIpv6Packet } from "../../src/wire/ipv6.ts";
@@ -68,6 +69,8 @@ export class DispatchHarness {
     config: () => this.config,
     // Debug level, so the messages of every branch are built (and could throw) as in production.
     log: new Logger({ write() {}, reopen() {}, close() {} }, "debug"),
+    memo: new ReplyMemo(),
+    frames: new FrameAllocator(),
   });
 
   /**

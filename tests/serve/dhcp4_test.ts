@@ -3,17 +3,18 @@ import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
 import type { DhcpConfig } from "../../src/config/types.ts";
 import type { Decision } from "../../src/serve/decision.ts";
+import { classify } from "../../src/daemon/dispatch.ts";
 import {
-  answerDhcp4,
-  answerDhcp4Packet,
+  answerDhcp4Message,
   type Dhcp4Request,
-  isDhcp4Request,
+  dhcp4Responder,
   parseDhcp4Request,
 } from "../../src/serve/dhcp4.ts";
 import { parseMac } from "../../src/wire/address.ts";
 import { internetChecksum } from "../../src/wire/checksum.ts";
 import type { Dhcp4Message } from "../../src/wire/dhcp4.ts";
 import { capturedFrame, readPcap } from "../pcap.ts";
+import { contextOf } from "./context.ts";
 import { addressedToUs, BINDING, CONFIG, decodeDhcp4Frame, INDEV, ip } from "./dhcp4_setup.ts";
 
 const hex = (bytes: Uint8Array | undefined) =>
@@ -52,12 +53,14 @@ function answer(
   binding: Partial<Binding> = {},
   config: Partial<DhcpConfig> = {},
 ): Decision {
-  return answerDhcp4({
-    request: req,
-    binding: { ...BINDING, ...binding },
-    config: { ...CONFIG, ...config },
-    indev: INDEV,
-  });
+  return answerDhcp4Message(
+    req.dhcp,
+    contextOf({
+      binding: { ...BINDING, ...binding },
+      dhcp: { ...CONFIG, ...config },
+      indev: INDEV,
+    }),
+  );
 }
 
 /** The reply of a `reply` decision, decoded (see `decodeDhcp4Frame`); fails on any other kind. */
@@ -73,7 +76,7 @@ function assertDropped(decision: Decision, why: RegExp): void {
   assert.match(decision.why, why);
 }
 
-Deno.test("answerDhcp4() answers a captured DISCOVER with an OFFER, every field checked", () => {
+Deno.test("answerDhcp4Message() answers a captured DISCOVER with an OFFER, every field checked", () => {
   const reply = replyOf(answer(request("dhclient4_dora_renew_release.pcap", 1)));
   assert.equal(reply.why, "DHCPOFFER 10.77.0.95 to 52:54:00:77:00:10 on tap0");
   assert.equal(hex(reply.eth.dst), GUEST_MAC);
@@ -99,7 +102,7 @@ Deno.test("answerDhcp4() answers a captured DISCOVER with an OFFER, every field 
   assert.deepEqual(optionList(m), [...LEASE_OPTIONS, [53, "02"], [54, "c0000201"]]);
 });
 
-Deno.test("answerDhcp4() ACKs a captured SELECTING REQUEST for the binding's address", () => {
+Deno.test("answerDhcp4Message() ACKs a captured SELECTING REQUEST for the binding's address", () => {
   const reply = replyOf(answer(request("dhclient4_dora_renew_release.pcap", 3)));
   assert.equal(reply.why, "DHCPACK 10.77.0.95 to 52:54:00:77:00:10 on tap0");
   assert.equal(reply.ip.dst, ip(10, 77, 0, 95));
@@ -110,7 +113,7 @@ Deno.test("answerDhcp4() ACKs a captured SELECTING REQUEST for the binding's add
   assert.deepEqual(optionList(reply.dhcp), [...LEASE_OPTIONS, [53, "05"], [54, "c0000201"]]);
 });
 
-Deno.test("answerDhcp4() ACKs INIT-REBOOT, RENEWING and REBINDING REQUESTs, echoing ciaddr", () => {
+Deno.test("answerDhcp4Message() ACKs INIT-REBOOT, RENEWING and REBINDING REQUESTs, echoing ciaddr", () => {
   const initReboot = replyOf(answer(request("dhclient4_init_reboot.pcap", 3)));
   assert.equal(initReboot.dhcp.ciaddr, 0);
   assert.equal(initReboot.ip.dst, ip(10, 77, 0, 95));
@@ -129,7 +132,7 @@ Deno.test("answerDhcp4() ACKs INIT-REBOOT, RENEWING and REBINDING REQUESTs, echo
   }
 });
 
-Deno.test("answerDhcp4() NAKs a REQUEST whose option 50 names another address", () => {
+Deno.test("answerDhcp4Message() NAKs a REQUEST whose option 50 names another address", () => {
   const decision = answer(request("dhclient4_dora_renew_release.pcap", 3), {
     ip: ip(10, 77, 0, 50),
   });
@@ -148,7 +151,7 @@ Deno.test("answerDhcp4() NAKs a REQUEST whose option 50 names another address", 
   assert.equal(reply.udp.payload.length, 300);
 });
 
-Deno.test("answerDhcp4() NAKs a RENEWING REQUEST whose ciaddr is another address", () => {
+Deno.test("answerDhcp4Message() NAKs a RENEWING REQUEST whose ciaddr is another address", () => {
   const reply = replyOf(
     answer(request("dhclient4_dora_renew_release.pcap", 7), { ip: ip(10, 77, 0, 50) }),
   );
@@ -157,7 +160,7 @@ Deno.test("answerDhcp4() NAKs a RENEWING REQUEST whose ciaddr is another address
   assert.deepEqual(optionList(reply.dhcp), [[53, "06"], [54, "c0000201"]]);
 });
 
-Deno.test("answerDhcp4() ACKs an INFORM with names and DNS only, to the client's ciaddr", () => {
+Deno.test("answerDhcp4Message() ACKs an INFORM with names and DNS only, to the client's ciaddr", () => {
   for (const frame of [1, 2]) {
     const reply = replyOf(answer(request("crafted_dhcp4_inform.pcap", frame)));
     assert.equal(reply.why, "DHCPACK to DHCPINFORM from 10.77.0.23 to 52:54:00:77:00:10 on tap0");
@@ -177,7 +180,7 @@ Deno.test("answerDhcp4() ACKs an INFORM with names and DNS only, to the client's
   }
 });
 
-Deno.test("answerDhcp4() drops a captured RELEASE and a DECLINE with a reason", () => {
+Deno.test("answerDhcp4Message() drops a captured RELEASE and a DECLINE with a reason", () => {
   assertDropped(
     answer(request("dhclient4_dora_renew_release.pcap", 11)),
     /^DHCPRELEASE from 52:54:00:77:00:10 on tap0: released 10.77.0.95, no reply$/,
@@ -194,7 +197,7 @@ Deno.test("answerDhcp4() drops a captured RELEASE and a DECLINE with a reason", 
   );
 });
 
-Deno.test("answerDhcp4() drops a request whose chaddr is not the binding's MAC", () => {
+Deno.test("answerDhcp4Message() drops a request whose chaddr is not the binding's MAC", () => {
   assertDropped(
     answer(request("dhclient4_dora_renew_release.pcap", 1), {
       mac: parseMac("52:54:00:77:00:11")!,
@@ -211,7 +214,7 @@ Deno.test("answerDhcp4() drops a request whose chaddr is not the binding's MAC",
   );
 });
 
-Deno.test("answerDhcp4() serves another MAC when the binding has MACSPOOF", () => {
+Deno.test("answerDhcp4Message() serves another MAC when the binding has MACSPOOF", () => {
   const other = parseMac("52:54:00:aa:bb:cc")!;
   const reply = replyOf(
     answer(request("dhclient4_dora_renew_release.pcap", 1), { mac: other, macspoof: true }),
@@ -230,14 +233,14 @@ Deno.test("answerDhcp4() serves another MAC when the binding has MACSPOOF", () =
   assert.equal(hex(odd.dhcp.chaddr), "0102030405060708");
 });
 
-Deno.test("answerDhcp4() drops a request when the binding has no IP", () => {
+Deno.test("answerDhcp4Message() drops a request when the binding has no IP", () => {
   assertDropped(
     answer(request("dhclient4_dora_renew_release.pcap", 1), { ip: null }),
     /on tap0: the binding has no IP$/,
   );
 });
 
-Deno.test("answerDhcp4() sends no router option for a PRIVATE binding or one without GATEWAY", () => {
+Deno.test("answerDhcp4Message() sends no router option for a PRIVATE binding or one without GATEWAY", () => {
   const expected = [...LEASE_OPTIONS.filter(([code]) => code !== 3), [53, "02"], [54, "c0000201"]];
   const privately = replyOf(
     answer(request("dhclient4_dora_renew_release.pcap", 1), { private: true }),
@@ -249,14 +252,14 @@ Deno.test("answerDhcp4() sends no router option for a PRIVATE binding or one wit
   assert.deepEqual(optionList(noGateway.dhcp), expected);
 });
 
-Deno.test("answerDhcp4() sends the interface MTU after the router when the binding has one", () => {
+Deno.test("answerDhcp4Message() sends the interface MTU after the router when the binding has one", () => {
   const reply = replyOf(answer(request("dhclient4_dora_renew_release.pcap", 1), { mtu: 1450 }));
   const options = optionList(reply.dhcp);
   assert.deepEqual(options.map(([code]) => code), [12, 15, 28, 1, 58, 51, 3, 26, 6, 53, 54]);
   assert.deepEqual(options[7], [26, "05aa"]);
 });
 
-Deno.test("answerDhcp4() uses server_ip unless server_on_link picks GATEWAY, else the subnet's first address", () => {
+Deno.test("answerDhcp4Message() uses server_ip unless server_on_link picks GATEWAY, else the subnet's first address", () => {
   const fixed = replyOf(
     answer(request("dhclient4_dora_renew_release.pcap", 1), { gateway: ip(10, 77, 0, 254) }),
   );
@@ -282,7 +285,7 @@ Deno.test("answerDhcp4() uses server_ip unless server_on_link picks GATEWAY, els
   assert.equal(unset.ip.src, ip(10, 77, 0, 1));
 });
 
-Deno.test("answerDhcp4() drops when server_on_link finds neither GATEWAY nor SUBNET", () => {
+Deno.test("answerDhcp4Message() drops when server_on_link finds neither GATEWAY nor SUBNET", () => {
   assertDropped(
     answer(request("dhclient4_dora_renew_release.pcap", 1), { gateway: null, subnet: null }, {
       serverOnLink: true,
@@ -291,12 +294,12 @@ Deno.test("answerDhcp4() drops when server_on_link finds neither GATEWAY nor SUB
   );
 });
 
-Deno.test("answerDhcp4() sends no mask or broadcast option for a binding without SUBNET", () => {
+Deno.test("answerDhcp4Message() sends no mask or broadcast option for a binding without SUBNET", () => {
   const reply = replyOf(answer(request("dhclient4_dora_renew_release.pcap", 1), { subnet: null }));
   assert.deepEqual(optionList(reply.dhcp).map(([code]) => code), [12, 15, 58, 51, 3, 6, 53, 54]);
 });
 
-Deno.test("answerDhcp4() takes the domain from the config, else from the hostname after its first dot", () => {
+Deno.test("answerDhcp4Message() takes the domain from the config, else from the hostname after its first dot", () => {
   const domainOf = (binding: Partial<Binding>, domain: string | null) => {
     const reply = replyOf(
       answer(request("dhclient4_dora_renew_release.pcap", 1), binding, { domain }),
@@ -322,14 +325,14 @@ Deno.test("answerDhcp4() takes the domain from the config, else from the hostnam
   assert.deepEqual(domainOf({ hostname: null }, "example.test"), [undefined, text("example.test")]);
 });
 
-Deno.test("answerDhcp4() sends no DNS option without nameservers", () => {
+Deno.test("answerDhcp4Message() sends no DNS option without nameservers", () => {
   const reply = replyOf(
     answer(request("dhclient4_dora_renew_release.pcap", 1), {}, { nameservers: [] }),
   );
   assert.equal(reply.dhcp.options.has(6), false);
 });
 
-Deno.test("answerDhcp4() broadcasts when the client sets the broadcast flag", () => {
+Deno.test("answerDhcp4Message() broadcasts when the client sets the broadcast flag", () => {
   const reply = replyOf(answer(edited("dhclient4_dora_renew_release.pcap", 1, { flags: 0x8000 })));
   assert.equal(reply.why, "DHCPOFFER 10.77.0.95 to 52:54:00:77:00:10 on tap0 (broadcast)");
   assert.equal(reply.ip.dst, 0xffffffff);
@@ -338,7 +341,7 @@ Deno.test("answerDhcp4() broadcasts when the client sets the broadcast flag", ()
   assert.equal(reply.dhcp.yiaddr, ip(10, 77, 0, 95));
 });
 
-Deno.test("answerDhcp4() echoes the client identifier last (RFC 6842)", () => {
+Deno.test("answerDhcp4Message() echoes the client identifier last (RFC 6842)", () => {
   const reply = replyOf(answer(request("networkd_dhcp4_dhcp6_ra.pcap", 1)));
   assert.deepEqual(optionList(reply.dhcp), [
     ...LEASE_OPTIONS,
@@ -351,7 +354,7 @@ Deno.test("answerDhcp4() echoes the client identifier last (RFC 6842)", () => {
   assert.equal(hex(ack.dhcp.options.get(53)), "05");
 });
 
-Deno.test("answerDhcp4() answers DISCOVERs from crafted overload, no-END and IHL 15 packets", () => {
+Deno.test("answerDhcp4Message() answers DISCOVERs from crafted overload, no-END and IHL 15 packets", () => {
   for (
     const [file, frame] of [
       ["crafted_dhcp4_option_overload.pcap", 1],
@@ -366,7 +369,7 @@ Deno.test("answerDhcp4() answers DISCOVERs from crafted overload, no-END and IHL
   }
 });
 
-Deno.test("answerDhcp4() drops server messages, plain BOOTP and unknown message types", () => {
+Deno.test("answerDhcp4Message() drops server messages, plain BOOTP and unknown message types", () => {
   // A VM running its own server, sending an OFFER to port 67.
   const options = new Map(request("dhclient4_dora_renew_release.pcap", 1).dhcp.options).set(
     53,
@@ -390,7 +393,7 @@ Deno.test("answerDhcp4() drops server messages, plain BOOTP and unknown message 
   assertDropped(types([42]), /^DHCP message type 42 from .*: not a client message$/);
 });
 
-Deno.test("isDhcp4Request() picks DHCPv4 requests out of every capture", () => {
+Deno.test("classify() picks DHCPv4 requests out of every capture", () => {
   const dhcp4Requests = new Set([
     "dhclient4_dora_renew_release.pcap:1,3,7,11",
     "networkd_dhcp4_dhcp6_ra.pcap:1,9,19",
@@ -401,17 +404,21 @@ Deno.test("isDhcp4Request() picks DHCPv4 requests out of every capture", () => {
     const [file, numbers] = entry.split(":") as [string, string];
     const expected = new Set(numbers.split(",").map(Number));
     for (const f of readPcap(file)) {
-      assert.equal(isDhcp4Request(f.ipPacket), expected.has(f.number), `${file} frame ${f.number}`);
+      assert.equal(
+        classify(f.ipPacket) === "dhcp4",
+        expected.has(f.number),
+        `${file} frame ${f.number}`,
+      );
     }
   }
   for (const f of readPcap("dhclient6_stateless_inforeq.pcap")) {
-    assert.equal(isDhcp4Request(f.ipPacket), false);
+    assert.notEqual(classify(f.ipPacket), "dhcp4");
   }
   const packet = capturedFrame("dhclient4_dora_renew_release.pcap", 1).ipPacket;
-  assert.equal(isDhcp4Request(packet.subarray(0, 21)), false);
+  assert.equal(classify(packet.subarray(0, 21)), null);
   const fragment = packet.slice();
   fragment[6] = 0x20;
-  assert.equal(isDhcp4Request(fragment), false);
+  assert.equal(classify(fragment), null);
 });
 
 Deno.test("parseDhcp4Request() explains what is not a DHCPv4 request", () => {
@@ -445,20 +452,17 @@ Deno.test("parseDhcp4Request() explains what is not a DHCPv4 request", () => {
   assert.match(errorOf(tcp), /^Cannot parse DHCPv4 request: IP protocol 6 is not UDP$/);
 });
 
-Deno.test("answerDhcp4Packet() answers a queued packet and drops one that does not parse", () => {
-  const offer = answerDhcp4Packet(
+Deno.test("dhcp4Responder.answer() answers a queued packet and drops one that does not parse", () => {
+  const context = contextOf({ binding: BINDING, dhcp: CONFIG, indev: INDEV });
+  const offer = dhcp4Responder.answer(
     capturedFrame("dhclient4_dora_renew_release.pcap", 1).ipPacket,
-    BINDING,
-    CONFIG,
-    INDEV,
+    context,
   );
   assert.equal(offer.why, "DHCPOFFER 10.77.0.95 to 52:54:00:77:00:10 on tap0");
   assert.deepEqual(offer, answer(request("dhclient4_dora_renew_release.pcap", 1)));
-  const malformed = answerDhcp4Packet(
+  const malformed = dhcp4Responder.answer(
     capturedFrame("crafted_dhcp4_huge_hlen.pcap", 2).ipPacket,
-    BINDING,
-    CONFIG,
-    INDEV,
+    context,
   );
   assertDropped(
     malformed,

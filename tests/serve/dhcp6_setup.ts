@@ -1,11 +1,6 @@
 /** Shared setup of the DHCPv6 responder tests: captured requests, the expected options, reply decoding. */
 import assert from "node:assert/strict";
-import {
-  answerDhcp6,
-  DEFAULT_DHCP6_LIFETIMES,
-  type Dhcp6Lifetimes,
-  serverDuid,
-} from "../../src/serve/dhcp6.ts";
+import { serverDuid } from "../../src/serve/dhcp6.ts";
 import { formatIpv6 } from "../../src/wire/address.ts";
 import { type Dhcp6Message, parseDhcp6 } from "../../src/wire/dhcp6.ts";
 import { type Dhcp6Option, findDhcp6Option } from "../../src/wire/dhcp6_options.ts";
@@ -23,6 +18,7 @@ import {
   packet,
   v6,
 } from "./ipv6_setup.ts";
+import { answerDhcp6, DEFAULT_DHCP6_LIFETIMES, type Dhcp6Lifetimes } from "./context.ts";
 
 /** The stateful captures: Solicit 1, Request 7, Renew 14, Release 20; Confirm 1, Renew 7, Rebind 10. */
 export const STATEFUL = "dhclient6_stateful_solicit_request_renew_release.pcap";

@@ -1,6 +1,5 @@
 /** Tests for the NA responder: captured NS and DAD probes in, every field of the NA frame checked. */
 import assert from "node:assert/strict";
-import { answerNeighbourSolicitation } from "../../src/serve/neighbour.ts";
 import { formatIpv6 } from "../../src/wire/address.ts";
 import type { NdOption, NeighbourAdvertisement } from "../../src/wire/ndp.ts";
 import {
@@ -20,6 +19,7 @@ import {
   replyFrame,
   v6,
 } from "./ipv6_setup.ts";
+import { answerNeighbourSolicitation } from "./context.ts";
 
 const answer = (bytes: Uint8Array, b = BINDING) =>
   answerNeighbourSolicitation(bytes, b, CONFIG, INDEV);

@@ -1,10 +1,7 @@
 /** Tests for the RA responder: captured RS in, every field of the RA frame checked; the periodic RA. */
 import assert from "node:assert/strict";
-import {
-  answerRouterSolicitation,
-  buildPeriodicAdvert,
-  ROUTER_LIFETIME,
-} from "../../src/serve/router_advert.ts";
+import { ReplyMemo } from "../../src/serve/memo.ts";
+import { periodicAdvert, ROUTER_LIFETIME } from "../../src/serve/router_advert.ts";
 import { formatIpv6 } from "../../src/wire/address.ts";
 import { findNdOption, type NdOption, type RouterAdvertisement } from "../../src/wire/ndp.ts";
 import {
@@ -24,6 +21,7 @@ import {
   replyFrame,
   v6,
 } from "./ipv6_setup.ts";
+import { answerRouterSolicitation } from "./context.ts";
 
 const KERNEL_RS = packet("kernel_linkup_dad_rs.pcap", 9);
 const RDISC6_RS = packet("rdisc6_rs.pcap", 1);
@@ -246,8 +244,9 @@ Deno.test("answerRouterSolicitation() drops, never passes on, what is not an RS"
   assertDrop(answer(packet("dhcp6c_inforeq.pcap", 1)), /protocol 17 is not ICMPv6/, "unsupported");
 });
 
-Deno.test("buildPeriodicAdvert() builds the RA to all nodes at the binding's MAC", () => {
-  const frame = buildPeriodicAdvert(BINDING, config({ mode: "slaac+dhcpv6" }), INDEV);
+Deno.test("periodicAdvert() builds the RA to all nodes at the binding's MAC", () => {
+  const memo = new ReplyMemo();
+  const frame = periodicAdvert(BINDING, config({ mode: "slaac+dhcpv6" }), INDEV, memo);
   assert.ok(frame);
   const ra = advert(frame, "525400770010", "ff02::1");
   assert.equal(ra.managed, false);
@@ -255,8 +254,8 @@ Deno.test("buildPeriodicAdvert() builds the RA to all nodes at the binding's MAC
   assert.equal(ra.routerLifetime, 14400);
   assert.equal(ra.preference, "high");
   assert.deepEqual(ra.options, OPTIONS);
-  assert.equal(buildPeriodicAdvert(binding({ subnet6: null }), CONFIG, INDEV), null);
-  const spoofable = buildPeriodicAdvert(binding({ macspoof: true }), CONFIG, INDEV);
+  assert.equal(periodicAdvert(binding({ subnet6: null }), CONFIG, INDEV, memo), null);
+  const spoofable = periodicAdvert(binding({ macspoof: true }), CONFIG, INDEV, memo);
   assert.ok(spoofable);
   advert(spoofable, "333300000001", "ff02::1");
 });

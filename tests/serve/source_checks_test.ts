@@ -1,12 +1,14 @@
 /** Source checks across the responders: whose request it is, and which server it is for. */
 import assert from "node:assert/strict";
-import { answerDhcp4Packet } from "../../src/serve/dhcp4.ts";
-import { answerNeighbourSolicitation } from "../../src/serve/neighbour.ts";
-import { answerRouterSolicitation } from "../../src/serve/router_advert.ts";
-import { answerDhcp6 as answerDhcp6Raw } from "../../src/serve/dhcp6.ts";
 import type { Dhcp6Message } from "../../src/wire/dhcp6.ts";
 import type { NeighbourSolicitation } from "../../src/wire/ndp.ts";
 import { capturedFrame } from "../pcap.ts";
+import {
+  answerDhcp4Packet,
+  answerDhcp6 as answerDhcp6Raw,
+  answerNeighbourSolicitation,
+  answerRouterSolicitation,
+} from "./context.ts";
 import {
   addressedToUs,
   BINDING as DHCP4_BINDING,

@@ -1,0 +1,99 @@
+/**
+ * The reply memo: replies and reply parts kept between packets. The daemon owns one, passes it to
+ * every responder in the context and clears it on reload and on any binding change; every entry
+ * also records what it was built from, so a stale one is never used even before a clear.
+ */
+import type { Binding } from "../bindings/binding.ts";
+import { sameMac } from "../wire/address.ts";
+import type { Dhcp4BindingOptions } from "./dhcp4_reply.ts";
+
+/**
+ * One value per binding, valid while the config section and the INDEV MAC it was built from are
+ * the same (bindings and configs are immutable and replaced on change, so identity tells them).
+ */
+export class PerBindingMemo<V> {
+  #entries = new WeakMap<
+    Binding,
+    { readonly settings: object; readonly mac: Uint8Array | null; readonly value: V }
+  >();
+  /** Lookups answered from the memo: lets tests see the hit path taken. */
+  hits = 0;
+
+  /** The value for `binding`, built by `build` unless one from the same settings is kept. */
+  get(binding: Binding, settings: object, mac: Uint8Array | null, build: () => V): V {
+    const kept = this.#entries.get(binding);
+    if (
+      kept !== undefined && kept.settings === settings &&
+      (mac === null ? kept.mac === null : kept.mac !== null && sameMac(kept.mac, mac))
+    ) {
+      this.hits++;
+      return kept.value;
+    }
+    const value = build();
+    this.#entries.set(binding, { settings, mac: mac?.slice() ?? null, value });
+    return value;
+  }
+
+  clear(): void {
+    this.#entries = new WeakMap();
+  }
+}
+
+/** A reply frame kept for reuse, with where its transaction id and UDP checksum sit. */
+export interface MemoFrame {
+  readonly frame: Uint8Array;
+  readonly why: string;
+  readonly xidAt: number;
+  readonly checksumAt: number;
+}
+
+/** The most reply frames kept per binding: a MACSPOOF VM varying its request cannot grow it more. */
+const FRAMES_PER_BINDING = 8;
+
+/**
+ * Reply frames per binding, each under a key that the code reading the request derives from
+ * everything the reply is built from, and valid for the settings object and INDEV MAC it was
+ * built with.
+ */
+export class FrameMemo {
+  #entries = new WeakMap<Binding, Map<string, MemoFrame & { settings: object; mac: Uint8Array }>>();
+  hits = 0;
+
+  get(binding: Binding, key: string, settings: object, mac: Uint8Array): MemoFrame | null {
+    const kept = this.#entries.get(binding)?.get(key);
+    if (kept === undefined || kept.settings !== settings || !sameMac(kept.mac, mac)) return null;
+    this.hits++;
+    return kept;
+  }
+
+  set(binding: Binding, key: string, settings: object, mac: Uint8Array, entry: MemoFrame): void {
+    let frames = this.#entries.get(binding);
+    if (frames === undefined) this.#entries.set(binding, frames = new Map());
+    else if (frames.size >= FRAMES_PER_BINDING && !frames.has(key)) frames.clear();
+    frames.set(key, { ...entry, frame: entry.frame.slice(), settings, mac: mac.slice() });
+  }
+
+  clear(): void {
+    this.#entries = new WeakMap();
+  }
+}
+
+/** Everything the responders memoize, one table per kind of value. */
+export class ReplyMemo {
+  /** DHCPv4 option values that depend only on the binding and the [dhcp] section. */
+  readonly dhcp4Options = new PerBindingMemo<Dhcp4BindingOptions>();
+  /** Whole DHCPv4 reply frames, keyed by the request's facts (see `dhcp4FactsKey`). */
+  readonly dhcp4Replies = new FrameMemo();
+  /** The unsolicited RA frame of each binding, for the [ipv6] section and INDEV's MAC. */
+  readonly periodicAdverts = new PerBindingMemo<Uint8Array | null>();
+  /** The binding's search domains that can be encoded as DNS names, for the [ipv6] section. */
+  readonly searchDomains = new PerBindingMemo<readonly string[]>();
+
+  /** Forgets everything: the daemon calls it on reload and on any binding change. */
+  clear(): void {
+    this.dhcp4Options.clear();
+    this.dhcp4Replies.clear();
+    this.periodicAdverts.clear();
+    this.searchDomains.clear();
+  }
+}
