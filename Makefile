@@ -4,7 +4,7 @@ TOOLS := .tools
 DENO := $(shell command -v deno 2>/dev/null || echo $(TOOLS)/node_modules/.bin/deno)
 # What the daemon needs at run time; the tests and demo also need the clients and iptables.
 RUNTIME_PACKAGES := libnetfilter-queue1
-TEST_PACKAGES := iproute2 iptables isc-dhcp-client udhcpc ndisc6 kmod procps util-linux systemd ferm logrotate make iputils-ping dnsmasq-base
+TEST_PACKAGES := iproute2 iptables nftables isc-dhcp-client udhcpc ndisc6 kmod procps util-linux systemd ferm logrotate make iputils-ping dnsmasq-base gcc libc6-dev
 BENCH_PACKAGES := dnsmasq-base gcc libc6-dev
 # Exactly what the daemon uses: FFI (libnetfilter_queue, libc), its config, state and log files,
 # and setpriv to drop privileges. Nothing else.
@@ -149,5 +149,5 @@ install:
 	  conf/nfdhcpd.service > $(DESTDIR)$(UNITDIR)/nfdhcpd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/nfdhcpd.service
 	install -m 0644 conf/nfdhcpd.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/nfdhcpd
-	install -m 0644 conf/nfdhcpd.rules.v4 conf/nfdhcpd.rules.v6 conf/nfdhcpd.ferm conf/nfdhcpd.nft \
+	install -m 0644 conf/nfdhcpd.rules.v4 conf/nfdhcpd.rules.v6 conf/nfdhcpd.ferm conf/nfdhcpd.nft conf/nfdhcpd-limit.nft \
 	  $(DESTDIR)$(DATADIR)/firewall/

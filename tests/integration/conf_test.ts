@@ -231,6 +231,7 @@ Deno.test("make install puts every file under DESTDIR and PREFIX, keeping an exi
       ["usr/share/nfdhcpd/firewall/nfdhcpd.rules.v6", 0o644],
       ["usr/share/nfdhcpd/firewall/nfdhcpd.ferm", 0o644],
       ["usr/share/nfdhcpd/firewall/nfdhcpd.nft", 0o644],
+      ["usr/share/nfdhcpd/firewall/nfdhcpd-limit.nft", 0o644],
     ] as const;
     for (const [file, mode] of files) {
       assert.equal(Deno.statSync(`${dest}/${file}`).mode! & 0o777, mode, file);
