@@ -14,6 +14,7 @@ import {
   decodeNdReply,
   editNd,
   GUEST_LL,
+  hex,
   HOST_LL,
   INDEV,
   mac,
@@ -258,4 +259,28 @@ Deno.test("periodicAdvert() builds the RA to all nodes at the binding's MAC", ()
   const spoofable = periodicAdvert(binding({ macspoof: true }), CONFIG, INDEV, memo);
   assert.ok(spoofable);
   advert(spoofable, "333300000001", "ff02::1");
+});
+
+Deno.test("periodicAdvert() reuses its frame until the config or INDEV's MAC changes", () => {
+  const memo = new ReplyMemo();
+  const fresh = (
+    c: typeof CONFIG,
+    indev: typeof INDEV,
+  ) => [...periodicAdvert(BINDING, c, indev, new ReplyMemo())!];
+  const first = periodicAdvert(BINDING, CONFIG, INDEV, memo);
+  assert.equal(memo.periodicAdverts.hits, 0);
+  assert.equal(periodicAdvert(BINDING, CONFIG, INDEV, memo), first);
+  assert.equal(memo.periodicAdverts.hits, 1);
+  const shorter = config({ raPeriod: 100 });
+  const reconfigured = periodicAdvert(BINDING, shorter, INDEV, memo)!;
+  assert.equal(memo.periodicAdverts.hits, 1);
+  assert.deepEqual([...reconfigured], fresh(shorter, INDEV));
+  assert.notDeepEqual([...reconfigured], [...first!]);
+  const moved = { ...INDEV, mac: mac("fe:54:00:77:00:02") };
+  const remade = periodicAdvert(BINDING, shorter, moved, memo)!;
+  assert.equal(memo.periodicAdverts.hits, 1);
+  assert.deepEqual([...remade], fresh(shorter, moved));
+  assert.equal(hex(remade.subarray(6, 12)), "fe5400770002");
+  assert.equal(periodicAdvert(BINDING, shorter, moved, memo), remade);
+  assert.equal(memo.periodicAdverts.hits, 2);
 });
