@@ -1,0 +1,138 @@
+/**
+ * The architecture's rules, checked on the sources: the pure layers (src/wire, src/serve,
+ * src/bindings) hold no module-level mutable state, and nothing the daemon ships imports tests/.
+ */
+import assert from "node:assert/strict";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const PURE_LAYERS = ["src/wire", "src/serve", "src/bindings"];
+/** What the daemon is built from: none of it may import from tests/. */
+const SHIPPED = ["src", "ffi", "main.ts"];
+
+/**
+ * Module-level collections that are allowed: lookup tables filled once and never changed. Each is
+ * "file:name", with why it may stay.
+ */
+const ALLOWED_COLLECTIONS = new Set([
+  // The keys a binding file may hold, and the values that read as "no": never changed.
+  "src/bindings/binding.ts:KNOWN_KEYS",
+  "src/bindings/binding.ts:FALSE_LOOKING",
+  // TODO: interning tables for SUBNET6/GATEWAY6 values, filled as bindings are parsed; they are to
+  // move into an object the BindingStore owns, then these two lines go.
+  "src/bindings/binding.ts:sharedSubnets6",
+  "src/bindings/binding.ts:sharedAddresses6",
+]);
+
+function tsFiles(path: string): string[] {
+  const full = join(ROOT, path);
+  if (Deno.statSync(full).isFile) return [path];
+  const files: string[] = [];
+  for (const entry of Deno.readDirSync(full)) {
+    const child = `${path}/${entry.name}`;
+    if (entry.isDirectory) files.push(...tsFiles(child));
+    else if (entry.name.endsWith(".ts")) files.push(child);
+  }
+  return files.sort();
+}
+
+const TOP_LEVEL_BINDING = /^(?:export\s+)?(let|var)\s+(\w+)/;
+const TOP_LEVEL_COLLECTION =
+  /^(?:export\s+)?const\s+(\w+)\s*(?::[^=]+)?=\s*new\s+(Map|WeakMap|Set|WeakSet|WeakRef)\b/;
+
+/**
+ * The module-level mutable state in `source` (a file's text): `let`/`var` declarations, any
+ * `ArrayBuffer` made at the top level, and collections not on the allow-list. Top level means a
+ * statement starting in column 0, which `deno fmt` guarantees for every top-level statement and
+ * for nothing nested.
+ */
+export function moduleState(file: string, source: string): string[] {
+  const found: string[] = [];
+  source.split("\n").forEach((line, i) => {
+    const where = `${file}:${i + 1}`;
+    const binding = TOP_LEVEL_BINDING.exec(line);
+    if (binding) found.push(`${where}: module-level ${binding[1]} ${binding[2]}`);
+    const collection = TOP_LEVEL_COLLECTION.exec(line);
+    if (collection && !ALLOWED_COLLECTIONS.has(`${file}:${collection[1]}`)) {
+      found.push(`${where}: module-level ${collection[2]} ${collection[1]}`);
+    }
+    if (/^\S/.test(line) && /\bArrayBuffer\s*\(/.test(line)) {
+      found.push(`${where}: module-level ArrayBuffer`);
+    }
+  });
+  return found;
+}
+
+const IMPORT =
+  /(?:^|\s)(?:import|export)\b[^"']*?\bfrom\s*["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)|^import\s+["']([^"']+)["']/gm;
+
+/** The relative imports of `file` (its text is `source`) that resolve into tests/. */
+export function importsFromTests(file: string, source: string): string[] {
+  const found: string[] = [];
+  for (const match of source.matchAll(IMPORT)) {
+    const specifier = match[1] ?? match[2] ?? match[3]!;
+    if (!specifier.startsWith(".")) continue;
+    const target = relative(ROOT, resolve(ROOT, dirname(file), specifier));
+    if (target === "tests" || target.startsWith("tests/")) found.push(`${file}: ${specifier}`);
+  }
+  return found;
+}
+
+Deno.test("moduleState() finds let, var, ArrayBuffers and unlisted collections at the top level only", () => {
+  const planted = [
+    "let block = new ArrayBuffer(65536);",
+    "export var count = 0;",
+    "const cache = new WeakMap<Binding, Uint8Array>();",
+    "const labels: Map<string, string> = new Map();",
+    "const KNOWN_KEYS = new Set();",
+    "function f() {",
+    "  let local = 0;",
+    "  const inner = new Map();",
+    "}",
+    "class C {",
+    "  #block = new ArrayBuffer(8);",
+    "}",
+  ].join("\n");
+  assert.deepEqual(moduleState("src/wire/x.ts", planted), [
+    "src/wire/x.ts:1: module-level let block",
+    "src/wire/x.ts:1: module-level ArrayBuffer",
+    "src/wire/x.ts:2: module-level var count",
+    "src/wire/x.ts:3: module-level WeakMap cache",
+    "src/wire/x.ts:4: module-level Map labels",
+    "src/wire/x.ts:5: module-level Set KNOWN_KEYS",
+  ]);
+  assert.deepEqual(moduleState("src/bindings/binding.ts", "const KNOWN_KEYS = new Set([]);"), []);
+});
+
+Deno.test("src/wire, src/serve and src/bindings hold no module-level mutable state", () => {
+  const found = PURE_LAYERS.flatMap(tsFiles).flatMap((file) =>
+    moduleState(file, Deno.readTextFileSync(join(ROOT, file)))
+  );
+  assert.deepEqual(found, [], "caches, slabs and tables belong to an object the daemon owns");
+});
+
+Deno.test("importsFromTests() finds static, dynamic and re-exporting imports into tests/", () => {
+  const planted = [
+    'import { x } from "../../tests/integration/proc.ts";',
+    'import type {\n  Y,\n} from "../../tests/pcap.ts";',
+    'export { z } from "../../tests/a.ts";',
+    'const m = await import("../../tests/b.ts");',
+    'import { ok } from "../log.ts";',
+    'import { testsLike } from "../tests_like.ts";',
+    'import { outside } from "../../../tests/c.ts";',
+  ].join("\n");
+  assert.deepEqual(importsFromTests("src/daemon/x.ts", planted), [
+    "src/daemon/x.ts: ../../tests/integration/proc.ts",
+    "src/daemon/x.ts: ../../tests/pcap.ts",
+    "src/daemon/x.ts: ../../tests/a.ts",
+    "src/daemon/x.ts: ../../tests/b.ts",
+  ]);
+});
+
+Deno.test("src/, ffi/ and main.ts import nothing from tests/", () => {
+  const found = SHIPPED.flatMap(tsFiles).flatMap((file) =>
+    importsFromTests(file, Deno.readTextFileSync(join(ROOT, file)))
+  );
+  assert.deepEqual(found, []);
+});
