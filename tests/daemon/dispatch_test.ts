@@ -10,6 +10,10 @@ import { Logger, type LogSink } from "../../src/daemon/log.ts";
 import { ReplyMemo } from "../../src/serve/memo.ts";
 import { FrameAllocator } from "../../src/wire/ethernet.ts";
 import { parseMac } from "../../src/wire/address.ts";
+import { parseDhcp6 } from "../../src/wire/dhcp6.ts";
+import { findDhcp6Option } from "../../src/wire/dhcp6_options.ts";
+import { parseIpv6Packet } from "../../src/wire/ipv6.ts";
+import { parseUdp } from "../../src/wire/udp.ts";
 import { capturedFrame } from "../pcap.ts";
 import {
   asIpv4Fragment,
@@ -53,6 +57,7 @@ function setup(
     close() {},
   };
   const b = binding();
+  const memo = new ReplyMemo();
   const deps: DispatchDeps = {
     binding: (tap) => tap === "tap0" ? b : undefined,
     interfaceName: (i) => ({ 7: "tap0", 8: "tap1" } as Record<number, string>)[i],
@@ -66,10 +71,10 @@ function setup(
     },
     config: () => options.config ?? config(),
     log: new Logger(sink, "debug"),
-    memo: new ReplyMemo(),
+    memo,
     frames: new FrameAllocator(),
   };
-  return { dispatcher: new Dispatcher(deps), sent, lines };
+  return { dispatcher: new Dispatcher(deps), sent, lines, memo };
 }
 
 function packet(
@@ -221,4 +226,31 @@ Deno.test("Dispatcher.handle() never sends a reply larger than INDEV's MTU", () 
   const roomy = setup({ mtu: 1500 });
   roomy.dispatcher.handle(packet(DISCOVER, 7));
   assert.equal(roomy.sent.length, 1);
+});
+
+Deno.test("Dispatcher.handle() leases DHCPv6 addresses for the [dhcp] lease times", () => {
+  const { dispatcher, sent } = setup({
+    config: config("lease_lifetime = 3600\nlease_renewal = 120\n"),
+  });
+  assert.equal(dispatcher.handle(packet(SOLICIT, 7)), "drop");
+  const ip = parseIpv6Packet(sent[0]!.frame.subarray(14));
+  const udp = ip.ok ? parseUdp(ip.value.payload) : null;
+  const reply = udp?.ok ? parseDhcp6(udp.value.payload) : null;
+  assert.ok(reply?.ok);
+  const ia = findDhcp6Option(reply.value.options, "iaNa");
+  assert.equal(ia?.t1, 120);
+  assert.equal(ia?.t2, 2880);
+  assert.equal(findDhcp6Option(ia.options, "iaAddress")?.validLifetime, 3600);
+});
+
+Deno.test("Dispatcher.handle() answers a repeated DISCOVER from the daemon's memo", () => {
+  const { dispatcher, sent, memo } = setup({ config: config() });
+  dispatcher.handle(packet(DISCOVER, 7));
+  dispatcher.handle(packet(DISCOVER, 7));
+  assert.equal(memo.dhcp4Replies.hits, 1);
+  assert.deepEqual([...sent[1]!.frame], [...sent[0]!.frame]);
+  memo.clear();
+  dispatcher.handle(packet(DISCOVER, 7));
+  assert.equal(memo.dhcp4Replies.hits, 1);
+  assert.deepEqual([...sent[2]!.frame], [...sent[0]!.frame]);
 });
