@@ -89,14 +89,19 @@ function unitTestFiles(dir: string): string[] {
 }
 
 /** Runs the unit tests in `dir`: true when they pass, false when one fails, null on timeout. */
-async function runTests(dir: string, files: string[], failFast: boolean): Promise<boolean | null> {
+async function runTests(
+  dir: string,
+  files: string[],
+  failFast: boolean,
+  show = false,
+): Promise<boolean | null> {
   const args = ["test", "--allow-all", "--parallel", "--no-check", "--quiet"];
   if (failFast) args.push("--fail-fast");
   const child = new Deno.Command(Deno.execPath(), {
     args: [...args, ...files],
     cwd: dir,
-    stdout: "null",
-    stderr: "null",
+    stdout: show ? "inherit" : "null",
+    stderr: show ? "inherit" : "null",
     env: { NO_COLOR: "1" },
   }).spawn();
   const timer = setTimeout(() => {
@@ -140,7 +145,8 @@ async function main(): Promise<number> {
     console.log(`Unit tests in ${dir}: ${files.length} files; checking they pass unmutated...`);
     const baselineStarted = performance.now();
     if (await runTests(dir, files, false) !== true) {
-      console.error("The unit tests fail without any mutant: fix them first.");
+      console.error("The unit tests fail without any mutant: fix them first. Again, with output:");
+      await runTests(dir, files, false, true);
       return 2;
     }
     timeoutMs = Math.max(30_000, TIMEOUT_FACTOR * (performance.now() - baselineStarted));

@@ -272,17 +272,18 @@ Deno.test("without -f: after logrotate renames the log, lines go to a new file",
     assert.equal(started.code, 0, started.output);
     const logFile = `${lab.dir}/nfdhcpd.log`;
     Deno.renameSync(logFile, `${logFile}.1`);
-    // The daemon checks the path at most once a second; SIGUSR2 makes it log.
-    await new Promise((r) => setTimeout(r, 1100));
-    Deno.kill(started.pid!, "SIGUSR2");
+    // The daemon checks the path at most once a second, when it logs: SIGUSR2 makes it log, so
+    // ask again until a new file holds the table.
     const text = await waitFor("a new nfdhcpd.log with the client table", () => {
       try {
         const t = Deno.readTextFileSync(logFile);
-        return /TAP +IFINDEX/.test(t) ? t : null;
+        if (/TAP +IFINDEX/.test(t)) return t;
       } catch {
-        return null;
+        // not reopened yet
       }
-    }, { timeoutMs: 10_000 });
+      Deno.kill(started.pid!, "SIGUSR2");
+      return null;
+    }, { timeoutMs: 10_000, intervalMs: 250 });
     assert.match(text, /tap1 /);
   });
 });
