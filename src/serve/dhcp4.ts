@@ -6,7 +6,12 @@ import { IP_PROTOCOL_UDP, type Ipv4Packet, isFragment, parseIpv4Packet } from ".
 import type { Parsed } from "../wire/parsed.ts";
 import { parseUdp, type UdpDatagram } from "../wire/udp.ts";
 import { type Decision, refuse } from "./decision.ts";
-import { describeDhcp4Request, dhcp4FactsKey, readDhcp4Facts } from "./dhcp4_facts.ts";
+import {
+  describeDhcp4Request,
+  dhcp4MemoKey,
+  matchesDhcp4Key,
+  readDhcp4Facts,
+} from "./dhcp4_facts.ts";
 import { type Dhcp4Settings, isBootRequest, respondDhcp4 } from "./dhcp4_reply.ts";
 import type { MemoFrame } from "./memo.ts";
 import type { Responder, ResponderContext } from "./responder.ts";
@@ -89,12 +94,12 @@ export function answerDhcp4Message(dhcp: Dhcp4Message, context: ResponderContext
     config: context.config.dhcp,
     indevMac: context.indev.mac,
   };
-  const key = dhcp4FactsKey(facts);
-  const kept = memo.dhcp4Replies.get(binding, key, settings.config, settings.indevMac);
+  const { config, indevMac } = settings;
+  const kept = memo.dhcp4Replies.find(binding, config, indevMac, facts, matchesDhcp4Key);
   if (kept !== null) return withXid(kept, facts.xid, context);
   const outcome = respondDhcp4(facts, settings, memo, context.frames);
   if (outcome.kind === "reply") {
-    memo.dhcp4Replies.set(binding, key, settings.config, settings.indevMac, outcome);
+    memo.dhcp4Replies.keep(binding, dhcp4MemoKey(facts), config, indevMac, outcome);
   }
   return outcome;
 }

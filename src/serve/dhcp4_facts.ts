@@ -12,12 +12,12 @@ import {
   serverId,
 } from "../wire/dhcp4_options.ts";
 
-/** The kinds of value a fact may hold; `dhcp4FactsKey` encodes each of them. */
+/** The kinds of value a fact may hold; `matchesDhcp4Key` compares each of them. */
 type FactValue = number | null | Uint8Array;
 
 /**
  * Every request field a reply depends on (a type alias, not an interface, so that a field of a
- * kind `dhcp4FactsKey` cannot encode fails to compile where the key is made).
+ * kind the memo key cannot compare fails to compile where the key is made).
  */
 export type Dhcp4Facts = {
   readonly op: number;
@@ -60,24 +60,38 @@ export function readDhcp4Facts(message: Dhcp4Message): Dhcp4Facts {
   };
 }
 
+/** The memo key of a request: its facts but the xid, bytes copied out of the packet. */
+export type Dhcp4MemoKey = Readonly<Record<string, FactValue>>;
+
 /**
  * The memo key of a request: every fact but the xid, whatever facts there are, so a fact added
- * later is in the key without anyone remembering to add it. Facts always come from
- * `readDhcp4Facts`, so their order is fixed and values alone (each self-delimiting) suffice.
+ * later is in the key without anyone remembering to add it. The one place that says what a kept
+ * reply depends on: `matchesDhcp4Key` compares exactly what this kept.
  */
-export function dhcp4FactsKey(facts: Readonly<Record<string, FactValue>>): string {
-  let key = "";
+export function dhcp4MemoKey(facts: Readonly<Record<string, FactValue>>): Dhcp4MemoKey {
+  const key: Record<string, FactValue> = {};
   for (const name in facts) {
     if (name === "xid") continue;
     const value = facts[name] as FactValue;
-    if (value === null) key += "-";
-    else if (typeof value === "number") key += `${value},`;
-    else {
-      key += `${value.length}:`;
-      for (let i = 0; i < value.length; i++) key += String.fromCharCode(value[i]!);
-    }
+    key[name] = value instanceof Uint8Array ? value.slice() : value;
   }
   return key;
+}
+
+/** Whether `facts` agree with `key` on every fact the key holds (no allocation: the hit path). */
+export function matchesDhcp4Key(
+  key: Dhcp4MemoKey,
+  facts: Readonly<Record<string, FactValue>>,
+): boolean {
+  for (const name in key) {
+    const kept = key[name] as FactValue;
+    const value = facts[name];
+    if (kept === value) continue;
+    if (!(kept instanceof Uint8Array) || !(value instanceof Uint8Array)) return false;
+    if (kept.length !== value.length) return false;
+    for (let i = 0; i < kept.length; i++) if (kept[i] !== value[i]) return false;
+  }
+  return true;
 }
 
 /** "DHCPDISCOVER from 52:54:00:77:00:10 on tap0": how the refusals name a request. */

@@ -5,6 +5,7 @@
  */
 import type { Binding } from "../bindings/binding.ts";
 import { sameMac } from "../wire/address.ts";
+import type { Dhcp4MemoKey } from "./dhcp4_facts.ts";
 import type { Dhcp4BindingOptions } from "./dhcp4_reply.ts";
 
 /**
@@ -50,27 +51,49 @@ export interface MemoFrame {
 /** The most reply frames kept per binding: a MACSPOOF VM varying its request cannot grow it more. */
 const FRAMES_PER_BINDING = 8;
 
+interface KeptFrame<K> extends MemoFrame {
+  readonly key: K;
+  readonly settings: object;
+  readonly mac: Uint8Array;
+}
+
 /**
  * Reply frames per binding, each under a key that the code reading the request derives from
  * everything the reply is built from, and valid for the settings object and INDEV MAC it was
- * built with.
+ * built with. A binding has a few (a client alternates OFFER and ACK), so they are scanned.
  */
-export class FrameMemo {
-  #entries = new WeakMap<Binding, Map<string, MemoFrame & { settings: object; mac: Uint8Array }>>();
+export class FrameMemo<K> {
+  #entries = new WeakMap<Binding, KeptFrame<K>[]>();
   hits = 0;
 
-  get(binding: Binding, key: string, settings: object, mac: Uint8Array): MemoFrame | null {
-    const kept = this.#entries.get(binding)?.get(key);
-    if (kept === undefined || kept.settings !== settings || !sameMac(kept.mac, mac)) return null;
-    this.hits++;
-    return kept;
+  /** The frame kept for `binding` whose key `matches`, built with `settings` and `mac`. */
+  find<F>(
+    binding: Binding,
+    settings: object,
+    mac: Uint8Array,
+    facts: F,
+    matches: (key: K, facts: F) => boolean,
+  ): MemoFrame | null {
+    const entries = this.#entries.get(binding);
+    if (entries === undefined) return null;
+    for (const kept of entries) {
+      if (kept.settings === settings && sameMac(kept.mac, mac) && matches(kept.key, facts)) {
+        this.hits++;
+        return kept;
+      }
+    }
+    return null;
   }
 
-  set(binding: Binding, key: string, settings: object, mac: Uint8Array, entry: MemoFrame): void {
-    let frames = this.#entries.get(binding);
-    if (frames === undefined) this.#entries.set(binding, frames = new Map());
-    else if (frames.size >= FRAMES_PER_BINDING && !frames.has(key)) frames.clear();
-    frames.set(key, { ...entry, frame: entry.frame.slice(), settings, mac: mac.slice() });
+  /** Keeps `entry` under `key`; frames built with other settings or another MAC are dropped. */
+  keep(binding: Binding, key: K, settings: object, mac: Uint8Array, entry: MemoFrame): void {
+    const current = (this.#entries.get(binding) ?? []).filter((kept) =>
+      kept.settings === settings && sameMac(kept.mac, mac)
+    );
+    if (current.length >= FRAMES_PER_BINDING) current.shift();
+    const { frame, why, xidAt, checksumAt } = entry;
+    current.push({ key, settings, mac: mac.slice(), frame: frame.slice(), why, xidAt, checksumAt });
+    this.#entries.set(binding, current);
   }
 
   clear(): void {
@@ -82,8 +105,8 @@ export class FrameMemo {
 export class ReplyMemo {
   /** DHCPv4 option values that depend only on the binding and the [dhcp] section. */
   readonly dhcp4Options = new PerBindingMemo<Dhcp4BindingOptions>();
-  /** Whole DHCPv4 reply frames, keyed by the request's facts (see `dhcp4FactsKey`). */
-  readonly dhcp4Replies = new FrameMemo();
+  /** Whole DHCPv4 reply frames, keyed by the request's facts (see `dhcp4MemoKey`). */
+  readonly dhcp4Replies = new FrameMemo<Dhcp4MemoKey>();
   /** The unsolicited RA frame of each binding, for the [ipv6] section and INDEV's MAC. */
   readonly periodicAdverts = new PerBindingMemo<Uint8Array | null>();
   /** The binding's search domains that can be encoded as DNS names, for the [ipv6] section. */
