@@ -72,6 +72,18 @@ fuzz: deno
 	$(DENO) run --allow-read tests/fuzz/main.ts --seed=$(SEED) --n=$(N) --seconds=$(SECONDS) \
 	  --only=$(ONLY)
 
+.PHONY: coverage mutants
+
+# Line and branch coverage of src/ and ffi/ by the unit tests, per file (every module listed, 0 %
+# for those no unit test loads); lcov in bin/coverage/lcov.info. Not part of make test.
+coverage: deno
+	$(DENO) run --allow-all tools/coverage.ts
+
+# Plants each bug of tools/mutants.json in a copy of the tree and runs the unit tests; fails if
+# one survives (see tools/mutants.md). MUTANTS_ARGS=--only=TEXT runs some. Not part of make test.
+mutants: deno
+	$(DENO) run --allow-all tools/mutants.ts $(MUTANTS_ARGS)
+
 # deno compile fetches its runtime (denort) unless DENORT_BIN points at one.
 build: deno
 	@mkdir -p bin
