@@ -98,3 +98,90 @@ Deno.test("readQueueMessages() stops at a truncated message instead of reading p
   readQueueMessages(whole, whole.length, () => packets++, () => {});
   assert.equal(packets, 1);
 });
+
+/** A netlink message of `type` with `body`, its nlmsg_len exact (not rounded up). */
+function netlinkMessage(type: number, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(16 + body.length);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, out.length, true);
+  v.setUint16(4, type, true);
+  out.set(body, 16);
+  return out;
+}
+
+/** Reads `buf` whole; returns the packets (queue, id, indev, payload) and errors it reported. */
+function readAll(buf: Uint8Array) {
+  const packets: string[] = [];
+  const errors: number[] = [];
+  const skipped = readQueueMessages(
+    buf,
+    buf.length,
+    (m) => packets.push(JSON.stringify([m.queue, m.id, m.indev, [...m.payload]])),
+    (code) => errors.push(code),
+  );
+  return { packets, errors, skipped };
+}
+
+Deno.test("readQueueMessages() reads a last message of just a 16-byte header", () => {
+  const noop = netlinkMessage(1, new Uint8Array(0)); // NLMSG_NOOP
+  const packet = packetMessage(42, [attr(1, be32(5))]);
+  assert.deepEqual(readAll(concat(packet, noop)), {
+    packets: ["[42,5,0,[]]"],
+    errors: [],
+    skipped: 1,
+  });
+});
+
+Deno.test("readQueueMessages() does not report an ACK (error 0) as an error", () => {
+  const ack = netlinkMessage(2, new Uint8Array(20)); // NLMSG_ERROR with error 0, then the request
+  const failure = netlinkMessage(2, Uint8Array.of(0xf4, 0xff, 0xff, 0xff)); // -12: ENOMEM
+  assert.deepEqual(readAll(concat(ack, failure)).errors, [12]);
+});
+
+Deno.test("readQueueMessages() finds the next message at the 4-byte boundary after one of odd length", () => {
+  // A packet whose last attribute is unpadded: nlmsg_len 31, then one byte of padding.
+  const first = packetMessage(42, [attr(1, be32(5)), attr(10, Uint8Array.of(1, 2, 3))]);
+  const odd = first.subarray(0, first.length - 1);
+  new DataView(odd.buffer, odd.byteOffset).setUint32(0, odd.length, true);
+  assert.equal(odd.length % 4, 3);
+  const second = packetMessage(43, [attr(1, be32(6))]);
+  assert.deepEqual(readAll(concat(odd, Uint8Array.of(0), second)).packets, [
+    "[42,5,0,[1,2,3]]",
+    "[43,6,0,[]]",
+  ]);
+});
+
+Deno.test("readQueueMessages() steps over an odd-length attribute to the next at its 4-byte boundary", () => {
+  const buf = packetMessage(42, [
+    attr(10, Uint8Array.of(9, 8, 7, 6, 5)), // 9 bytes, padded to 12
+    attr(5, be32(3)),
+    attr(1, be32(5)),
+  ]);
+  assert.deepEqual(readAll(buf).packets, ["[42,5,3,[9,8,7,6,5]]"]);
+});
+
+Deno.test("readQueueMessages() ignores an attribute that runs past its message", () => {
+  const packet = packetMessage(42, [attr(1, be32(5)), attr(10, Uint8Array.of(1, 2, 3, 4))]);
+  // The payload attribute claims 12 bytes where the message has 8 left for it.
+  new DataView(packet.buffer).setUint16(28, 12, true);
+  const next = packetMessage(43, [attr(1, be32(6))]);
+  assert.deepEqual(readAll(concat(packet, next)).packets, ["[42,5,0,[]]", "[43,6,0,[]]"]);
+});
+
+Deno.test("readQueueMessages() reads attribute types with the byte-order and nested flags set", () => {
+  const flagged = (type: number, value: Uint8Array) => {
+    const a = attr(type, value);
+    new DataView(a.buffer).setUint16(2, type | 0x4000, true); // NLA_F_NET_BYTEORDER
+    return a;
+  };
+  const buf = packetMessage(42, [flagged(1, be32(5)), flagged(5, be32(3))]);
+  assert.deepEqual(readAll(buf).packets, ["[42,5,3,[]]"]);
+});
+
+Deno.test("hwaddrAt() gives a MAC only for a 6-byte hardware address", () => {
+  assert.deepEqual([...hwaddrAt(HWADDR, 0)!], [0x52, 0x54, 0, 0x77, 0, 0x10]);
+  const eight = HWADDR.slice();
+  eight[1] = 8;
+  assert.equal(hwaddrAt(eight, 0), null);
+  assert.equal(hwaddrAt(HWADDR, -1), null);
+});
