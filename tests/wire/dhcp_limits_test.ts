@@ -4,7 +4,7 @@
  * its reason.
  */
 import assert from "node:assert/strict";
-import { parseDhcp4 } from "../../src/wire/dhcp4.ts";
+import { dhcp4Length, emitDhcp4, parseDhcp4, replyFromRequest } from "../../src/wire/dhcp4.ts";
 import { maxMessageSize, readOptionArea, requestedIp } from "../../src/wire/dhcp4_options.ts";
 import { parseDhcp6 } from "../../src/wire/dhcp6.ts";
 import { parseDhcp6Options } from "../../src/wire/dhcp6_options.ts";
@@ -48,6 +48,19 @@ Deno.test("parseDhcp4(): hlen 16 fills chaddr and is read whole; 17 is refused",
   const full = value(parseDhcp4(dhcp4(240, [], 16)));
   assert.equal(full.chaddr.length, 16);
   assert.match(error(parseDhcp4(dhcp4(240, [], 17))), /hlen 17 exceeds the 16-byte chaddr field/);
+});
+
+Deno.test("emitDhcp4() splits a value at every 255 bytes and loses none (0, 1, 255, 256, 511)", () => {
+  for (const size of [0, 1, 254, 255, 256, 509, 510, 511]) {
+    const reply = replyFromRequest(value(parseDhcp4(dhcp4(240))));
+    const long = new Uint8Array(size).map((_, i) => (i * 7) & 0xff);
+    reply.options.set(224, long);
+    const into = new Uint8Array(dhcp4Length(reply));
+    emitDhcp4(reply, into);
+    const chunks = Math.max(1, Math.ceil(size / 255));
+    assert.equal(into.length, 240 + 2 * chunks + size + 1, `${size} bytes`);
+    assert.deepEqual(value(parseDhcp4(into)).options.get(224), long, `${size} bytes`);
+  }
 });
 
 /** Reads an option area into a new map, as the parser does. */
