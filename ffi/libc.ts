@@ -62,6 +62,8 @@ export const LIBC_SYMBOLS = {
   pthread_sigmask: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   /** sighandler_t signal(int sig, sighandler_t handler); — process-wide disposition. */
   signal: { parameters: ["i32", "pointer"], result: "pointer" },
+  /** int fstat(int fd, struct stat *buf); — glibc 2.33+ exports it (older ones only __fxstat). */
+  fstat: { parameters: ["i32", "buffer"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 export const AF_UNIX = 1;

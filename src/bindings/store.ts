@@ -1,6 +1,10 @@
 /** The live table of bindings: every file in `datapath`, kept current with `Deno.watchFs`. */
+import { type FileRead, RegularFileReader } from "../../ffi/regular_file.ts";
 import { errorMessage } from "../error_message.ts";
+import { escapeForLog } from "../log_text.ts";
 import { type Binding, isInterfaceName, parseBinding } from "./binding.ts";
+import { ChangeReport } from "./change_report.ts";
+import { DirectoryWatch } from "./directory_watch.ts";
 
 /** Where the store reports what it does; `debug` is for the chatty part. */
 export interface BindingStoreLog {
@@ -19,12 +23,16 @@ export interface BindingStoreOptions {
   readonly quietMs?: number;
   /** ...but at most this long after the first event of a burst (ms). */
   readonly maxDelayMs?: number;
+  /** How often the directory itself is checked: gone, replaced, back, FIFOs (ms). */
+  readonly checkMs?: number;
+  /** Reads one file (tests slow it down); the default reads regular files only, never blocking. */
+  readonly readFile?: (path: string) => FileRead | Promise<FileRead>;
 }
 
 /** Files larger than this are not binding files (a real one is a few hundred bytes). */
 const MAX_FILE_BYTES = 64 * 1024;
-/** How many files are read at once during a full (re)load. */
-const READ_CONCURRENCY = 32;
+/** How many files are read before the event loop gets a turn (reads are synchronous). */
+const READS_PER_TURN = 256;
 /** Suffixes of editor, package-manager and temporary files that are never bindings. */
 const IGNORED_SUFFIXES = [
   "~",
@@ -61,20 +69,30 @@ export function isBindingFileName(name: string): boolean {
  * VM manager's statement of what to serve, and a stale version may hand out an address that has
  * since moved. The other bindings keep working.
  *
+ * Only regular files are bindings: a symbolic link, FIFO, device or socket is reported and never
+ * followed or opened in a way that can wait, at load, on events and on reload alike. A file is
+ * read once its writer is done: after a close of a write, a rename into place, a link or a
+ * removal, never on a bare modification (a writer pausing mid-file).
+ *
  * Use: `store.watch(); await store.load();` (watching first, so that no change between the two
- * is missed), then `get(tap)` on the packet path, and `await store.close()` at the end.
+ * is missed), then `get(tap)` on the packet path, `await store.reload()` on SIGHUP, and
+ * `await store.close()` at the end.
  */
 export class BindingStore {
   readonly #dir: string;
   readonly #log: BindingStoreLog;
   readonly #quietMs: number;
   readonly #maxDelayMs: number;
+  readonly #checkMs: number;
+  readonly #readFile: (path: string) => FileRead | Promise<FileRead>;
   readonly #bindings = new Map<string, Binding>();
   readonly #listeners = new Set<BindingListener>();
   /** Per name, the number of the latest read started; an older read's result is dropped. */
   readonly #generation = new Map<string, number>();
   /** Per name, the text last read, so that an unchanged file is neither parsed nor announced. */
   readonly #texts = new Map<string, string>();
+  /** Names modified since their last close: a writer is at work, the content is partial. */
+  readonly #writing = new Set<string>();
   #reads = 0;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #pending = new Set<string>();
@@ -82,9 +100,8 @@ export class BindingStore {
   #rescanWhy = "";
   #burstStart = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #watcher: Deno.FsWatcher | undefined;
-  #watchLoop: Promise<void> | undefined;
-  #dirPaths = new Set<string>();
+  #watch: DirectoryWatch | undefined;
+  #dirPaths: ReadonlySet<string> = new Set();
   #closed = false;
   #loaded = false;
 
@@ -94,6 +111,13 @@ export class BindingStore {
     this.#log = log;
     this.#quietMs = options.quietMs ?? 10;
     this.#maxDelayMs = options.maxDelayMs ?? 40;
+    this.#checkMs = options.checkMs ?? 1000;
+    if (options.readFile) {
+      this.#readFile = options.readFile;
+    } else {
+      const reader = new RegularFileReader(MAX_FILE_BYTES);
+      this.#readFile = (path) => reader.read(path);
+    }
   }
 
   /** The binding of `tap`, if any. */
@@ -119,46 +143,58 @@ export class BindingStore {
 
   /**
    * Reads every binding file of the directory and forgets bindings whose file is gone; listeners
-   * hear of each change. Throws when the directory cannot be listed; files that cannot be read or
-   * parsed are logged.
+   * hear of each change, the log gets one summary. Throws when the directory cannot be listed;
+   * files that cannot be read or parsed are logged.
    */
   async load(): Promise<void> {
     const names = new Set<string>(this.#bindings.keys());
-    for await (const entry of Deno.readDir(this.#dir)) {
+    const report = new ChangeReport(this.#log);
+    for (const entry of Deno.readDirSync(this.#dir)) {
       if (entry.isDirectory) continue;
       if (isBindingFileName(entry.name)) names.add(entry.name);
-      else this.#log.debug(`Binding directory ${this.#dir}: ignoring ${entry.name}`);
+      else this.#log.debug(`Binding directory ${this.#dir}: ignoring ${escapeForLog(entry.name)}`);
     }
-    const queue = [...names];
-    const worker = async () => {
-      for (let name = queue.pop(); name !== undefined; name = queue.pop()) {
-        await this.#refresh(name);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, queue.length) }, worker));
+    await this.#refreshAll([...names].filter((name) => !this.#writing.has(name)), report);
     this.#loaded = true;
-    this.#log.info(`Loaded ${this.#bindings.size} bindings from ${this.#dir}`);
+    report.finish(`Loaded ${this.#bindings.size} bindings from ${this.#dir}: ${report.counts()}`);
+  }
+
+  /**
+   * Watches the directory afresh (also when it was removed, replaced or renamed away) and reads
+   * it again: what SIGHUP does. When the directory is missing, its bindings are withdrawn and it
+   * is watched for again; no error is thrown.
+   */
+  async reload(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#watch) {
+      try {
+        this.#watch.rearm();
+      } catch {
+        this.#watch.check(); // Missing: withdraws the bindings and waits for the directory.
+        return;
+      }
+    }
+    await this.load();
   }
 
   /**
    * Starts following the directory: files created, rewritten, deleted or renamed into or out
    * of it take effect within `maxDelayMs` plus the time to read them. A lost-events signal
    * (inotify queue overflow) or an event of unknown kind reloads everything, as does calling
-   * this after `load()` (to catch up with changes made in between). Throws when the directory
-   * cannot be watched.
+   * this after `load()` (to catch up with changes made in between). The watch survives the
+   * directory going away and coming back. Throws when the directory cannot be watched.
    */
   watch(): void {
-    if (this.#watcher || this.#closed) return;
-    // Event paths are absolute; they may name the directory as given or as resolved.
-    const absolute = this.#dir.startsWith("/") ? this.#dir : `${Deno.cwd()}/${this.#dir}`;
-    this.#dirPaths = new Set([absolute, Deno.realPathSync(this.#dir)]);
-    const watcher = Deno.watchFs(this.#dir, { recursive: false });
-    this.#watcher = watcher;
-    this.#watchLoop = (async () => {
-      for await (const event of watcher) this.#onEvent(event);
-    })().catch((e) => {
-      if (!this.#closed) this.#log.error(`Watching ${this.#dir} failed: ${errorMessage(e)}`);
-    });
+    if (this.#watch || this.#closed) return;
+    const watch = new DirectoryWatch(this.#dir, {
+      event: (event) => this.#onEvent(event),
+      gone: () => this.#onGone(),
+      back: () => this.#scheduleRescan(`${this.#dir} is back`),
+      error: (message) => this.#log.error(message),
+    }, this.#checkMs);
+    watch.start();
+    this.#watch = watch;
+    this.#dirPaths = watch.dirPaths;
     if (this.#loaded) {
       // Changes made between load() and now were missed: read everything again, in the
       // background; files that did not change are neither parsed nor announced again.
@@ -171,14 +207,7 @@ export class BindingStore {
     this.#closed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#watcher) {
-      try {
-        this.#watcher.close();
-      } catch {
-        // Already closed.
-      }
-    }
-    await this.#watchLoop;
+    await this.#watch?.close();
     await Promise.all([...this.#inFlight]);
   }
 
@@ -190,12 +219,31 @@ export class BindingStore {
     }
     for (const path of event.paths) {
       const slash = path.lastIndexOf("/");
-      // Skip events about the directory itself (e.g. its attributes).
       if (!this.#dirPaths.has(path.slice(0, slash))) continue;
       const name = path.slice(slash + 1);
-      if (isBindingFileName(name)) this.#pending.add(name);
+      if (!isBindingFileName(name)) continue;
+      // "modify" is a write (or truncation, or attribute change) by a writer that may not be
+      // done; "access" is the close of a write; create, rename and remove are whole changes.
+      if (event.kind === "modify") this.#writing.add(name);
+      else this.#writing.delete(name);
+      this.#pending.add(name);
     }
     if (this.#pending.size > 0) this.#schedule();
+  }
+
+  #onGone(): void {
+    this.#log.error(
+      `Binding directory ${this.#dir} is gone: withdrawing its ${this.#bindings.size} ` +
+        "bindings until it is back",
+    );
+    this.#pending.clear();
+    this.#writing.clear();
+    const report = new ChangeReport(this.#log);
+    for (const name of [...this.#bindings.keys()]) {
+      this.#generation.set(name, ++this.#reads); // Reads under way are stale now.
+      this.#texts.delete(name);
+      this.#remove(name, "directory gone", report);
+    }
   }
 
   #scheduleRescan(why: string): void {
@@ -223,9 +271,16 @@ export class BindingStore {
       this.#track(this.load());
       return;
     }
-    const names = [...this.#pending];
+    // A name still being written waits for its writer's close (another event).
+    const names = [...this.#pending].filter((name) => !this.#writing.has(name));
     this.#pending.clear();
-    for (const name of names) this.#track(this.#refresh(name));
+    if (names.length === 0) return;
+    const report = new ChangeReport(this.#log);
+    this.#track(
+      this.#refreshAll(names, report).then(() => {
+        if (!report.empty) report.finish(`Bindings: ${report.counts()}`);
+      }),
+    );
   }
 
   #track(work: Promise<void>): void {
@@ -234,51 +289,58 @@ export class BindingStore {
     done.then(() => this.#inFlight.delete(done));
   }
 
+  async #refreshAll(names: readonly string[], report: ChangeReport): Promise<void> {
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0 && i % READS_PER_TURN === 0) await new Promise((r) => setTimeout(r, 0));
+      if (this.#closed) return;
+      await this.#refresh(names[i]!, report);
+    }
+  }
+
   /** Reads `name` again and brings the table in line with it (added, replaced or removed). */
-  async #refresh(name: string): Promise<void> {
+  async #refresh(name: string, report: ChangeReport): Promise<void> {
     const generation = ++this.#reads;
     this.#generation.set(name, generation);
-    const path = `${this.#dir}/${name}`;
-    let text: string | null = null;
-    let why = "file removed";
+    const shown = escapeForLog(name);
+    let read: FileRead;
     try {
-      text = await Deno.readTextFile(path);
+      read = await this.#readFile(`${this.#dir}/${name}`);
     } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) {
-        this.#log.error(`Cannot read binding file ${path}: ${errorMessage(e)}`);
-        why = "file unreadable";
-      }
+      read = { kind: "refused", reason: errorMessage(e) };
     }
     if (this.#closed || this.#generation.get(name) !== generation) return;
-    if (text !== null && text.length > MAX_FILE_BYTES) {
-      this.#log.error(`Cannot parse binding ${name}: file larger than ${MAX_FILE_BYTES} bytes`);
-      text = null;
-      why = "file rejected";
-    }
-    if (text === null) {
+    if (read.kind !== "text") {
       this.#texts.delete(name);
-      return this.#remove(name, why);
+      if (read.kind === "missing") return this.#remove(name, "file removed", report);
+      report.rejected++;
+      report.error(`Binding file ${this.#dir}/${shown} is not used: ${read.reason}`);
+      return this.#remove(name, "file rejected", report);
     }
+    const text = read.text;
     if (this.#texts.get(name) === text) return; // Touched, or reloaded after lost events.
     this.#texts.set(name, text);
-    const result = parseBinding(name, text);
+    const result = parseBinding(shown, text);
     if (!result.ok) {
-      for (const error of result.errors) this.#log.error(error);
-      return this.#remove(name, "file rejected");
+      report.rejected++;
+      for (const error of result.errors) report.error(error);
+      return this.#remove(name, "file rejected", report);
     }
     for (const warning of result.warnings) this.#log.warn(warning);
     const replaced = this.#bindings.has(name);
     this.#bindings.set(name, result.binding);
+    if (replaced) report.updated++;
+    else report.added++;
     this.#log.debug(
-      `${replaced ? "Updated" : "Added"} binding ${name} (MAC ${result.binding.macText})`,
+      `${replaced ? "Updated" : "Added"} binding ${shown} (MAC ${result.binding.macText})`,
     );
     this.#notify(name, result.binding);
   }
 
-  #remove(name: string, why: string): void {
+  #remove(name: string, why: string, report: ChangeReport): void {
     this.#generation.delete(name);
     if (!this.#bindings.delete(name)) return;
-    this.#log.info(`Removed binding ${name}: ${why}`);
+    report.removed++;
+    this.#log.debug(`Removed binding ${escapeForLog(name)}: ${why}`);
     this.#notify(name, undefined);
   }
 
@@ -287,7 +349,7 @@ export class BindingStore {
       try {
         listener(tap, binding);
       } catch (e) {
-        this.#log.error(`Binding listener failed for ${tap}: ${errorMessage(e)}`);
+        this.#log.error(`Binding listener failed for ${escapeForLog(tap)}: ${errorMessage(e)}`);
       }
     }
   }

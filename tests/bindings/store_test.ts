@@ -285,7 +285,7 @@ Deno.test("BindingStore announces a rewrite with the same content once, and an u
       assert.equal(store.get("tap1"), undefined);
       const errors = logged.filter((l) => l.level === "error").map((l) => l.message);
       assert.equal(errors.length, 1);
-      assert.match(errors[0]!, /^Cannot read binding file .*\/tap1: Is a directory/);
+      assert.match(errors[0]!, /^Binding file .*\/tap1 is not used: it is a directory$/);
     },
   );
 });

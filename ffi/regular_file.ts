@@ -1,0 +1,121 @@
+/**
+ * Reading a file that may be hostile: never blocks on open (FIFO, device), never follows a
+ * symbolic link, checks the type and size on the open descriptor, and never reads past a cap.
+ */
+import { EINTR, ENOENT, O_CLOEXEC, O_RDONLY, O_RDWR } from "./libc.ts";
+import { cString, errno, errnoText, libc } from "./native.ts";
+
+const O_NONBLOCK = 0o4000;
+/** The flag differs by architecture (asm-generic value on arm64). */
+const O_NOFOLLOW = Deno.build.arch === "aarch64" ? 0o100000 : 0o400000;
+const ELOOP = 40;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFIFO = 0o010000;
+/** Offsets of st_mode and st_size in struct stat (x86_64; arm64 uses the generic layout). */
+const STAT = Deno.build.arch === "aarch64" ? { mode: 16, size: 48 } : { mode: 24, size: 48 };
+/** Larger than struct stat on every Linux architecture Deno runs on. */
+const STAT_BYTES = 256;
+
+const TYPE_NAMES: Readonly<Record<number, string>> = {
+  0o010000: "a FIFO",
+  0o020000: "a character device",
+  0o040000: "a directory",
+  0o060000: "a block device",
+  0o120000: "a symbolic link",
+  0o140000: "a socket",
+};
+
+/** What reading a file gave: its text, nothing (it is gone), or why it is not taken. */
+export type FileRead =
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "missing" }
+  | { readonly kind: "refused"; readonly reason: string };
+
+/**
+ * Reads small regular files with one reused buffer. Each read is a few synchronous system calls
+ * (open with O_NONBLOCK|O_NOFOLLOW, fstat, read): a regular file's read does not wait on
+ * anything but the disk, and nothing else can be opened in a way that waits.
+ */
+export class RegularFileReader {
+  readonly #maxBytes: number;
+  readonly #buffer: Uint8Array;
+  readonly #stat = new Uint8Array(STAT_BYTES);
+  readonly #decoder = new TextDecoder();
+
+  /** Files larger than `maxBytes` are refused; at most `maxBytes + 1` bytes are ever read. */
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+    this.#buffer = new Uint8Array(maxBytes + 1);
+  }
+
+  /** The text of `path` if it is a regular file (not a link to one) of at most `maxBytes`. */
+  read(path: string): FileRead {
+    const c = libc();
+    const fd = c.open(cString(path), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd < 0) {
+      const code = errno();
+      if (code === ENOENT) return { kind: "missing" };
+      if (code === ELOOP) return { kind: "refused", reason: "it is a symbolic link" };
+      return { kind: "refused", reason: `cannot open it: ${errnoText(code)}` };
+    }
+    try {
+      if (c.fstat(fd, this.#stat) !== 0) {
+        return { kind: "refused", reason: `cannot fstat it: ${errnoText(errno())}` };
+      }
+      const view = new DataView(this.#stat.buffer);
+      const type = view.getUint32(STAT.mode, true) & S_IFMT;
+      if (type !== S_IFREG) {
+        return { kind: "refused", reason: `it is ${TYPE_NAMES[type] ?? "not a regular file"}` };
+      }
+      if (view.getBigInt64(STAT.size, true) > BigInt(this.#maxBytes)) return this.#tooLarge();
+      // The size may change between fstat and read: read at most one byte past the cap.
+      let total = 0;
+      while (total < this.#buffer.length) {
+        const n = Number(
+          c.read(fd, this.#buffer.subarray(total), BigInt(this.#buffer.length - total)),
+        );
+        if (n === 0) break;
+        if (n < 0) {
+          const code = errno();
+          if (code === EINTR) continue;
+          return { kind: "refused", reason: `cannot read it: ${errnoText(code)}` };
+        }
+        total += n;
+      }
+      if (total > this.#maxBytes) return this.#tooLarge();
+      return { kind: "text", text: this.#decoder.decode(this.#buffer.subarray(0, total)) };
+    } finally {
+      c.close(fd);
+    }
+  }
+
+  #tooLarge(): FileRead {
+    return { kind: "refused", reason: `it is larger than ${this.#maxBytes} bytes` };
+  }
+}
+
+/**
+ * Opens the FIFO at `path` for reading and writing without blocking, and returns the descriptor,
+ * or -1 when `path` is not a FIFO (checked on the descriptor) or cannot be opened. While the
+ * descriptor is open the FIFO has a writer, so nobody's blocking open of it for reading waits.
+ * `followLink` says whether a symbolic link at `path` is followed.
+ */
+export function holdFifo(path: string, followLink: boolean): number {
+  const c = libc();
+  const flags = O_RDWR | O_NONBLOCK | O_CLOEXEC | (followLink ? 0 : O_NOFOLLOW);
+  const fd = c.open(cString(path), flags, 0);
+  if (fd < 0) return -1;
+  const stat = new Uint8Array(STAT_BYTES);
+  const type = c.fstat(fd, stat) === 0
+    ? new DataView(stat.buffer).getUint32(STAT.mode, true) & S_IFMT
+    : 0;
+  if (type === S_IFIFO) return fd;
+  c.close(fd);
+  return -1;
+}
+
+/** Closes a descriptor from {@link holdFifo}. */
+export function releaseFifo(fd: number): void {
+  libc().close(fd);
+}

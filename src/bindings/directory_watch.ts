@@ -1,0 +1,205 @@
+/**
+ * A `Deno.watchFs` watch on one directory that survives the directory being removed, replaced or
+ * renamed away, and that a FIFO in the directory cannot stall.
+ */
+import { holdFifo, releaseFifo } from "../../ffi/regular_file.ts";
+import { errorMessage } from "../error_message.ts";
+
+/** What the watch reports. */
+export interface DirectoryWatchHandlers {
+  /** An event about entries of the directory (never about the directory itself). */
+  event(event: Deno.FsEvent): void;
+  /** The directory is gone (removed or renamed away); called once until it is back. */
+  gone(): void;
+  /** The directory exists again (or was replaced) and is watched again: rescan it. */
+  back(): void;
+  /** Something failed that the watch recovers from by itself. */
+  error(message: string): void;
+}
+
+interface Identity {
+  readonly dev: number;
+  readonly ino: number;
+  readonly mtime: number;
+}
+
+/**
+ * Deno 2.9.6's watcher opens the path of every event it reports, with a blocking open(): an event
+ * about a FIFO (created, renamed in, or a link to one) leaves its thread waiting for a writer for
+ * good, so no further event arrives and the process cannot exit. While a FIFO of the directory is
+ * held open here for reading and writing, such an open returns at once. The directory is stat'ed
+ * every `checkMs`: when its entries changed, FIFOs are looked for; when it is missing or another
+ * directory stands in its place, the watch is re-armed.
+ */
+export class DirectoryWatch {
+  readonly #dir: string;
+  readonly #handlers: DirectoryWatchHandlers;
+  readonly #checkMs: number;
+  readonly #dirPaths: Set<string>;
+  #watcher: Deno.FsWatcher | undefined;
+  #loops = new Set<Promise<void>>();
+  #identity: Identity | undefined;
+  #sweptMtime = Number.NaN;
+  #missing = false;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+  /** FIFOs held open, by entry name: the descriptor and the inode it is for. */
+  readonly #fifos = new Map<string, { fd: number; ino: number }>();
+
+  constructor(dir: string, handlers: DirectoryWatchHandlers, checkMs: number) {
+    this.#dir = dir;
+    this.#handlers = handlers;
+    this.#checkMs = checkMs;
+    // Event paths are absolute; they may name the directory as given or as resolved.
+    const absolute = dir.startsWith("/") ? dir : `${Deno.cwd()}/${dir}`;
+    this.#dirPaths = new Set([absolute]);
+  }
+
+  /** The directory's paths as events name them. */
+  get dirPaths(): ReadonlySet<string> {
+    return this.#dirPaths;
+  }
+
+  /** Starts watching; throws when the directory cannot be watched. */
+  start(): void {
+    this.#arm();
+    this.#timer ??= setInterval(() => this.check(), this.#checkMs);
+  }
+
+  /** Watches the directory afresh (whatever it is now); throws when it cannot be watched. */
+  rearm(): void {
+    this.#disarm();
+    this.#arm();
+  }
+
+  /** Looks at the directory now: gone, replaced, back, or new entries to check for FIFOs. */
+  check(): void {
+    if (this.#closed) return;
+    const identity = this.#stat();
+    if (identity === undefined) {
+      if (this.#missing) return;
+      this.#missing = true;
+      this.#disarm();
+      this.#releaseFifos(new Set());
+      this.#handlers.gone();
+      return;
+    }
+    const known = this.#identity;
+    if (this.#missing || !known || known.ino !== identity.ino || known.dev !== identity.dev) {
+      this.#disarm();
+      try {
+        this.#arm();
+      } catch (e) {
+        this.#handlers.error(`Cannot watch ${this.#dir}: ${errorMessage(e)}`);
+        return;
+      }
+      this.#missing = false;
+      this.#handlers.back();
+      return;
+    }
+    if (identity.mtime !== this.#sweptMtime) this.#sweep(identity.mtime);
+  }
+
+  /** Stops watching and releases every FIFO held. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    // A FIFO made since the last check may be stalling the watcher: hold it so that it can stop.
+    if (!this.#missing) this.#sweep(Number.NaN);
+    this.#disarm();
+    await Promise.all([...this.#loops]);
+    this.#releaseFifos(new Set());
+  }
+
+  #arm(): void {
+    const identity = this.#stat();
+    if (identity === undefined) throw new Deno.errors.NotFound(`${this.#dir} does not exist`);
+    try {
+      this.#dirPaths.add(Deno.realPathSync(this.#dir));
+    } catch {
+      // Gone again: the watch below fails and says so.
+    }
+    const watcher = Deno.watchFs(this.#dir, { recursive: false });
+    this.#watcher = watcher;
+    this.#identity = identity;
+    this.#sweep(identity.mtime);
+    const loop = (async () => {
+      for await (const event of watcher) this.#onEvent(event);
+    })().catch((e) => {
+      if (!this.#closed && this.#watcher === watcher) {
+        this.#handlers.error(`Watching ${this.#dir} failed: ${errorMessage(e)}`);
+      }
+    });
+    this.#loops.add(loop);
+    loop.then(() => this.#loops.delete(loop));
+  }
+
+  #disarm(): void {
+    const watcher = this.#watcher;
+    this.#watcher = undefined;
+    try {
+      watcher?.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  #onEvent(event: Deno.FsEvent): void {
+    if (this.#closed) return;
+    if (event.paths.some((path) => this.#dirPaths.has(path))) {
+      // The directory itself was removed, renamed or changed: look at it at once.
+      if (event.kind === "remove" || event.kind === "rename") setTimeout(() => this.check(), 0);
+      return;
+    }
+    this.#handlers.event(event);
+  }
+
+  #stat(): Identity | undefined {
+    try {
+      const info = Deno.statSync(this.#dir);
+      if (!info.isDirectory) return undefined;
+      return { dev: info.dev, ino: info.ino ?? 0, mtime: info.mtime?.getTime() ?? 0 };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Holds every FIFO of the directory (and every link in it to a FIFO); releases the others. */
+  #sweep(mtime: number): void {
+    this.#sweptMtime = mtime;
+    const seen = new Set<string>();
+    try {
+      for (const entry of Deno.readDirSync(this.#dir)) {
+        if (entry.isFile || entry.isDirectory) continue;
+        const path = `${this.#dir}/${entry.name}`;
+        try {
+          const info = entry.isSymlink ? Deno.statSync(path) : Deno.lstatSync(path);
+          if (!info.isFifo) continue;
+          const ino = info.ino ?? 0;
+          seen.add(entry.name);
+          if (this.#fifos.get(entry.name)?.ino === ino) continue;
+          this.#release(entry.name);
+          const fd = holdFifo(path, entry.isSymlink);
+          if (fd >= 0) this.#fifos.set(entry.name, { fd, ino });
+        } catch {
+          // Gone or a dangling link: nothing to hold.
+        }
+      }
+    } catch {
+      // The directory is gone; the next check sees it.
+    }
+    this.#releaseFifos(seen);
+  }
+
+  #releaseFifos(keep: ReadonlySet<string>): void {
+    for (const name of [...this.#fifos.keys()]) if (!keep.has(name)) this.#release(name);
+  }
+
+  #release(name: string): void {
+    const held = this.#fifos.get(name);
+    if (held === undefined) return;
+    this.#fifos.delete(name);
+    releaseFifo(held.fd);
+  }
+}
