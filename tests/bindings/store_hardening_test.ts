@@ -1,0 +1,216 @@
+/** Tests for the binding store against a hostile or broken binding directory. */
+import assert from "node:assert/strict";
+import type { FileRead } from "../../ffi/regular_file.ts";
+import { BindingStore, type BindingStoreOptions } from "../../src/bindings/store.ts";
+import { escapeForLog } from "../../src/log_text.ts";
+
+interface Logged {
+  readonly level: string;
+  readonly message: string;
+}
+
+const mac = (n: number) =>
+  `52:54:00:00:${(n >> 8).toString(16).padStart(2, "0")}:${
+    (n & 255).toString(16).padStart(2, "0")
+  }`;
+const bindingText = (n: number, extra = "") => `MAC=${mac(n)}\nHOSTNAME=vm${n}\n${extra}`;
+
+async function withStore(
+  files: Record<string, string>,
+  body: (dir: string, store: BindingStore, logged: Logged[]) => Promise<void>,
+  options: BindingStoreOptions = {},
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-hard-" });
+  const logged: Logged[] = [];
+  const at = (level: string) => (message: string) => logged.push({ level, message });
+  const log = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+  const store = new BindingStore(dir, log, {
+    checkMs: Number(Deno.env.get("CHECK_MS") ?? 30),
+    ...options,
+  });
+  try {
+    for (const [name, text] of Object.entries(files)) {
+      Deno.writeTextFileSync(`${dir}/${name}`, text);
+    }
+    store.watch();
+    await store.load();
+    await body(dir, store, logged);
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const start = performance.now();
+  while (!condition()) {
+    if (performance.now() - start > timeoutMs) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+async function mkfifo(path: string): Promise<void> {
+  const { success } = await new Deno.Command("mkfifo", { args: [path] }).output();
+  assert.ok(success);
+}
+
+Deno.test("BindingStore reports a FIFO at start and keeps following the directory after one is made", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-fifo-" });
+  await mkfifo(`${dir}/tap9`);
+  try {
+    await withStore({ tap0: bindingText(0) }, async (d, store, logged) => {
+      await mkfifo(`${d}/tap9`);
+      await store.load(); // Read a FIFO with a blocking open: never finished.
+      assert.equal(store.size, 1);
+      assert.ok(
+        logged.some((l) => l.level === "error" && /tap9 is not used: it is a FIFO/.test(l.message)),
+      );
+      // A FIFO made while watching stalled Deno's watcher for good.
+      await mkfifo(`${d}/tap8`);
+      await new Promise((r) => setTimeout(r, 50));
+      Deno.writeTextFileSync(`${d}/tap1`, bindingText(1));
+      await waitFor("tap1 after a FIFO", () => store.get("tap1") !== undefined);
+      await waitFor(
+        "tap8 reported",
+        () => logged.some((l) => /tap8 is not used: it is a FIFO/.test(l.message)),
+      );
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  // Copying tap9 in too: load() on a directory holding a FIFO finishes.
+});
+
+Deno.test("BindingStore never serves a binding its writer has not finished", async () => {
+  await withStore({}, async (dir, store) => {
+    const file = await Deno.open(`${dir}/tap3`, { write: true, create: true });
+    let sawPartial = false;
+    store.onChange((_tap, b) => {
+      if (b && b.ip === 0x0a630001) sawPartial = true;
+    });
+    await file.write(new TextEncoder().encode(`${bindingText(3)}IP=10.99.0.1`));
+    const until = performance.now() + 200;
+    while (performance.now() < until) {
+      if (store.get("tap3") !== undefined) sawPartial = true;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await file.write(new TextEncoder().encode("23\n"));
+    file.close();
+    await waitFor("tap3 complete", () => store.get("tap3")?.ip === 0x0a63007b);
+    assert.equal(sawPartial, false);
+  });
+});
+
+Deno.test("BindingStore survives its directory removed, replaced and renamed away", async () => {
+  await withStore({ tap0: bindingText(0) }, async (dir, store, logged) => {
+    await Deno.remove(dir, { recursive: true });
+    await waitFor("withdrawn", () => store.size === 0);
+    await Deno.mkdir(dir);
+    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(0));
+    await waitFor("restored", () => store.get("tap0") !== undefined);
+    Deno.writeTextFileSync(`${dir}/tap1`, bindingText(1));
+    await waitFor("later edit", () => store.get("tap1") !== undefined);
+    await Deno.rename(dir, `${dir}.away`);
+    await Deno.mkdir(dir);
+    Deno.writeTextFileSync(`${dir}/tap2`, bindingText(2));
+    await waitFor("replacement", () => store.get("tap2") !== undefined && store.size === 1);
+    await Deno.remove(`${dir}.away`, { recursive: true });
+    Deno.writeTextFileSync(`${dir}/tap3`, bindingText(3));
+    await waitFor("edit in replacement", () => store.get("tap3") !== undefined);
+    assert.ok(logged.filter((l) => /is gone/.test(l.message)).length <= 2);
+    await store.reload();
+    assert.equal(store.size, 2);
+  });
+});
+
+Deno.test("BindingStore refuses a huge file without reading it", async () => {
+  await withStore({}, async (dir, store, logged) => {
+    const file = await Deno.open(`${dir}/tap4`, { write: true, create: true });
+    await file.truncate(2 ** 31); // Sparse: 2 GiB of zeros that take no disk.
+    file.close();
+    const start = performance.now();
+    await store.load();
+    assert.ok(performance.now() - start < 200, `load took ${performance.now() - start} ms`);
+    assert.ok(
+      logged.some((l) => /tap4 is not used: it is larger than 65536 bytes/.test(l.message)),
+    );
+  });
+});
+
+Deno.test("BindingStore never takes a symbolic link as a binding: at start, on events, on reload", async () => {
+  const dir0 = await Deno.makeTempDir({ prefix: "nfdhcpd-link-" });
+  Deno.writeTextFileSync(`${dir0}/target`, bindingText(5));
+  try {
+    await withStore({}, async (dir, store, logged) => {
+      Deno.symlinkSync(`${dir0}/target`, `${dir}/tap5`);
+      await store.reload();
+      assert.equal(store.get("tap5"), undefined);
+      // Deno reports no event for a link out of the directory; one to a file in it, it does.
+      Deno.writeTextFileSync(`${dir}/.target`, bindingText(6));
+      Deno.symlinkSync(`${dir}/.target`, `${dir}/tap6`);
+      await waitFor(
+        "tap6 reported",
+        () => logged.some((l) => /tap6 is not used: it is a symbolic link/.test(l.message)),
+      );
+      assert.equal(store.get("tap6"), undefined);
+      assert.ok(logged.some((l) => /tap5 is not used: it is a symbolic link/.test(l.message)));
+    });
+    // At start.
+    const start = await Deno.makeTempDir({ prefix: "nfdhcpd-link-" });
+    Deno.symlinkSync(`${dir0}/target`, `${start}/tap7`);
+    const store = new BindingStore(start, { debug() {}, info() {}, warn() {}, error() {} });
+    await store.load();
+    assert.equal(store.size, 0);
+    await store.close();
+    await Deno.remove(start, { recursive: true });
+  } finally {
+    await Deno.remove(dir0, { recursive: true });
+  }
+});
+
+Deno.test("BindingStore logs a summary, not a line per file, and limits per-file errors", async () => {
+  await withStore({}, async (dir, store, logged) => {
+    for (let n = 0; n < 1500; n++) Deno.writeTextFileSync(`${dir}/tap${n}`, bindingText(n));
+    for (let n = 0; n < 200; n++) Deno.writeTextFileSync(`${dir}/bad${n}`, "MAC=zz\n");
+    Deno.writeTextFileSync(`${dir}/x\u001b[2J`, "junk");
+    await waitFor("1500 bindings", () => store.size === 1500, 10000);
+    await store.load();
+    const info = logged.filter((l) => l.level === "info").length;
+    const errors = logged.filter((l) => l.level === "error").length;
+    assert.ok(info < 100, `${info} info lines`);
+    assert.ok(errors < 200, `${errors} error lines`);
+    assert.ok(
+      logged.some((l) =>
+        /^Loaded 1500 bindings from .*: 0 added, 0 updated, 0 removed, 0 rejected$/.test(l.message)
+      ),
+    );
+    assert.ok(logged.every((l) => !/[\u0000-\u001f]/.test(l.message)), "control characters logged");
+  });
+});
+
+Deno.test("BindingStore keeps the newest read when reads finish out of order", async () => {
+  let calls = 0;
+  let releaseFirst: () => void = () => {};
+  const readFile = async (path: string): Promise<FileRead> => {
+    const text = Deno.readTextFileSync(path);
+    if (path.endsWith("/tap0") && ++calls === 2) {
+      await new Promise<void>((r) => (releaseFirst = r)); // The older read finishes last.
+    }
+    return { kind: "text", text };
+  };
+  await withStore({ tap0: bindingText(0) }, async (dir, store) => {
+    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(1));
+    await waitFor("second read started", () => calls === 2);
+    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(2));
+    await waitFor("newest", () => store.get("tap0")?.macText === mac(2));
+    releaseFirst();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(store.get("tap0")?.macText, mac(2));
+  }, { readFile });
+});
+
+Deno.test("escapeForLog() escapes control characters and leaves plain text alone", () => {
+  assert.equal(escapeForLog("tap0"), "tap0");
+  assert.equal(escapeForLog("a\nb\u001b[2J\\"), "a\\nb\\u001b[2J\\\\");
+  assert.equal(escapeForLog("x\u0085\u2028"), "x\\u0085\\u2028");
+});
