@@ -40,6 +40,7 @@ export class DirectoryWatch {
   #loops = new Set<Promise<void>>();
   #identity: Identity | undefined;
   #sweptMtime = Number.NaN;
+  #eventsSinceCheck = 0;
   #missing = false;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
@@ -97,7 +98,20 @@ export class DirectoryWatch {
       this.#handlers.back();
       return;
     }
-    if (identity.mtime !== this.#sweptMtime) this.#sweep(identity.mtime);
+    const quiet = this.#eventsSinceCheck === 0;
+    this.#eventsSinceCheck = 0;
+    if (identity.mtime === this.#sweptMtime) return;
+    this.#sweep(identity.mtime);
+    if (!quiet) return;
+    // Entries changed but no event came: the watch is dead (seen after the directory was
+    // replaced and the old one removed). Watch afresh and rescan.
+    try {
+      this.rearm();
+    } catch (e) {
+      this.#handlers.error(`Cannot watch ${this.#dir}: ${errorMessage(e)}`);
+      return;
+    }
+    this.#handlers.back();
   }
 
   /** Stops watching and releases every FIFO held. Idempotent. */
@@ -147,7 +161,10 @@ export class DirectoryWatch {
 
   #onEvent(event: Deno.FsEvent): void {
     if (this.#closed) return;
-    if (event.paths.some((path) => this.#dirPaths.has(path))) {
+    this.#eventsSinceCheck++;
+    // Lost events ("any", flag "rescan") name the directory too: the store rescans for them.
+    const lost = event.kind === "any" || event.kind === "other" || event.flag === "rescan";
+    if (!lost && event.paths.some((path) => this.#dirPaths.has(path))) {
       // The directory itself was removed, renamed or changed: look at it at once.
       if (event.kind === "remove" || event.kind === "rename") setTimeout(() => this.check(), 0);
       return;
