@@ -140,6 +140,13 @@ async function main(): Promise<number> {
     return invalid === 0 ? 0 : 1;
   }
   const dir = copyTree();
+  // Interrupted, the copy goes too (the tree itself was never touched).
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      Deno.removeSync(dir, { recursive: true });
+      Deno.exit(130);
+    });
+  }
   const files = unitTestFiles(dir);
   try {
     console.log(`Unit tests in ${dir}: ${files.length} files; checking they pass unmutated...`);
