@@ -262,7 +262,7 @@ class Daemon {
         void this.#raTimer.round();
         await old.close();
       } else {
-        await this.store.load();
+        await this.store.reload();
       }
       if (this.#stopping) return;
       this.log.info(`Configuration reloaded: ${this.status()}`);
