@@ -111,6 +111,11 @@ export class Daemon implements AsyncDisposable {
     return daemon;
   }
 
+  /** The daemon's process id (the same after it re-executes itself). */
+  get pid(): number {
+    return this.#proc.pid;
+  }
+
   /** Everything the daemon wrote to stderr so far (its log). */
   get log(): string {
     return this.#proc.stderr;
