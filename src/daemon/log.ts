@@ -1,4 +1,5 @@
 /** Levelled logging: plain lines to stderr (the journal adds time), or timestamped lines to a file. */
+import { escapeControls } from "../log_text.ts";
 
 export type Level = "debug" | "info" | "warning" | "error";
 const RANK: Record<Level, number> = { debug: 10, info: 20, warning: 30, error: 40 };
@@ -140,8 +141,9 @@ export class Logger {
     return RANK[level] >= this.#threshold;
   }
 
+  /** Writes `message` as one line: control characters in it are escaped, never written raw. */
   log(level: Level, message: string): void {
-    if (RANK[level] >= this.#threshold) this.#sink.write(level, message);
+    if (RANK[level] >= this.#threshold) this.#sink.write(level, escapeControls(message));
   }
   debug(message: string): void {
     this.log("debug", message);
