@@ -280,6 +280,8 @@ class Daemon {
       `${this.store.size} known clients; since start ${s.replies} replies, ${s.drops} drops, ` +
         `${s.passes} passed on, ${s.errors} errors:`,
     );
+    const refusals = [...this.#dispatcher.refusals].map(([why, n]) => `${why} ${n}`);
+    if (refusals.length > 0) this.log.info(`Drops by reason: ${refusals.join(", ")}`);
     const ifindexOf = (tap: string) => this.#interfaces.byName(tap)?.ifindex ?? null;
     for (const line of formatClientsTable(this.store.all(), ifindexOf)) this.log.info(line);
   }
