@@ -8,6 +8,7 @@ import { parseUdp, type UdpDatagram } from "../wire/udp.ts";
 import { type Decision, refuse } from "./decision.ts";
 import {
   describeDhcp4Request,
+  dhcp4FactValues,
   dhcp4MemoKey,
   matchesDhcp4Key,
   readDhcp4Facts,
@@ -95,7 +96,8 @@ export function answerDhcp4Message(dhcp: Dhcp4Message, context: ResponderContext
     indevMac: context.indev.mac,
   };
   const { config, indevMac } = settings;
-  const kept = memo.dhcp4Replies.find(binding, config, indevMac, facts, matchesDhcp4Key);
+  const values = dhcp4FactValues(facts);
+  const kept = memo.dhcp4Replies.find(binding, config, indevMac, values, matchesDhcp4Key);
   if (kept !== null) return withXid(kept, facts.xid, context);
   const outcome = respondDhcp4(facts, settings, memo, context.frames);
   if (outcome.kind === "reply") {

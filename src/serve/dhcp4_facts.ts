@@ -60,33 +60,41 @@ export function readDhcp4Facts(message: Dhcp4Message): Dhcp4Facts {
   };
 }
 
-/** The memo key of a request: its facts but the xid, bytes copied out of the packet. */
-export type Dhcp4MemoKey = Readonly<Record<string, FactValue>>;
+/** Where a memo key holds the xid: any xid matches (a kept reply gets the request's patched in). */
+const ANY_XID = Symbol("any xid");
+
+/** The memo key of a request: its fact values in order, bytes copied, the xid a wildcard. */
+export type Dhcp4MemoKey = readonly (FactValue | typeof ANY_XID)[];
+
+/** The values of `facts` in their (fixed) order, as `matchesDhcp4Key` compares them. */
+export function dhcp4FactValues(facts: Readonly<Record<string, FactValue>>): FactValue[] {
+  return Object.values(facts);
+}
 
 /**
  * The memo key of a request: every fact but the xid, whatever facts there are, so a fact added
  * later is in the key without anyone remembering to add it. The one place that says what a kept
- * reply depends on: `matchesDhcp4Key` compares exactly what this kept.
+ * reply depends on; `matchesDhcp4Key` compares exactly what this kept.
  */
 export function dhcp4MemoKey(facts: Readonly<Record<string, FactValue>>): Dhcp4MemoKey {
-  const key: Record<string, FactValue> = {};
+  const key: (FactValue | typeof ANY_XID)[] = [];
   for (const name in facts) {
-    if (name === "xid") continue;
     const value = facts[name] as FactValue;
-    key[name] = value instanceof Uint8Array ? value.slice() : value;
+    key.push(name === "xid" ? ANY_XID : value instanceof Uint8Array ? value.slice() : value);
   }
   return key;
 }
 
-/** Whether `facts` agree with `key` on every fact the key holds (no allocation: the hit path). */
-export function matchesDhcp4Key(
-  key: Dhcp4MemoKey,
-  facts: Readonly<Record<string, FactValue>>,
-): boolean {
-  for (const name in key) {
-    const kept = key[name] as FactValue;
-    const value = facts[name];
-    if (kept === value) continue;
+/**
+ * Whether a request's fact values (`dhcp4FactValues`) agree with `key` wherever the key holds a
+ * fact: the hit path, so values are compared in order, with no lookup by name.
+ */
+export function matchesDhcp4Key(key: Dhcp4MemoKey, values: readonly FactValue[]): boolean {
+  if (key.length !== values.length) return false;
+  for (let j = 0; j < key.length; j++) {
+    const kept = key[j];
+    const value = values[j];
+    if (kept === value || kept === ANY_XID) continue;
     if (!(kept instanceof Uint8Array) || !(value instanceof Uint8Array)) return false;
     if (kept.length !== value.length) return false;
     for (let i = 0; i < kept.length; i++) if (kept[i] !== value[i]) return false;
