@@ -222,6 +222,9 @@ Deno.test("ND options: one ending the message exactly is read; a cut or empty on
   assert.equal(message.kind === "neighbourSolicitation" && message.options.length, 1);
   assert.match(error(ns(sllao.slice(0, 7))), /overruns|cut/);
   assert.match(error(ns([1])), /option at 0 is cut short/);
+  // Two bytes are a whole option header: what is wrong is then its length, not a cut header.
+  assert.match(error(ns([1, 0])), /option 1 at 0 has length 0/);
+  assert.doesNotMatch(error(ns([1, 1])), /cut short/);
   assert.match(error(ns([1, 0, 0, 0, 0, 0, 0, 0])), /option 1 at 0 has length 0/);
 });
 
