@@ -9,7 +9,10 @@ Deno.test("whyNotWritable() accepts a directory the user owns with u+wx", () => 
 
 Deno.test("whyNotWritable() uses the group bits for the user's primary group only", () => {
   assert.equal(whyNotWritable("/d", { uid: 0, gid: 65534, mode: 0o40770 }, nobody), null);
-  assert.match(whyNotWritable("/d", { uid: 0, gid: 4, mode: 0o40770 }, nobody) ?? "", /not writable/);
+  assert.match(
+    whyNotWritable("/d", { uid: 0, gid: 4, mode: 0o40770 }, nobody) ?? "",
+    /not writable/,
+  );
 });
 
 Deno.test("whyNotWritable() needs both write and search permission", () => {

@@ -42,7 +42,11 @@ export interface Detached {
  * process to exit, which it does once the detached daemon is ready (or failed). The lab stops the
  * daemon (by its pidfile's pid) on dispose.
  */
-export async function startDetached(lab: Lab, configPath: string, pidfile: string): Promise<Detached> {
+export async function startDetached(
+  lab: Lab,
+  configPath: string,
+  pidfile: string,
+): Promise<Detached> {
   const proc = lab.spawn([...daemonCommand(), "-c", configPath], lab.hv);
   const status = await proc.waitExit(30_000);
   if (status === null) {
@@ -61,4 +65,3 @@ export async function startDetached(lab: Lab, configPath: string, pidfile: strin
   }
   return { code: status.code, output: proc.stderr + proc.stdout, pid };
 }
-

@@ -41,7 +41,9 @@ function count(text: string, pattern: RegExp): number {
 
 Deno.test("twenty SIGHUPs in a burst make few reloads, the last config wins, and serving goes on", async () => {
   await withManyBindings(async (lab, vm) => {
-    const path = await lab.writeConfig(daemonConfig(lab, { ...CONFIG, nameservers: ["192.0.2.1"] }));
+    const path = await lab.writeConfig(
+      daemonConfig(lab, { ...CONFIG, nameservers: ["192.0.2.1"] }),
+    );
     const daemon = await Daemon.start(lab, { config: path, debug: false });
     const since = daemon.log.length;
     await lab.writeConfig(daemonConfig(lab, { ...CONFIG, nameservers: ["192.0.2.2"] }));
@@ -69,7 +71,9 @@ Deno.test("twenty SIGHUPs in a burst make few reloads, the last config wins, and
 
 Deno.test("SIGTERM during a reload: no reload completes after Stopping, and the daemon exits 0", async () => {
   await withManyBindings(async (lab) => {
-    const path = await lab.writeConfig(daemonConfig(lab, { ...CONFIG, nameservers: ["192.0.2.1"] }));
+    const path = await lab.writeConfig(
+      daemonConfig(lab, { ...CONFIG, nameservers: ["192.0.2.1"] }),
+    );
     const daemon = await Daemon.start(lab, { config: path, debug: false });
     for (let i = 0; i < 5; i++) daemon.signal("SIGHUP");
     const status = await daemon.stop(10_000);

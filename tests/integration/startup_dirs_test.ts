@@ -42,7 +42,11 @@ Deno.test("a log directory the user cannot write is refused before detaching, na
     const started = await startDetached(lab, path, pidfile);
     assert.equal(started.code, 1, started.output);
     assert.match(started.output, new RegExp(`${logdir} is not writable by user nobody`));
-    assert.doesNotMatch(started.output, /see .*nfdhcpd\.log/, "no pointer to a log that is not there");
+    assert.doesNotMatch(
+      started.output,
+      /see .*nfdhcpd\.log/,
+      "no pointer to a log that is not there",
+    );
     assert.equal(started.pid, null);
   });
 });
