@@ -1,5 +1,4 @@
 /** Opens the native libraries once and turns errno into readable errors. */
-import { errorMessage } from "../src/error_message.ts";
 import { LIBC_SYMBOLS } from "./libc.ts";
 import { NFQ_SYMBOLS } from "./libnetfilter_queue.ts";
 
@@ -23,7 +22,7 @@ export function nfq(): Nfq {
     } catch (e) {
       throw new Error(
         `Cannot load libnetfilter_queue.so.1 (install the libnetfilter-queue1 package): ${
-          errorMessage(e)
+          e instanceof Error ? e.message : String(e)
         }`,
       );
     }

@@ -1,6 +1,7 @@
 /**
  * The architecture's rules, checked on the sources: the pure layers (src/wire, src/serve,
- * src/bindings) hold no module-level mutable state, and nothing the daemon ships imports tests/.
+ * src/bindings) hold no module-level mutable state, nothing the daemon ships imports tests/, and
+ * each part imports only the parts below it (see README, "Development").
  */
 import assert from "node:assert/strict";
 import { dirname, join, relative, resolve } from "node:path";
@@ -67,17 +68,40 @@ export function moduleState(file: string, source: string): string[] {
 const IMPORT =
   /(?:^|\s)(?:import|export)\b[^"']*?\bfrom\s*["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)|^import\s+["']([^"']+)["']/gm;
 
-/** The relative imports of `file` (its text is `source`) that resolve into tests/. */
-export function importsFromTests(file: string, source: string): string[] {
+/** The relative imports of `file` (its text is `source`) that resolve into one of `folders`. */
+export function importsInto(file: string, source: string, folders: readonly string[]): string[] {
   const found: string[] = [];
   for (const match of source.matchAll(IMPORT)) {
     const specifier = match[1] ?? match[2] ?? match[3]!;
     if (!specifier.startsWith(".")) continue;
     const target = relative(ROOT, resolve(ROOT, dirname(file), specifier));
-    if (target === "tests" || target.startsWith("tests/")) found.push(`${file}: ${specifier}`);
+    if (folders.some((f) => target === f || target.startsWith(`${f}/`))) {
+      found.push(`${file}: ${specifier}`);
+    }
   }
   return found;
 }
+
+/** The relative imports of `file` (its text is `source`) that resolve into tests/. */
+export function importsFromTests(file: string, source: string): string[] {
+  return importsInto(file, source, ["tests"]);
+}
+
+/**
+ * What each part may not import. The neutral modules (src/*.ts: addresses, error and log text)
+ * are open to all; src/daemon and src/cli wire everything together and may import anything.
+ */
+const FORBIDDEN_IMPORTS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  // The C edge stands alone: plain values in and out, nothing of the daemon's.
+  ["ffi", ["src"]],
+  // Codecs: bytes <-> values, below everything else.
+  ["src/wire", ["src/serve", "src/bindings", "src/config", "src/daemon", "src/cli", "ffi"]],
+  // Responders: pure, given the binding and settings; no edges.
+  ["src/serve", ["src/daemon", "src/cli", "ffi"]],
+  // Files an operator writes: parsed without knowing packets or responders.
+  ["src/bindings", ["src/wire", "src/serve", "src/config", "src/daemon", "src/cli"]],
+  ["src/config", ["src/wire", "src/serve", "src/bindings", "src/daemon", "src/cli", "ffi"]],
+];
 
 Deno.test("moduleState() finds let, var, ArrayBuffers and unlisted collections at the top level only", () => {
   const planted = [
@@ -133,6 +157,32 @@ Deno.test("importsFromTests() finds static, dynamic and re-exporting imports int
 Deno.test("src/, ffi/ and main.ts import nothing from tests/", () => {
   const found = SHIPPED.flatMap(tsFiles).flatMap((file) =>
     importsFromTests(file, Deno.readTextFileSync(join(ROOT, file)))
+  );
+  assert.deepEqual(found, []);
+});
+
+Deno.test("importsInto() finds imports into the given folders only, not into look-alike names", () => {
+  const planted = [
+    'import { errorMessage } from "../src/error_message.ts";',
+    'import { x } from "../srcs/x.ts";',
+    'import { LIBC } from "./libc.ts";',
+    'export * from "../src/wire/ipv6.ts";',
+  ].join("\n");
+  assert.deepEqual(importsInto("ffi/native.ts", planted, ["src"]), [
+    "ffi/native.ts: ../src/error_message.ts",
+    "ffi/native.ts: ../src/wire/ipv6.ts",
+  ]);
+  assert.deepEqual(
+    importsInto("src/wire/a.ts", 'import { b } from "../address.ts";', ["src/serve"]),
+    [],
+  );
+});
+
+Deno.test("each part imports only what it may: ffi/ nothing from src/, src/wire no other part...", () => {
+  const found = FORBIDDEN_IMPORTS.flatMap(([part, forbidden]) =>
+    tsFiles(part).flatMap((file) =>
+      importsInto(file, Deno.readTextFileSync(join(ROOT, file)), forbidden)
+    )
   );
   assert.deepEqual(found, []);
 });

@@ -9,7 +9,7 @@ import {
   parseIpv4,
   parseIpv6,
   parseMac,
-} from "../wire/address.ts";
+} from "../address.ts";
 
 /** An IPv4 subnet; `network` is an unsigned 32-bit number. */
 export interface Subnet4 {

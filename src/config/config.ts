@@ -1,16 +1,32 @@
 /** Reads nfdhcpd.conf: schema, defaults, validation and messages that name file, section and key. */
 import { errorMessage } from "../error_message.ts";
-import { parseIpv4, parseIpv6 } from "../wire/address.ts";
-import { type IniEntry, iniLocation, type IniSection, parseIni } from "./ini.ts";
+import { type ConfigProblem, Findings } from "./findings.ts";
+import { parseIni } from "./ini.ts";
+import { SectionReader } from "./section_reader.ts";
 import type { Config, DhcpConfig, GeneralConfig, Ipv6Config, Ipv6Mode } from "./types.ts";
+import { reportUnknownNames } from "./unknown_names.ts";
 
 /** Where the daemon looks for its configuration unless told otherwise. */
 export const DEFAULT_CONFIG_PATH = "/etc/nfdhcpd/nfdhcpd.conf";
 
-/** The configuration, with warnings (unknown or deprecated keys...), or every error found. */
+/**
+ * The configuration, with warnings (unknown or deprecated keys...), or every error found; as the
+ * daemon logs them, and as {@link ConfigProblem}s (errors and warnings, in the order found)
+ * for `nfdhcpd check`.
+ */
 export type ConfigResult =
-  | { readonly ok: true; readonly config: Config; readonly warnings: string[] }
-  | { readonly ok: false; readonly errors: string[] };
+  | {
+    readonly ok: true;
+    readonly config: Config;
+    readonly warnings: string[];
+    readonly problems: readonly ConfigProblem[];
+  }
+  | { readonly ok: false; readonly errors: string[]; readonly problems: readonly ConfigProblem[] };
+
+/** How strictly to read: `strict` makes unknown keys and sections errors (`nfdhcpd check`). */
+export interface ConfigOptions {
+  readonly strict?: boolean;
+}
 
 /** The values used for keys (or whole sections) the file leaves out. */
 export const CONFIG_DEFAULTS = {
@@ -46,204 +62,62 @@ const MODE_QUEUES: ReadonlyArray<readonly [Ipv6Mode, readonly QueueName[]]> = [
 ];
 const MODES = ["auto", ...MODE_QUEUES.map(([mode]) => mode)];
 
-/** Keys the original accepted or shipped that we ignore, with what to do instead. */
-const OBSOLETE: Record<string, Record<string, string>> = {
-  ipv6: { enable_dhcpv6: "no longer used, ignored; set mode (slaac, slaac+dhcpv6 or dhcpv6)" },
-};
-
-/** Reads one section: typed getters that record errors and remember which keys were read. */
-class SectionReader {
-  readonly #used = new Set<string>();
-
-  constructor(
-    readonly file: string,
-    readonly name: string,
-    readonly section: IniSection | undefined,
-    readonly errors: string[],
-    readonly warnings: string[],
-  ) {}
-
-  /** `file [section] key (line n)`, or without the line when the key is not in the file. */
-  where(key: string): string {
-    return iniLocation(this.file, this.name, key, this.section?.entries.get(key)?.line);
-  }
-
-  entry(key: string): IniEntry | undefined {
-    this.#used.add(key);
-    return this.section?.entries.get(key);
-  }
-
-  /** True when the key is in the file with a non-empty value (valid or not). */
-  given(key: string): boolean {
-    const value = this.entry(key)?.value;
-    return value !== undefined && value !== "";
-  }
-
-  error(key: string, reason: string): void {
-    this.errors.push(`${this.where(key)}: ${reason}`);
-  }
-
-  /** One value, or undefined when absent; a list is an error (and also gives undefined). */
-  scalar(key: string): string | undefined {
-    const entry = this.entry(key);
-    if (entry === undefined) return undefined;
-    if (typeof entry.value === "string") return entry.value.trim();
-    this.error(key, `expected one value, not a list: ${JSON.stringify(entry.value)}`);
-    return undefined;
-  }
-
-  /** A list; a single value is a list of one, an empty value the empty list. */
-  list(key: string): readonly string[] {
-    const value = this.entry(key)?.value;
-    if (value === undefined) return [];
-    if (typeof value !== "string") return value.map((v) => v.trim());
-    return value.trim() === "" ? [] : [value.trim()];
-  }
-
-  path(key: string, fallback: string): string {
-    const value = this.scalar(key);
-    if (value === undefined) return fallback;
-    if (value === "") this.error(key, "empty path");
-    return value;
-  }
-
-  /** An optional string: absent or empty gives null. */
-  optional(key: string): string | null {
-    const value = this.scalar(key);
-    return value === undefined || value === "" ? null : value;
-  }
-
-  boolean(key: string, fallback: boolean): boolean {
-    const value = this.scalar(key);
-    if (value === undefined) return fallback;
-    const lower = value.toLowerCase();
-    if (["yes", "true", "on", "1"].includes(lower)) return true;
-    if (["no", "false", "off", "0"].includes(lower)) return false;
-    this.error(key, `not a boolean (yes/no, true/false, on/off, 1/0): ${JSON.stringify(value)}`);
-    return fallback;
-  }
-
-  /** An integer in [min, max]; `emptyIsNull` lets `key =` mean "not set". */
-  integer(key: string, min: number, max: number, fallback: number): number;
-  integer(key: string, min: number, max: number, fallback: null, emptyIsNull: true): number | null;
-  integer(key: string, min: number, max: number, fallback: number | null, emptyIsNull = false) {
-    const value = this.scalar(key);
-    if (value === undefined) return fallback;
-    if (value === "" && emptyIsNull) return null;
-    if (!/^\+?\d+$/.test(value)) {
-      this.error(key, `not a non-negative integer: ${JSON.stringify(value)}`);
-      return fallback;
-    }
-    const n = Number(value);
-    if (n < min || n > max) {
-      this.error(key, `out of range (${min} to ${max}): ${n}`);
-      return fallback;
-    }
-    return n;
-  }
-
-  ipv4(key: string): number | null {
-    const value = this.optional(key);
-    if (value === null) return null;
-    const ip = parseIpv4(value);
-    if (ip === null) this.error(key, `not an IPv4 address: ${JSON.stringify(value)}`);
-    return ip;
-  }
-
-  ipv4List(key: string): number[] {
-    return this.list(key).flatMap((v) => {
-      const ip = parseIpv4(v);
-      if (ip === null) this.error(key, `not an IPv4 address: ${JSON.stringify(v)}`);
-      return ip === null ? [] : [ip];
-    });
-  }
-
-  ipv6List(key: string): Uint8Array[] {
-    return this.list(key).flatMap((v) => {
-      const ip = parseIpv6(v);
-      if (ip === null) this.error(key, `not an IPv6 address: ${JSON.stringify(v)}`);
-      return ip === null ? [] : [ip];
-    });
-  }
-
-  domain(key: string): string | null {
-    const value = this.optional(key);
-    if (value !== null && !isDomainName(value)) {
-      this.error(key, `not a domain name: ${JSON.stringify(value)}`);
-    }
-    return value;
-  }
-
-  domainList(key: string): string[] {
-    const values = this.list(key);
-    for (const v of values) {
-      if (!isDomainName(v)) this.error(key, `not a domain name: ${JSON.stringify(v)}`);
-    }
-    return [...values];
-  }
-
-  /** Warns about every key of the section that no getter asked for. */
-  warnUnknown(): void {
-    for (const entry of this.section?.entries.values() ?? []) {
-      if (this.#used.has(entry.key)) continue;
-      const hint = OBSOLETE[this.name]?.[entry.key] ?? "unknown key, ignored";
-      this.warnings.push(`${this.where(entry.key)}: ${hint}`);
-    }
-  }
-}
-
-/** True for `example.com`-like names: labels of 1-63 letters, digits, `-` or `_`; 253 at most. */
-function isDomainName(name: string): boolean {
-  const bare = name.endsWith(".") ? name.slice(0, -1) : name;
-  if (bare === "" || bare.length > 253) return false;
-  return bare.split(".").every((label) => /^[A-Za-z0-9_-]{1,63}$/.test(label));
-}
-
 /**
  * Parses and validates the text of nfdhcpd.conf. Missing keys and sections take the defaults
- * ({@link CONFIG_DEFAULTS}); unknown keys and sections are warnings; every error names the file,
- * section, key, line and reason.
+ * ({@link CONFIG_DEFAULTS}); unknown keys and sections are warnings (errors when `strict`), with
+ * the known name that was probably meant; every error names the file, section, key, line and
+ * reason.
  */
-export function parseConfig(text: string, fileName: string): ConfigResult {
+export function parseConfig(
+  text: string,
+  fileName: string,
+  options: ConfigOptions = {},
+): ConfigResult {
   const ini = parseIni(text, fileName);
-  if (!ini.ok) return { ok: false, errors: [...ini.errors] };
+  if (!ini.ok) {
+    const problems = ini.problems.map((p) => ({ severity: "error" as const, ...p }));
+    return { ok: false, errors: [...ini.errors], problems };
+  }
   const { document } = ini;
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  const reader = (name: string) =>
-    new SectionReader(fileName, name, document.sections.get(name), errors, warnings);
+  const findings = new Findings();
+  const reader = (name: string) => new SectionReader(name, document.sections.get(name), findings);
 
-  const general = readGeneral(reader("general"));
+  const generalReader = reader("general");
+  const general = readGeneral(generalReader);
   const dhcpReader = reader("dhcp");
   const dhcp = readDhcp(dhcpReader);
   const ipv6Reader = reader("ipv6");
   const ipv6 = readIpv6(ipv6Reader);
   checkQueueClashes(dhcp, dhcpReader, ipv6, ipv6Reader);
+  reportUnknownNames(
+    document,
+    [generalReader, dhcpReader, ipv6Reader],
+    findings,
+    options.strict ?? false,
+  );
 
-  for (const entry of document.root.entries.values()) {
-    warnings.push(
-      `${iniLocation(fileName, "", entry.key, entry.line)}: outside any section, ignored`,
-    );
+  const { problems } = findings;
+  if (findings.errorCount > 0) {
+    return { ok: false, errors: findings.messages(fileName, "error"), problems };
   }
-  for (const section of document.sections.values()) {
-    if (!["general", "dhcp", "ipv6"].includes(section.name)) {
-      const where = iniLocation(fileName, section.name, undefined, section.line);
-      warnings.push(`${where}: unknown section, ignored`);
-    }
-  }
-  if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, config: { general, dhcp, ipv6: ipv6.config }, warnings };
+  const warnings = findings.messages(fileName, "warning");
+  return { ok: true, config: { general, dhcp, ipv6: ipv6.config }, warnings, problems };
 }
 
 /** Reads and parses the file at `path`; a file that cannot be read is an error result. */
-export async function loadConfig(path: string): Promise<ConfigResult> {
+export async function loadConfig(path: string, options: ConfigOptions = {}): Promise<ConfigResult> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    return { ok: false, errors: [`${path}: cannot read: ${errorMessage(e)}`] };
+    const reason = `cannot read: ${errorMessage(e)}`;
+    return {
+      ok: false,
+      errors: [`${path}: ${reason}`],
+      problems: [{ severity: "error", section: "", line: 0, reason }],
+    };
   }
-  return parseConfig(text, path);
+  return parseConfig(text, path, options);
 }
 
 function readGeneral(r: SectionReader): GeneralConfig {
@@ -253,7 +127,6 @@ function readGeneral(r: SectionReader): GeneralConfig {
     logdir: r.path("logdir", CONFIG_DEFAULTS.logdir),
     user: r.optional("user"),
   };
-  r.warnUnknown();
   return general;
 }
 
@@ -268,15 +141,15 @@ function readDhcp(r: SectionReader): DhcpConfig {
     nameservers: r.ipv4List("nameservers"),
     domain: r.domain("domain"),
   };
-  r.warnUnknown();
   if (!dhcp.enable) return dhcp;
   if (dhcp.serverIp === null && !dhcp.serverOnLink && !r.given("server_ip")) {
     r.error("server_ip", "not set; DHCP replies need it unless server_on_link = yes");
   }
   if (dhcp.leaseRenewal > dhcp.leaseLifetime) {
-    r.warnings.push(
-      `${r.where("lease_renewal")}: ${dhcp.leaseRenewal} exceeds lease_lifetime ` +
-        `${dhcp.leaseLifetime}; clients will renew only when the lease has run out`,
+    r.warn(
+      "lease_renewal",
+      `${dhcp.leaseRenewal} exceeds lease_lifetime ${dhcp.leaseLifetime}; ` +
+        "clients will renew only when the lease has run out",
     );
   }
   return dhcp;
@@ -296,17 +169,17 @@ function readIpv6(r: SectionReader): Ipv6Reading {
   }
   const raPeriod = r.integer("ra_period", 1, UINT32_MAX, CONFIG_DEFAULTS.raPeriod);
   if (raPeriod > RA_PERIOD_ADVISED_MAX) {
-    r.warnings.push(
-      `${r.where("ra_period")}: ${raPeriod} s is above the ${RA_PERIOD_ADVISED_MAX} s ` +
+    r.warn(
+      "ra_period",
+      `${raPeriod} s is above the ${RA_PERIOD_ADVISED_MAX} s ` +
         "RFC 4861 allows between router advertisements",
     );
   }
-  const errorsBefore = r.errors.length;
+  const errorsBefore = r.findings.errorCount;
   const { queues, queueKeys } = readQueues(r);
-  const queuesBad = r.errors.length > errorsBefore;
+  const queuesBad = r.findings.errorCount > errorsBefore;
   const nameservers = r.ipv6List("nameservers");
   const domains = r.domainList("domains");
-  r.warnUnknown();
 
   const chosen = modeText === "auto"
     ? MODE_QUEUES.find(([, qs]) => qs.every((q) => queues[q] !== null))
@@ -334,9 +207,9 @@ function readIpv6(r: SectionReader): Ipv6Reading {
   }
   for (const q of ["rs", "ns", "dhcpv6"] as const) {
     if (!needed.includes(q) && queues[q] !== null && r.entry(queueKeys[q]) !== undefined) {
-      r.warnings.push(
-        `${r.where(queueKeys[q])}: not used in mode ${mode}; packets sent to queue ` +
-          `${queues[q]} find no listener`,
+      r.warn(
+        queueKeys[q],
+        `not used in mode ${mode}; packets sent to queue ${queues[q]} find no listener`,
       );
     }
   }
@@ -366,9 +239,9 @@ function readQueues(r: SectionReader): {
   const legacyEntry = r.entry("dhcp_queue");
   if (legacyEntry !== undefined) {
     if (r.entry("dhcpv6_queue") !== undefined) {
-      r.warnings.push(`${r.where("dhcp_queue")}: deprecated and ignored, dhcpv6_queue is set`);
+      r.warn("dhcp_queue", "deprecated and ignored, dhcpv6_queue is set");
     } else {
-      r.warnings.push(`${r.where("dhcp_queue")}: deprecated, use dhcpv6_queue instead`);
+      r.warn("dhcp_queue", "deprecated, use dhcpv6_queue instead");
       queues.dhcpv6 = legacy;
       queueKeys.dhcpv6 = "dhcp_queue";
     }

@@ -1,6 +1,6 @@
 /** The table of known clients that SIGUSR1 logs: one aligned line per binding. */
 import type { Binding } from "../bindings/binding.ts";
-import { eui64Address, formatIpv4, formatIpv6 } from "../wire/address.ts";
+import { eui64Address, formatIpv4, formatIpv6 } from "../address.ts";
 
 const HEADER = ["TAP", "IFINDEX", "MAC", "IPV4", "IPV6", "HOSTNAME"] as const;
 const NONE = "-";

@@ -2,7 +2,7 @@
  * What a DHCPv4 reply is built from, read out of the request once: the reply builder sees these
  * facts and never the request, so the memo key made from them covers everything a reply depends on.
  */
-import { formatMac } from "../wire/address.ts";
+import { formatMac } from "../address.ts";
 import type { Dhcp4Message } from "../wire/dhcp4.ts";
 import {
   messageType,

@@ -4,7 +4,7 @@
  */
 import { type Binding, hostnameDomain } from "../bindings/binding.ts";
 import type { DhcpConfig } from "../config/types.ts";
-import { formatIpv4, formatMac, ipv4Mask } from "../wire/address.ts";
+import { formatIpv4, formatMac, ipv4Mask } from "../address.ts";
 import {
   BOOTP_MIN_LENGTH,
   BOOTREQUEST,

@@ -1,7 +1,7 @@
 /** The DHCPv6 responder: Information-Request, and stateful IA_NA leasing of the VM's one address. */
 import type { Binding } from "../bindings/binding.ts";
 import type { Config, Ipv6Config } from "../config/types.ts";
-import { formatIpv6 } from "../wire/address.ts";
+import { formatIpv6 } from "../address.ts";
 import { pseudoHeaderSum6 } from "../wire/checksum.ts";
 import {
   DHCP6_MESSAGE,

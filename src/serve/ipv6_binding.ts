@@ -1,7 +1,7 @@
 /** What a binding means on the IPv6 side, shared by the RA, NA and DHCPv6 responders. */
 import { type Binding, hostnameDomain } from "../bindings/binding.ts";
 import type { Ipv6Config } from "../config/types.ts";
-import { eui64Address, formatIpv6, ipv6InPrefix, linkLocalOf } from "../wire/address.ts";
+import { eui64Address, formatIpv6, ipv6InPrefix, linkLocalOf } from "../address.ts";
 import { domainNameError } from "../wire/dns_name.ts";
 import { ICMPV6_TYPE, parseIcmpv6 } from "../wire/icmpv6.ts";
 import {

@@ -4,7 +4,7 @@
  * also records what it was built from, so a stale one is never used even before a clear.
  */
 import type { Binding } from "../bindings/binding.ts";
-import { sameMac } from "../wire/address.ts";
+import { sameMac } from "../address.ts";
 import type { Dhcp4MemoKey } from "./dhcp4_facts.ts";
 import type { Dhcp4BindingOptions } from "./dhcp4_reply.ts";
 

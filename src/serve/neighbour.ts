@@ -1,7 +1,7 @@
 /** The Neighbor Advertisement responder: NS from a VM for its router's addresses → NA with INDEV's MAC. */
 import type { Binding } from "../bindings/binding.ts";
 import type { Config } from "../config/types.ts";
-import { formatIpv6, formatMac, ipv6InPrefix, linkLocalOf, sameMac } from "../wire/address.ts";
+import { formatIpv6, formatMac, ipv6InPrefix, linkLocalOf, sameMac } from "../address.ts";
 import { ICMPV6_TYPE, newIcmpv6Frame } from "../wire/icmpv6.ts";
 import {
   ALL_NODES_ADDRESS,

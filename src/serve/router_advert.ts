@@ -1,7 +1,7 @@
 /** The Router Advertisement responder: RS → RA for a VM's SUBNET6, and the periodic unsolicited RA. */
 import type { Binding } from "../bindings/binding.ts";
 import type { Config, Ipv6Config } from "../config/types.ts";
-import { formatIpv6 } from "../wire/address.ts";
+import { formatIpv6 } from "../address.ts";
 import { ICMPV6_TYPE, newIcmpv6Frame } from "../wire/icmpv6.ts";
 import {
   ALL_NODES_ADDRESS,

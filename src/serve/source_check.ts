@@ -1,6 +1,6 @@
 /** The source check every responder makes: the MACs a request carries must be its binding's. */
 import type { Binding } from "../bindings/binding.ts";
-import { formatMac, sameMac } from "../wire/address.ts";
+import { formatMac, sameMac } from "../address.ts";
 
 /**
  * Why a request whose sender shows `macs` is a spoofing attempt, or null when it is not: MACSPOOF

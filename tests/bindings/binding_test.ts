@@ -1,7 +1,7 @@
 /** Tests for binding-file parsing: every key, quotes, empty values, each bad line with its reason. */
 import assert from "node:assert/strict";
 import { type Binding, isInterfaceName, parseBinding } from "../../src/bindings/binding.ts";
-import { parseIpv4, parseIpv6, parseMac } from "../../src/wire/address.ts";
+import { parseIpv4, parseIpv6, parseMac } from "../../src/address.ts";
 
 function ok(tap: string, text: string): { binding: Binding; warnings: string[] } {
   const result = parseBinding(tap, text);

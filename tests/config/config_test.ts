@@ -7,7 +7,7 @@ import {
   parseConfig,
 } from "../../src/config/config.ts";
 import type { Config } from "../../src/config/types.ts";
-import { parseIpv4, parseIpv6 } from "../../src/wire/address.ts";
+import { parseIpv4, parseIpv6 } from "../../src/address.ts";
 
 const FILE = "/etc/nfdhcpd/nfdhcpd.conf";
 /** The smallest valid file: DHCP needs a server address. */

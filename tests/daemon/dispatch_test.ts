@@ -9,7 +9,7 @@ import { classify, type DispatchDeps, Dispatcher } from "../../src/daemon/dispat
 import { Logger, type LogSink } from "../../src/daemon/log.ts";
 import { ReplyMemo } from "../../src/serve/memo.ts";
 import { FrameAllocator } from "../../src/wire/ethernet.ts";
-import { parseMac } from "../../src/wire/address.ts";
+import { parseMac } from "../../src/address.ts";
 import { parseDhcp6 } from "../../src/wire/dhcp6.ts";
 import { findDhcp6Option } from "../../src/wire/dhcp6_options.ts";
 import { parseIpv6Packet } from "../../src/wire/ipv6.ts";

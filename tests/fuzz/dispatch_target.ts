@@ -9,7 +9,7 @@ import type { Config } from "../../src/config/types.ts";
 import { Dispatcher } from "../../src/daemon/dispatch.ts";
 import { Logger } from "../../src/daemon/log.ts";
 import { ReplyMemo } from "../../src/serve/memo.ts";
-import { parseMac, sameMac } from "../../src/wire/address.ts";
+import { parseMac, sameMac } from "../../src/address.ts";
 import { internetChecksum, pseudoHeaderSum6 } from "../../src/wire/checksum.ts";
 import { parseDhcp4 } from "../../src/wire/dhcp4.ts";
 import { parseDhcp6 } from "../../src/wire/dhcp6.ts";

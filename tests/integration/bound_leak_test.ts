@@ -7,7 +7,7 @@
  * Also: InterfaceCache reads an interface's MTU.
  */
 import assert from "node:assert/strict";
-import { linkLocalOf, parseMac } from "../../src/wire/address.ts";
+import { linkLocalOf, parseMac } from "../../src/address.ts";
 import { pseudoHeaderSum6 } from "../../src/wire/checksum.ts";
 import { emitEthernetHeader, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from "../../src/wire/ethernet.ts";
 import { emitIpv4Header, IP_PROTOCOL_UDP, parseIpv4Packet } from "../../src/wire/ipv4.ts";

@@ -14,7 +14,7 @@ import {
   readDhcp4Facts,
 } from "../../src/serve/dhcp4_facts.ts";
 import { ReplyMemo } from "../../src/serve/memo.ts";
-import { parseMac } from "../../src/wire/address.ts";
+import { parseMac } from "../../src/address.ts";
 import { type Dhcp4Message, FLAG_BROADCAST } from "../../src/wire/dhcp4.ts";
 import { OPTION } from "../../src/wire/dhcp4_options.ts";
 import { capturedFrame } from "../pcap.ts";

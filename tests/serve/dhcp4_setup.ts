@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
 import type { DhcpConfig } from "../../src/config/types.ts";
 import type { InterfaceInfo } from "../../src/serve/decision.ts";
-import { parseMac } from "../../src/wire/address.ts";
+import { parseMac } from "../../src/address.ts";
 import { type Dhcp4Message, parseDhcp4 } from "../../src/wire/dhcp4.ts";
 import { type EthernetFrame, parseEthernet } from "../../src/wire/ethernet.ts";
 import { type Ipv4Packet, parseIpv4Packet } from "../../src/wire/ipv4.ts";

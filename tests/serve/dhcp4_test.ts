@@ -10,7 +10,7 @@ import {
   dhcp4Responder,
   parseDhcp4Request,
 } from "../../src/serve/dhcp4.ts";
-import { parseMac } from "../../src/wire/address.ts";
+import { parseMac } from "../../src/address.ts";
 import { internetChecksum } from "../../src/wire/checksum.ts";
 import type { Dhcp4Message } from "../../src/wire/dhcp4.ts";
 import { capturedFrame, readPcap } from "../pcap.ts";

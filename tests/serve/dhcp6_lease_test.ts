@@ -1,6 +1,6 @@
 /** Tests for the DHCPv6 responder's stateful side: Solicit, Request, Renew, Rebind, Confirm, Release, Decline. */
 import assert from "node:assert/strict";
-import { formatIpv6 } from "../../src/wire/address.ts";
+import { formatIpv6 } from "../../src/address.ts";
 import { DHCP6_MESSAGE, type Dhcp6Message } from "../../src/wire/dhcp6.ts";
 import { DHCP6_STATUS, findDhcp6Option } from "../../src/wire/dhcp6_options.ts";
 import {

@@ -1,7 +1,7 @@
 /** Shared setup of the DHCPv6 responder tests: captured requests, the expected options, reply decoding. */
 import assert from "node:assert/strict";
 import { serverDuid } from "../../src/serve/dhcp6.ts";
-import { formatIpv6 } from "../../src/wire/address.ts";
+import { formatIpv6 } from "../../src/address.ts";
 import { type Dhcp6Message, parseDhcp6 } from "../../src/wire/dhcp6.ts";
 import { type Dhcp6Option, findDhcp6Option } from "../../src/wire/dhcp6_options.ts";
 import { parseIpv6Packet } from "../../src/wire/ipv6.ts";

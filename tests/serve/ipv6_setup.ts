@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
 import type { Ipv6Config } from "../../src/config/types.ts";
 import type { Decision, InterfaceInfo, RefusalReason } from "../../src/serve/decision.ts";
-import { formatIpv6, parseIpv6, parseMac } from "../../src/wire/address.ts";
+import { formatIpv6, parseIpv6, parseMac } from "../../src/address.ts";
 import { pseudoHeaderSum6 } from "../../src/wire/checksum.ts";
 import {
   DHCP6_CLIENT_PORT,

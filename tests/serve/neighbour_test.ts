@@ -1,6 +1,6 @@
 /** Tests for the NA responder: captured NS and DAD probes in, every field of the NA frame checked. */
 import assert from "node:assert/strict";
-import { formatIpv6 } from "../../src/wire/address.ts";
+import { formatIpv6 } from "../../src/address.ts";
 import type { NdOption, NeighbourAdvertisement } from "../../src/wire/ndp.ts";
 import {
   assertDrop,

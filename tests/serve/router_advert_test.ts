@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { ReplyMemo } from "../../src/serve/memo.ts";
 import { periodicAdvert, ROUTER_LIFETIME } from "../../src/serve/router_advert.ts";
-import { formatIpv6 } from "../../src/wire/address.ts";
+import { formatIpv6 } from "../../src/address.ts";
 import { findNdOption, type NdOption, type RouterAdvertisement } from "../../src/wire/ndp.ts";
 import {
   assertDrop,

@@ -10,7 +10,7 @@ import {
   parseIpv6,
   parseMac,
   sameMac,
-} from "../../src/wire/address.ts";
+} from "../../src/address.ts";
 import { isMulticast, macOfEui64 } from "../../src/wire/ipv6.ts";
 
 Deno.test("parseMac() takes one or two hex digits a group, six groups, either case", () => {

@@ -1,6 +1,6 @@
 /** Tests for the DHCPv6 codec (messages, options, DUIDs) on captured client and server messages. */
 import assert from "node:assert/strict";
-import { formatIpv6, parseIpv6 } from "../../src/wire/address.ts";
+import { formatIpv6, parseIpv6 } from "../../src/address.ts";
 import {
   DHCP6_MESSAGE,
   dhcp6Length,

@@ -1,6 +1,6 @@
 /** Tests for the ICMPv6 header codec and its checksum over the IPv6 pseudo-header. */
 import assert from "node:assert/strict";
-import { parseIpv6, parseMac } from "../../src/wire/address.ts";
+import { parseIpv6, parseMac } from "../../src/address.ts";
 import {
   emitIcmpv6Header,
   ICMPV6_TYPE,

@@ -1,6 +1,6 @@
 /** Tests for the IPv6 header codec and the IPv6 address helpers of src/wire/ipv6.ts. */
 import assert from "node:assert/strict";
-import { formatIpv6, parseIpv6, parseMac } from "../../src/wire/address.ts";
+import { formatIpv6, parseIpv6, parseMac } from "../../src/address.ts";
 import { ETHERTYPE_IPV6, parseEthernet } from "../../src/wire/ethernet.ts";
 import {
   ALL_NODES_ADDRESS,

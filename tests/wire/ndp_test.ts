@@ -1,6 +1,6 @@
 /** Tests for the Neighbor Discovery codec: RS, RA, NS, NA and their options, on captured frames. */
 import assert from "node:assert/strict";
-import { formatIpv6, parseIpv6, parseMac } from "../../src/wire/address.ts";
+import { formatIpv6, parseIpv6, parseMac } from "../../src/address.ts";
 import { type Icmpv6Message, parseIcmpv6, setIcmpv6Checksum } from "../../src/wire/icmpv6.ts";
 import { parseIpv6Packet } from "../../src/wire/ipv6.ts";
 import {
