@@ -1,12 +1,7 @@
 /** Becoming a daemon: detach (without -f), drop to the configured user, take the pidfile. */
 import { errorMessage } from "../error_message.ts";
-import {
-  type Account,
-  dropPrivilegesByReexec,
-  ensureDirectory,
-  lookupAccount,
-  missingNetCapabilities,
-} from "../../ffi/privileges.ts";
+import { type Account, lookupAccount } from "../../ffi/privileges.ts";
+import { dropPrivilegesByReexec, ensureDirectory, missingNetCapabilities } from "./privileges.ts";
 import type { GeneralConfig } from "../config/types.ts";
 import { detach, isDetachedChild } from "./detach.ts";
 import { FileSink, type Logger, StderrSink, TeeSink } from "./log.ts";

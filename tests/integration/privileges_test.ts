@@ -1,14 +1,10 @@
-/** Root tests: ffi/privileges.ts re-executes a Deno program as nobody with only CAP_NET_ADMIN and CAP_NET_RAW. */
+/** Root tests: src/daemon/privileges.ts re-executes a Deno program as nobody with only CAP_NET_ADMIN and CAP_NET_RAW. */
 import assert from "node:assert/strict";
-import {
-  currentCapabilities,
-  DROPPED_ENV,
-  formatCapabilities,
-  lookupAccount,
-} from "../../ffi/privileges.ts";
+import { currentCapabilities, formatCapabilities, lookupAccount } from "../../ffi/privileges.ts";
+import { DROPPED_ENV } from "../../src/daemon/privileges.ts";
 import { requireCommands, requireRoot, setprivAs } from "./proc.ts";
 
-const PRIVILEGES = new URL("../../ffi/privileges.ts", import.meta.url).href;
+const PRIVILEGES = new URL("../../src/daemon/privileges.ts", import.meta.url).href;
 
 /**
  * The program under test: drops privileges like the daemon, starts a Worker (one more JS thread on
