@@ -277,7 +277,7 @@ Deno.test("IPv6 routed, slaac+dhcpv6: kernel SLAAC, rdisc6, ndisc6, dhclient -6 
       await linkUp(v);
       // The kernel's own RS reaches the daemon and is dropped as spoofed...
       await daemon.waitForLog(
-        /tap3: dropped: RS from fe80::5054:ff:fe6a:4 on tap3: spoofed MAC 52:54:00:6a:00:04/,
+        /tap3: dropped \(spoofed-mac\): RS from fe80::5054:ff:fe6a:4 on tap3: spoofed MAC 52:54:00:6a:00:04/,
         10_000,
         mark,
       );
