@@ -1,25 +1,15 @@
 /** The table of known clients that SIGUSR1 logs: one aligned line per binding. */
 import type { Binding } from "../bindings/binding.ts";
-import { eui64Address, formatIpv4, formatIpv6 } from "../address.ts";
+import { formatIpv4, formatIpv6 } from "../address.ts";
+import { vmAddress } from "../serve/ipv6_binding.ts";
 
 const HEADER = ["TAP", "IFINDEX", "MAC", "IPV4", "IPV6", "HOSTNAME"] as const;
 const NONE = "-";
 
-/**
- * The VM's IPv6 address: EUI64 from the binding file, else the one it forms by SLAAC from a /64
- * SUBNET6 and its MAC; null when it has no IPv6.
- */
-function ipv6Of(b: Binding): Uint8Array | null {
-  if (b.eui64 !== null) return b.eui64;
-  if (b.subnet6 !== null && b.subnet6.prefixLength === 64) {
-    return eui64Address(b.subnet6.prefix, b.mac);
-  }
-  return null;
-}
-
 function rowOf(b: Binding, ifindexOf: (tap: string) => number | null): string[] {
   const ifindex = ifindexOf(b.tap);
-  const ipv6 = ipv6Of(b);
+  // The address the RA and DHCPv6 responders serve the VM, by the same rule.
+  const ipv6 = vmAddress(b);
   return [
     b.tap,
     ifindex === null ? NONE : String(ifindex),

@@ -1,7 +1,7 @@
 /** What a binding means on the IPv6 side, shared by the RA, NA and DHCPv6 responders. */
 import { type Binding, hostnameDomain } from "../bindings/binding.ts";
 import type { Ipv6Config } from "../config/types.ts";
-import { eui64Address, formatIpv6, ipv6InPrefix, linkLocalOf } from "../address.ts";
+import { eui64Address, formatIpv6, linkLocalOf } from "../address.ts";
 import { domainNameError } from "../wire/dns_name.ts";
 import { ICMPV6_TYPE, parseIcmpv6 } from "../wire/icmpv6.ts";
 import {
@@ -23,6 +23,7 @@ export function hostLinkLocal(indev: InterfaceInfo): Uint8Array {
 /**
  * The VM's global address: EUI64 when the binding has one, else the SLAAC address of its
  * MAC in SUBNET6; null without SUBNET6 or when SUBNET6 is longer than /64 (no SLAAC there).
+ * The one rule for "the VM's IPv6 address": DHCPv6 leases it and the clients table shows it.
  */
 export function vmAddress(binding: Binding): Uint8Array | null {
   return binding.eui64 ?? slaacAddress(binding);
@@ -37,12 +38,15 @@ export function vmAddresses(binding: Binding): Uint8Array[] {
   return [binding.eui64, slaac].filter((a): a is Uint8Array => a !== null);
 }
 
-/** The SLAAC address of the binding's MAC in SUBNET6; null without SUBNET6 or beyond /64. */
+/**
+ * The SLAAC address of the binding's MAC in SUBNET6: its first 64 bits and the MAC's EUI-64
+ * identifier, when SUBNET6 is a /64 or shorter; null without SUBNET6 or beyond /64 (RFC 4862
+ * section 5.5.3: a prefix and an identifier that do not make 128 bits form no address).
+ */
 function slaacAddress(binding: Binding): Uint8Array | null {
   const subnet = binding.subnet6;
-  if (subnet === null) return null;
-  const address = eui64Address(subnet.prefix, binding.mac);
-  return ipv6InPrefix(address, subnet.prefix, subnet.prefixLength) ? address : null;
+  if (subnet === null || subnet.prefixLength > 64) return null;
+  return eui64Address(subnet.prefix, binding.mac);
 }
 
 /**

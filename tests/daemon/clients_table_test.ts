@@ -3,6 +3,11 @@ import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
 import { parseBinding } from "../../src/bindings/binding.ts";
 import { formatClientsTable } from "../../src/daemon/clients_table.ts";
+import { formatIpv6 } from "../../src/address.ts";
+import { DHCP6_MESSAGE } from "../../src/wire/dhcp6.ts";
+import { findDhcp6Option } from "../../src/wire/dhcp6_options.ts";
+import { answer, packet, reply, request, STATEFUL } from "../serve/dhcp6_setup.ts";
+import { binding as ipv6Binding, replyFrame, v6 } from "../serve/ipv6_setup.ts";
 
 function binding(tap: string, text: string): Binding {
   const r = parseBinding(tap, text);
@@ -38,4 +43,20 @@ Deno.test("formatClientsTable() gives the header alone when there is no binding"
   assert.deepEqual(formatClientsTable([], () => null), [
     "TAP  IFINDEX  MAC  IPV4  IPV6  HOSTNAME",
   ]);
+});
+
+Deno.test("formatClientsTable() shows for a /48 SUBNET6 the address DHCPv6 leases to the VM", () => {
+  const vm = ipv6Binding({ subnet6: { prefix: v6("2001:db8:77::"), prefixLength: 48 } });
+  const solicit = request(STATEFUL, 1);
+  const m = reply(
+    replyFrame(answer(packet(STATEFUL, 1), vm)),
+    DHCP6_MESSAGE.advertise,
+    solicit.transactionId,
+  );
+  const iaNa = findDhcp6Option(m.options, "iaNa");
+  const leased = iaNa && findDhcp6Option(iaNa.options, "iaAddress");
+  assert.ok(leased, "the Advertise leases an address");
+  const [, row] = formatClientsTable([vm], () => 1);
+  assert.equal(row?.split(/\s+/)[4], formatIpv6(leased.address));
+  assert.equal(formatIpv6(leased.address), "2001:db8:77:0:5054:ff:fe77:10");
 });
