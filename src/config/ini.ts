@@ -27,10 +27,25 @@ export interface IniDocument {
   readonly sections: ReadonlyMap<string, IniSection>;
 }
 
-/** The document, or every error found (each naming the file and line). */
+/** One syntax error: where it is (section `""` outside any, line 1-based) and why. */
+export interface IniProblem {
+  readonly section: string;
+  readonly key?: string;
+  readonly line: number;
+  readonly reason: string;
+}
+
+/**
+ * The document, or every error found: as messages naming the file and line ({@link iniLocation}),
+ * and as {@link IniProblem}s for tools that format them otherwise.
+ */
 export type IniResult =
   | { readonly ok: true; readonly document: IniDocument }
-  | { readonly ok: false; readonly errors: readonly string[] };
+  | {
+    readonly ok: false;
+    readonly errors: readonly string[];
+    readonly problems: readonly IniProblem[];
+  };
 
 /**
  * Names a place in a file the way every config message does:
@@ -66,7 +81,7 @@ const QUOTES = new Set(["'", '"']);
  * errors. Keys keep their case.
  */
 export function parseIni(text: string, fileName: string): IniResult {
-  const errors: string[] = [];
+  const problems: IniProblem[] = [];
   const root = { name: "", line: 0, entries: new Map<string, IniEntry>() };
   const sections = new Map<string, typeof root>();
   let current = root;
@@ -78,18 +93,18 @@ export function parseIni(text: string, fileName: string): IniResult {
     if (trimmed.startsWith("[")) {
       const header = parseHeader(trimmed);
       if (!header.ok) {
-        errors.push(`${iniLocation(fileName, "", undefined, line)}: ${header.reason}`);
+        problems.push({ section: "", line, reason: header.reason });
         current = { name: "", line, entries: new Map() }; // keeps later keys from landing elsewhere
         return;
       }
       const name = header.value;
       const earlier = sections.get(name);
       if (earlier) {
-        errors.push(
-          `${
-            iniLocation(fileName, name, undefined, line)
-          }: duplicate section, first on line ${earlier.line}`,
-        );
+        problems.push({
+          section: name,
+          line,
+          reason: `duplicate section, first on line ${earlier.line}`,
+        });
         current = { name, line, entries: new Map() };
         return;
       }
@@ -99,18 +114,23 @@ export function parseIni(text: string, fileName: string): IniResult {
     }
     const entry = parseEntry(trimmed, line);
     if (!entry.ok) {
-      errors.push(`${iniLocation(fileName, current.name, entry.key, line)}: ${entry.reason}`);
+      problems.push({ section: current.name, key: entry.key, line, reason: entry.reason });
       return;
     }
     const earlier = current.entries.get(entry.value.key);
     if (earlier) {
-      const where = iniLocation(fileName, current.name, entry.value.key, line);
-      errors.push(`${where}: duplicate key, first set on line ${earlier.line}`);
+      const reason = `duplicate key, first set on line ${earlier.line}`;
+      problems.push({ section: current.name, key: entry.value.key, line, reason });
       return;
     }
     current.entries.set(entry.value.key, entry.value);
   });
-  if (errors.length > 0) return { ok: false, errors };
+  if (problems.length > 0) {
+    const errors = problems.map((p) =>
+      `${iniLocation(fileName, p.section, p.key, p.line)}: ${p.reason}`
+    );
+    return { ok: false, errors, problems };
+  }
   return { ok: true, document: { fileName, root, sections } };
 }
 
