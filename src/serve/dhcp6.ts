@@ -20,6 +20,7 @@ import {
 } from "../wire/dhcp6_options.ts";
 import { type Duid, HARDWARE_TYPE_ETHERNET, sameDuid } from "../wire/duid.ts";
 import {
+  type AllocateFrame,
   IPV6_FRAME_PAYLOAD_OFFSET,
   IPV6_HEADER_LENGTH,
   type Ipv6Packet,
@@ -87,8 +88,10 @@ interface Request {
  * offload may leave it partial; the link is a host-local TAP). No SUBNET6 → no reply, as the
  * original. Messages with a missing or foreign server identifier where RFC 8415 section 16
  * says to discard them are dropped. Unless MACSPOOF, the frame's Ethernet source `hwSource`
- * (when the queue reports it) and the MAC of a DUID-LL or DUID-LLT client identifier must be the
- * binding's. The reply never exceeds `MAX_REPLY_PACKET`: the IAs we refuse are left out first.
+ * (when the queue reports it) must be the binding's MAC; the client identifier is not checked,
+ * even a DUID-LL or DUID-LLT holding another MAC: a DUID names the client, not the link, and a
+ * client keeps one DUID on all its interfaces (RFC 8415 section 11). The reply never exceeds
+ * `MAX_REPLY_PACKET`: the IAs we refuse are left out first.
  */
 export const dhcp6Responder: Responder = {
   name: "dhcp6",
@@ -141,7 +144,7 @@ function answerDhcp6(packet: Uint8Array, context: ResponderContext): Decision {
       `the reply exceeds ${MAX_REPLY_PACKET} bytes even without refused IAs`,
     );
   }
-  const frame = dhcp6Frame(reply, request, binding, indev);
+  const frame = dhcp6Frame(reply, request, binding, indev, (n) => context.frames.allocate(n));
   return { kind: "reply", frame, why: `${from}: ${NAMES[reply.msgType]} ${summary(reply)}` };
 }
 
@@ -349,6 +352,7 @@ function dhcp6Frame(
   request: Request,
   binding: Binding,
   indev: InterfaceInfo,
+  allocate: AllocateFrame,
 ): Uint8Array {
   const length = dhcp6Length(reply);
   const src = hostLinkLocal(indev);
@@ -363,7 +367,7 @@ function dhcp6Frame(
     trafficClass: TRAFFIC_CLASS,
     nextHeader: NEXT_HEADER_UDP,
     payloadLength: udpLength,
-  });
+  }, allocate);
   emitDhcp6(reply, frame, IPV6_FRAME_PAYLOAD_OFFSET + UDP_HEADER_LENGTH);
   emitUdpHeader(
     { srcPort: DHCP6_SERVER_PORT, dstPort: request.udp.srcPort },

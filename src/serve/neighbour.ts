@@ -5,6 +5,7 @@ import { formatIpv6, formatMac, ipv6InPrefix, linkLocalOf, sameMac } from "../ad
 import { ICMPV6_TYPE, newIcmpv6Frame } from "../wire/icmpv6.ts";
 import {
   ALL_NODES_ADDRESS,
+  type AllocateFrame,
   isMulticast,
   isUnspecified,
   macOfEui64,
@@ -55,8 +56,8 @@ export const neighbourSolicitationResponder: Responder = {
   },
   enabled: (config: Config) => config.ipv6.enable,
   disabledWhy: "IPv6 is disabled",
-  answer: (packet, { binding, indev, hwSource }) =>
-    answerNeighbourSolicitation(packet, binding, indev, hwSource),
+  answer: (packet, { binding, indev, hwSource, frames }) =>
+    answerNeighbourSolicitation(packet, binding, indev, hwSource, (n) => frames.allocate(n)),
 };
 
 function answerNeighbourSolicitation(
@@ -64,6 +65,7 @@ function answerNeighbourSolicitation(
   binding: Binding,
   indev: InterfaceInfo,
   hwSource: Uint8Array | null,
+  allocate: AllocateFrame,
 ): Decision {
   const request = readNdRequest(packet, "neighbourSolicitation");
   if ("kind" in request) return request;
@@ -115,6 +117,7 @@ function answerNeighbourSolicitation(
     },
     ndMessageLength(na),
     (into, offset) => emitNdMessage(na, into, offset),
+    allocate,
   );
   return { kind: "reply", frame, why: `${from}: NA with ${indev.name}'s MAC` };
 }

@@ -5,6 +5,7 @@ import { formatIpv6 } from "../address.ts";
 import { ICMPV6_TYPE, newIcmpv6Frame } from "../wire/icmpv6.ts";
 import {
   ALL_NODES_ADDRESS,
+  type AllocateFrame,
   isUnspecified,
   macOfEui64,
   multicastMac,
@@ -83,17 +84,22 @@ export function routerAdvertisement(
   };
 }
 
-/** The whole frame of `ra` from the host's link-local to `dst` (hop limit 255, as ND requires). */
+/**
+ * The whole frame of `ra` from the host's link-local to `dst` (hop limit 255, as ND requires),
+ * in memory from `allocate`.
+ */
 function advertFrame(
   ra: RouterAdvertisement,
   indev: InterfaceInfo,
   dst: Uint8Array,
   ethDst: Uint8Array,
+  allocate?: AllocateFrame,
 ): Uint8Array {
   return newIcmpv6Frame(
     { ethDst, ethSrc: indev.mac, src: hostLinkLocal(indev), dst, hopLimit: 255 },
     ndMessageLength(ra),
     (into, offset) => emitNdMessage(ra, into, offset),
+    allocate,
   );
 }
 
@@ -125,9 +131,10 @@ export const routerSolicitationResponder: Responder = {
     if (spoofed !== null) return refuse("spoofed-mac", `${from}: ${spoofed}`);
     const ra = routerAdvertisement(binding, context.config.ipv6, indev, context.memo);
     if (ra === null) return refuse("no-address", `${from}: the binding has no SUBNET6`);
+    const allocate = (length: number) => context.frames.allocate(length);
     const frame = isUnspecified(ip.src)
-      ? advertFrame(ra, indev, ALL_NODES_ADDRESS, multicastMac(ALL_NODES_ADDRESS))
-      : advertFrame(ra, indev, ip.src, sourceMac ?? binding.mac);
+      ? advertFrame(ra, indev, ALL_NODES_ADDRESS, multicastMac(ALL_NODES_ADDRESS), allocate)
+      : advertFrame(ra, indev, ip.src, sourceMac ?? binding.mac, allocate);
     return { kind: "reply", frame, why: `${from}: RA for ${formatSubnet(binding)}` };
   },
 };
@@ -146,6 +153,7 @@ export function periodicAdvert(
   return memo.periodicAdverts.get(binding, config, indev.mac, () => {
     const ra = routerAdvertisement(binding, config, indev, memo);
     if (ra === null) return null;
+    // A frame of its own (not from the daemon's allocator): the memo keeps it for many rounds.
     // To all nodes at the IP layer, but at the binding's MAC on the wire, so a VM whose MAC is
     // not the binding's (a spoofer) does not take the prefix and route; MACSPOOF VMs get multicast.
     const ethDst = binding.macspoof ? multicastMac(ALL_NODES_ADDRESS) : binding.mac;

@@ -41,11 +41,6 @@ export function emitEthernetHeader(
   return FIELD.payload;
 }
 
-/** A zeroed buffer of `length` bytes for a whole frame, with its own memory. */
-export function allocateFrame(length: number): Uint8Array {
-  return new Uint8Array(length);
-}
-
 /** The size of the blocks a `FrameAllocator` carves frames from. */
 const FRAME_BLOCK = 64 * 1024;
 

@@ -1,11 +1,13 @@
 /** ICMPv6 message header (RFC 4443) and its checksum over the IPv6 pseudo-header. */
 import { finishChecksum, pseudoHeaderSum6, sumWords } from "./checksum.ts";
 import {
+  type AllocateFrame,
   IPV6_FRAME_PAYLOAD_OFFSET,
   type Ipv6FrameHeader,
   type Ipv6Packet,
   newIpv6Frame,
   NEXT_HEADER_ICMPV6,
+  ownFrame,
 } from "./ipv6.ts";
 import { guard, need, type Parsed } from "./parsed.ts";
 
@@ -96,15 +98,19 @@ export function setIcmpv6Checksum(
 }
 
 /**
- * A whole Ethernet + IPv6 + ICMPv6 frame: `emit` writes the `length`-byte message
- * at the offset it is given, and the checksum is filled in afterwards.
+ * A whole Ethernet + IPv6 + ICMPv6 frame from `allocate`: `emit` writes the `length`-byte
+ * message at the offset it is given, and the checksum is filled in afterwards.
  */
 export function newIcmpv6Frame(
   header: Omit<Ipv6FrameHeader, "payloadLength" | "nextHeader">,
   length: number,
   emit: (into: Uint8Array, offset: number) => number,
+  allocate: AllocateFrame = ownFrame,
 ): Uint8Array {
-  const frame = newIpv6Frame({ ...header, payloadLength: length, nextHeader: NEXT_HEADER_ICMPV6 });
+  const frame = newIpv6Frame(
+    { ...header, payloadLength: length, nextHeader: NEXT_HEADER_ICMPV6 },
+    allocate,
+  );
   const start = IPV6_FRAME_PAYLOAD_OFFSET;
   const written = emit(frame, start);
   if (written !== length) {

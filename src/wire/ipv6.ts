@@ -1,10 +1,5 @@
 /** IPv6 packet header (RFC 8200): parse a queued packet past its extension headers, emit a reply's header. */
-import {
-  allocateFrame,
-  emitEthernetHeader,
-  ETHERNET_HEADER_LENGTH,
-  ETHERTYPE_IPV6,
-} from "./ethernet.ts";
+import { emitEthernetHeader, ETHERNET_HEADER_LENGTH, ETHERTYPE_IPV6 } from "./ethernet.ts";
 import { guard, need, type Parsed } from "./parsed.ts";
 
 export const IPV6_HEADER_LENGTH = 40;
@@ -187,9 +182,21 @@ export interface Ipv6FrameHeader extends Ipv6Header {
 /** Offset of the upper-layer payload in a frame made by `newIpv6Frame`. */
 export const IPV6_FRAME_PAYLOAD_OFFSET = ETHERNET_HEADER_LENGTH + IPV6_HEADER_LENGTH;
 
-/** Allocates a whole Ethernet frame with its Ethernet and IPv6 headers written; the payload follows at offset 54. */
-export function newIpv6Frame(header: Ipv6FrameHeader): Uint8Array {
-  const frame = allocateFrame(IPV6_FRAME_PAYLOAD_OFFSET + header.payloadLength);
+/** Where a frame's memory comes from: a zeroed buffer of `length` bytes (the daemon's allocator). */
+export type AllocateFrame = (length: number) => Uint8Array;
+
+/** A zeroed frame with its own memory: for frames kept long, and when no allocator is given. */
+export const ownFrame: AllocateFrame = (length) => new Uint8Array(length);
+
+/**
+ * A whole Ethernet frame from `allocate` with its Ethernet and IPv6 headers written; the payload
+ * follows at offset 54.
+ */
+export function newIpv6Frame(
+  header: Ipv6FrameHeader,
+  allocate: AllocateFrame = ownFrame,
+): Uint8Array {
+  const frame = allocate(IPV6_FRAME_PAYLOAD_OFFSET + header.payloadLength);
   emitEthernetHeader({ dst: header.ethDst, src: header.ethSrc, etherType: ETHERTYPE_IPV6 }, frame);
   emitIpv6Header(header, frame, ETHERNET_HEADER_LENGTH);
   return frame;

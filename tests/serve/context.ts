@@ -29,6 +29,7 @@ export interface ContextOptions {
   readonly config?: Config;
   readonly hwSource?: Uint8Array | null;
   readonly memo?: ReplyMemo;
+  readonly frames?: FrameAllocator;
 }
 
 /** The context a responder gets, as the dispatcher builds it. */
@@ -44,7 +45,7 @@ export function contextOf(o: ContextOptions): ResponderContext {
     hwSource: o.hwSource ?? null,
     now: 0,
     memo: o.memo ?? new ReplyMemo(),
-    frames: new FrameAllocator(),
+    frames: o.frames ?? new FrameAllocator(),
   };
 }
 
