@@ -1,5 +1,13 @@
 /** nfdhcpd's command line: pick the subcommand, run it; the daemon when none is named. */
-import { RUN_USAGE, runCommand } from "./src/cli/run.ts";
+import { checkCommand } from "./src/cli/check.ts";
+import { rulesCommand } from "./src/cli/rules.ts";
+
+/**
+ * The daemon's command line, loaded only when it is used: its modules reach into ffi/ (some need
+ * --allow-ffi as soon as they load), which `check` and `rules` must run without.
+ */
+const runCli = () => import("./src/cli/run.ts");
+const runCommand = async (args: string[]) => (await runCli()).runCommand(args);
 
 /** A subcommand: what `nfdhcpd help` says of it, and what runs it (returning the exit code). */
 interface Subcommand {
@@ -12,10 +20,19 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map([
     summary: "run the daemon (the default when no subcommand is named)",
     main: runCommand,
   }],
-  ["help", { summary: "show this help", main: () => (console.log(usage()), 0) }],
+  ["check", {
+    summary: "check the configuration and binding files; start nothing (no root needed)",
+    main: checkCommand,
+  }],
+  ["rules", {
+    summary: "print the firewall rules for the configured queues (iptables, ferm or nft)",
+    main: rulesCommand,
+  }],
+  ["help", { summary: "show this help", main: async () => (console.log(await usage()), 0) }],
 ]);
 
-function usage(): string {
+async function usage(): Promise<string> {
+  const { RUN_USAGE } = await runCli();
   const width = Math.max(...[...SUBCOMMANDS.keys()].map((n) => n.length));
   const lines = [...SUBCOMMANDS].map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
   return `${RUN_USAGE}\nSubcommands:\n${lines.join("\n")}\n`;

@@ -97,15 +97,17 @@ export function isInterfaceName(name: string): boolean {
  * (`TAGS="a b"`); there are no escapes and no comments after a value. A key given twice keeps the
  * last value. A bad value on any line rejects the whole binding, since serving the rest would hand
  * the VM data its manager did not mean; a missing MAC rejects it too. Odd but usable content
- * (unknown keys, IP outside SUBNET, no HOSTNAME...) gives warnings.
+ * (unknown keys, IP outside SUBNET, no HOSTNAME...) gives warnings. `strict` (`nfdhcpd check`)
+ * makes lines that are not KEY=VALUE, unknown keys and repeated keys errors: slips of the writer.
  */
-export function parseBinding(tap: string, text: string): BindingResult {
+export function parseBinding(tap: string, text: string, strict = false): BindingResult {
   const errors: string[] = [];
   const warnings: string[] = [];
   const fail = (line: number, reason: string) =>
     errors.push(`Cannot parse binding ${tap} line ${line}: ${reason}`);
   const warn = (line: number, reason: string) =>
     warnings.push(`Binding ${tap} line ${line}: ${reason}`);
+  const slip = strict ? fail : warn;
 
   const values = new Map<string, { readonly value: string; readonly line: number }>();
   text.split("\n").forEach((raw, index) => {
@@ -113,15 +115,15 @@ export function parseBinding(tap: string, text: string): BindingResult {
     const trimmed = raw.trim();
     if (trimmed === "" || trimmed.startsWith("#")) return;
     const eq = trimmed.indexOf("=");
-    if (eq <= 0) return warn(line, `not KEY=VALUE, ignored: ${JSON.stringify(trimmed)}`);
+    if (eq <= 0) return slip(line, `not KEY=VALUE, ignored: ${JSON.stringify(trimmed)}`);
     const key = trimmed.slice(0, eq).trim();
     const value = unquote(trimmed.slice(eq + 1).trim());
     if (value === null) {
       return fail(line, `${key} has no closing quote: ${JSON.stringify(trimmed.slice(eq + 1))}`);
     }
-    if (!KNOWN_KEYS.has(key)) return warn(line, `unknown key ${key}, ignored`);
+    if (!KNOWN_KEYS.has(key)) return slip(line, `unknown key ${key}, ignored`);
     const earlier = values.get(key);
-    if (earlier) warn(line, `${key} repeats line ${earlier.line}; the last value wins`);
+    if (earlier) slip(line, `${key} repeats line ${earlier.line}; the last value wins`);
     values.set(key, { value, line });
   });
 
