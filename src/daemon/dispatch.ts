@@ -90,29 +90,7 @@ export class Dispatcher {
   }
 
   #decide(packet: QueuedPacket, binding: Binding): Decision {
-    const { deps } = this;
-    const { payload } = packet;
-    const responder = responderFor(RESPONDERS, payload);
-    // The firewall rules queue only what we serve, but a bound VM must not reach whatever else
-    // listens on the host even if they match more: what we cannot tell apart is dropped.
-    if (!("answer" in responder)) return refuse(responder.reason, responder.why);
-    const config = deps.config();
-    // Deliberate: the operator turned the service off, so the request goes on to the host.
-    if (!responder.enabled(config)) return { kind: "ignore", why: responder.disabledWhy };
-    const indev = deps.interfaceInfo(binding.indev);
-    if (indev === undefined) {
-      return refuse("no-interface", `INDEV ${binding.indev} of ${binding.tap} does not exist`);
-    }
-    const decision = responder.answer(payload, {
-      binding,
-      config,
-      indev,
-      hwSource: packet.hwSource(),
-      now: deps.now?.() ?? Date.now(),
-      memo: deps.memo,
-      frames: deps.frames,
-    });
-    return fitsLink(decision, binding, indev);
+    return decidePacket(packet, binding, this.deps, this.deps.now?.() ?? Date.now());
   }
 
   #carryOut(decision: Decision, tapIndex: number, binding: Binding): Verdict {
@@ -143,6 +121,48 @@ export class Dispatcher {
       }
     }
   }
+}
+
+/** What deciding a packet needs from the edges: the daemon's `DispatchDeps`, or replay's own. */
+export interface DecisionDeps {
+  readonly config: () => Config;
+  readonly interfaceInfo: (name: string) => InterfaceInfo | undefined;
+  readonly memo: ReplyMemo;
+  readonly frames: FrameAllocator;
+}
+
+/**
+ * The decision for one IP packet from a bound TAP. The daemon's packet path and `nfdhcpd replay`
+ * both take it from here, so a replayed capture is answered exactly as the daemon answers it.
+ * `responder` is the packet's row of RESPONDERS when the caller has looked it up already.
+ */
+export function decidePacket(
+  packet: { readonly payload: Uint8Array; hwSource(): Uint8Array | null },
+  binding: Binding,
+  deps: DecisionDeps,
+  now: number,
+  responder: ReturnType<typeof responderFor> = responderFor(RESPONDERS, packet.payload),
+): Decision {
+  // The firewall rules queue only what we serve, but a bound VM must not reach whatever else
+  // listens on the host even if they match more: what we cannot tell apart is dropped.
+  if (!("answer" in responder)) return refuse(responder.reason, responder.why);
+  const config = deps.config();
+  // Deliberate: the operator turned the service off, so the request goes on to the host.
+  if (!responder.enabled(config)) return { kind: "ignore", why: responder.disabledWhy };
+  const indev = deps.interfaceInfo(binding.indev);
+  if (indev === undefined) {
+    return refuse("no-interface", `INDEV ${binding.indev} of ${binding.tap} does not exist`);
+  }
+  const decision = responder.answer(packet.payload, {
+    binding,
+    config,
+    indev,
+    hwSource: packet.hwSource(),
+    now,
+    memo: deps.memo,
+    frames: deps.frames,
+  });
+  return fitsLink(decision, binding, indev);
 }
 
 /** The one place every reply passes: a frame the link cannot carry is never sent. */
