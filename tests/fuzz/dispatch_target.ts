@@ -20,6 +20,7 @@ import { isMulticast, multicastMac, parseIpv6Packet } from "../../src/wire/ipv6.
 import { parseNdMessage } from "../../src/wire/ndp.ts";
 import { isUdpChecksumValid, isUdpChecksumValid4, parseUdp } from "../../src/wire/udp.ts";
 import { layoutOf, type Service, serviceOf } from "./layout.ts";
+import { hex } from "../hex.ts";
 
 const BOUND_IFINDEX = 7;
 const UNBOUND_IFINDEX = 8;
@@ -218,9 +219,4 @@ function carries(bytes: Uint8Array, mac: Uint8Array): boolean {
     if (sameMac(bytes.subarray(i, i + 6), mac)) return true;
   }
   return false;
-}
-
-/** Lowercase hex, no separators: how inputs are printed for replay. */
-export function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -3,7 +3,8 @@
  * parser and the dispatcher run on it, and each distinct failure kept with its replayable input.
  */
 import { readPcap } from "../pcap.ts";
-import { DispatchHarness, hex, InvariantViolation } from "./dispatch_target.ts";
+import { DispatchHarness, InvariantViolation } from "./dispatch_target.ts";
+import { hex } from "../hex.ts";
 import { serviceOf } from "./layout.ts";
 import { mutate } from "./mutate.ts";
 import { runParsers } from "./parser_targets.ts";

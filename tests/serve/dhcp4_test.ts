@@ -15,10 +15,9 @@ import { internetChecksum } from "../../src/wire/checksum.ts";
 import type { Dhcp4Message } from "../../src/wire/dhcp4.ts";
 import { capturedFrame, readPcap } from "../pcap.ts";
 import { contextOf } from "./context.ts";
+import { hex } from "../hex.ts";
 import { addressedToUs, BINDING, CONFIG, decodeDhcp4Frame, INDEV, ip } from "./dhcp4_setup.ts";
 
-const hex = (bytes: Uint8Array | undefined) =>
-  bytes ? Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") : undefined;
 const text = (s: string) => hex(new TextEncoder().encode(s));
 
 const GUEST_MAC = "525400770010";

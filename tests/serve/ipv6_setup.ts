@@ -41,9 +41,9 @@ import {
   type UdpDatagram,
 } from "../../src/wire/udp.ts";
 import { capturedFrame } from "../pcap.ts";
+import { hex } from "../hex.ts";
 
-export const hex = (bytes: Uint8Array) =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+export { hex };
 export const v6 = (text: string) => parseIpv6(text)!;
 export const mac = (text: string) => parseMac(text)!;
 /** The IPv6 packet of a captured frame, as NFQUEUE would hand it over. */
