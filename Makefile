@@ -186,7 +186,7 @@ endif
 	  fi; \
 	  echo "install -m 0644 $${f#*:} $$dest"; install -m 0644 $${f#*:} $$dest; \
 	done
-	sed -e 's|^ExecStart=/usr/local/sbin/nfdhcpd |ExecStart=$(SBINDIR)/nfdhcpd |' \
+	sed -e 's|=/usr/local/sbin/nfdhcpd |=$(SBINDIR)/nfdhcpd |' \
 	  -e 's| -c /etc/nfdhcpd/nfdhcpd.conf | -c $(SYSCONFDIR)/nfdhcpd/nfdhcpd.conf |' \
 	  -e 's|^EnvironmentFile=-/etc/default/nfdhcpd$$|EnvironmentFile=-$(SYSCONFDIR)/default/nfdhcpd|' \
 	  conf/nfdhcpd.service > $(DESTDIR)$(UNITDIR)/nfdhcpd.service
