@@ -3,9 +3,6 @@ import { SIG_BLOCK, SIGSET_BYTES } from "./libc.ts";
 import { callError, libc } from "./native.ts";
 import { listProcDir, readProcFile } from "./procfs.ts";
 
-/** SIG_IGN, the "ignore" disposition: the handler pointer value 1. */
-const SIG_IGN = Deno.UnsafePointer.create(1n);
-
 /**
  * Ignores `signal` process-wide and blocks it in the calling thread; the calling thread's mask and
  * the ignored disposition are what an execve(2) from this thread passes on to the new image, and
@@ -13,7 +10,8 @@ const SIG_IGN = Deno.UnsafePointer.create(1n);
  */
 export function blockAndIgnore(signal: number): void {
   const c = libc();
-  c.signal(signal, SIG_IGN);
+  // SIG_IGN, the "ignore" disposition, is the handler pointer value 1.
+  c.signal(signal, Deno.UnsafePointer.create(1n));
   const set = new Uint8Array(SIGSET_BYTES);
   set[(signal - 1) >> 3] = 1 << ((signal - 1) & 7);
   const rc = c.pthread_sigmask(SIG_BLOCK, set, null);
