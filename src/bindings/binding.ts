@@ -99,8 +99,14 @@ export function isInterfaceName(name: string): boolean {
  * the VM data its manager did not mean; a missing MAC rejects it too. Odd but usable content
  * (unknown keys, IP outside SUBNET, no HOSTNAME...) gives warnings. `strict` (`nfdhcpd check`)
  * makes lines that are not KEY=VALUE, unknown keys and repeated keys errors: slips of the writer.
+ * Bindings parsed with one `interner` share their equal SUBNET6 and GATEWAY6 values.
  */
-export function parseBinding(tap: string, text: string, strict = false): BindingResult {
+export function parseBinding(
+  tap: string,
+  text: string,
+  strict = false,
+  interner = new BindingInterner(),
+): BindingResult {
   const errors: string[] = [];
   const warnings: string[] = [];
   const fail = (line: number, reason: string) =>
@@ -153,8 +159,8 @@ export function parseBinding(tap: string, text: string, strict = false): Binding
   const ip = field("IP", "an IPv4 address", parseIpv4);
   const subnet = readSubnet4(values.get("SUBNET"), fail);
   const gateway = field("GATEWAY", "an IPv4 address", parseIpv4);
-  const subnet6 = readSubnet6(values.get("SUBNET6"), fail);
-  const gateway6 = field("GATEWAY6", "an IPv6 address", sharedIpv6);
+  const subnet6 = readSubnet6(values.get("SUBNET6"), fail, interner);
+  const gateway6 = field("GATEWAY6", "an IPv6 address", (v) => interner.ipv6(v));
   const eui64 = field("EUI64", "an IPv6 address", parseIpv6);
   const mtu = field("MTU", "an integer from 68 to 65535", (v) => {
     const n = /^\d{1,5}$/.test(v) ? Number(v) : NaN;
@@ -251,31 +257,46 @@ function netmaskLength(text: string): number | null {
   return ipv4Mask(length) === mask ? length : null;
 }
 
+/** How many distinct values a `BindingInterner` keeps of each kind before it starts over. */
+const SHARED_LIMIT = 1024;
+
 /**
  * Thousands of bindings share a few SUBNET6 and GATEWAY6 values: parsed once and shared (the
- * values are never mutated), which saves start-up time and memory.
+ * values are never mutated), which saves start-up time and memory. A `BindingStore` owns one for
+ * all its bindings; a `parseBinding` call without one gets a fresh one and shares nothing.
  */
-const SHARED_LIMIT = 1024;
-const sharedSubnets6 = new Map<string, Subnet6>();
-const sharedAddresses6 = new Map<string, Uint8Array | null>();
+export class BindingInterner {
+  /** SUBNET6 text → the prefix it was parsed to (only prefixes that parsed). */
+  readonly subnets6 = new Map<string, Subnet6>();
+  /** GATEWAY6 text → its address, or null when it is not one. */
+  readonly addresses6 = new Map<string, Uint8Array | null>();
 
-function sharedIpv6(text: string): Uint8Array | null {
-  let known = sharedAddresses6.get(text);
-  if (known === undefined) {
-    if (sharedAddresses6.size >= SHARED_LIMIT) sharedAddresses6.clear();
-    known = parseIpv6(text);
-    sharedAddresses6.set(text, known);
+  /** The address of `text`, shared with every earlier binding that gave the same text. */
+  ipv6(text: string): Uint8Array | null {
+    let known = this.addresses6.get(text);
+    if (known === undefined) {
+      if (this.addresses6.size >= SHARED_LIMIT) this.addresses6.clear();
+      known = parseIpv6(text);
+      this.addresses6.set(text, known);
+    }
+    return known;
   }
-  return known;
+
+  /** Remembers `subnet` as what `text` parses to. */
+  keepSubnet6(text: string, subnet: Subnet6): void {
+    if (this.subnets6.size >= SHARED_LIMIT) this.subnets6.clear();
+    this.subnets6.set(text, subnet);
+  }
 }
 
 /** `prefix/len` or a bare address (a /128). */
 function readSubnet6(
   entry: { readonly value: string; readonly line: number } | undefined,
   fail: (line: number, reason: string) => void,
+  interner: BindingInterner,
 ): Subnet6 | null {
   if (entry === undefined || entry.value === "") return null;
-  const known = sharedSubnets6.get(entry.value);
+  const known = interner.subnets6.get(entry.value);
   if (known !== undefined) return known;
   const [addr = "", len, ...rest] = entry.value.split("/");
   const prefix = parseIpv6(addr);
@@ -301,9 +322,8 @@ function readSubnet6(
     fail(entry.line, `SUBNET6 has host bits set: ${JSON.stringify(entry.value)} (is it ${fixed}?)`);
     return null;
   }
-  if (sharedSubnets6.size >= SHARED_LIMIT) sharedSubnets6.clear();
   const subnet = { prefix, prefixLength };
-  sharedSubnets6.set(entry.value, subnet);
+  interner.keepSubnet6(entry.value, subnet);
   return subnet;
 }
 

@@ -2,7 +2,7 @@
 import { type FileRead, RegularFileReader } from "../../ffi/regular_file.ts";
 import { errorMessage } from "../error_message.ts";
 import { escapeForLog } from "../log_text.ts";
-import { type Binding, isInterfaceName, parseBinding } from "./binding.ts";
+import { type Binding, BindingInterner, isInterfaceName, parseBinding } from "./binding.ts";
 import { ChangeReport } from "./change_report.ts";
 import { DirectoryWatch } from "./directory_watch.ts";
 
@@ -86,6 +86,8 @@ export class BindingStore {
   readonly #checkMs: number;
   readonly #readFile: (path: string) => FileRead | Promise<FileRead>;
   readonly #bindings = new Map<string, Binding>();
+  /** The SUBNET6/GATEWAY6 values its bindings share. */
+  readonly #interner = new BindingInterner();
   readonly #listeners = new Set<BindingListener>();
   /** Per name, the number of the latest read started; an older read's result is dropped. */
   readonly #generation = new Map<string, number>();
@@ -319,7 +321,7 @@ export class BindingStore {
     const text = read.text;
     if (this.#texts.get(name) === text) return; // Touched, or reloaded after lost events.
     this.#texts.set(name, text);
-    const result = parseBinding(shown, text);
+    const result = parseBinding(shown, text, false, this.#interner);
     if (!result.ok) {
       report.rejected++;
       for (const error of result.errors) report.error(error);

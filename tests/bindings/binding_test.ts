@@ -1,6 +1,11 @@
 /** Tests for binding-file parsing: every key, quotes, empty values, each bad line with its reason. */
 import assert from "node:assert/strict";
-import { type Binding, isInterfaceName, parseBinding } from "../../src/bindings/binding.ts";
+import {
+  type Binding,
+  BindingInterner,
+  isInterfaceName,
+  parseBinding,
+} from "../../src/bindings/binding.ts";
 import { parseIpv4, parseIpv6, parseMac } from "../../src/address.ts";
 
 function ok(tap: string, text: string): { binding: Binding; warnings: string[] } {
@@ -216,4 +221,31 @@ Deno.test("isInterfaceName() accepts what Linux accepts as an interface name", (
   for (const name of ["", ".", "..", "x".repeat(16), "a/b", "a:b", "a b", "tab\t", "é".repeat(8)]) {
     assert.equal(isInterfaceName(name), false, name);
   }
+});
+
+Deno.test("parseBinding() shares SUBNET6 and GATEWAY6 values through the interner it is given only", () => {
+  const text = "MAC=52:54:00:00:00:01\nSUBNET6=2001:db8:7::/64\nGATEWAY6=2001:db8:7::1\n";
+  const parse = (interner?: BindingInterner) => {
+    const r = parseBinding("tap0", text, false, interner);
+    if (!r.ok) throw new Error(r.errors.join("; "));
+    return r.binding;
+  };
+  const interner = new BindingInterner();
+  const [a, b] = [parse(interner), parse(interner)];
+  assert.equal(a.subnet6, b.subnet6);
+  assert.equal(a.gateway6, b.gateway6);
+  const [c, d] = [parse(), parse()];
+  assert.notEqual(c.subnet6, d.subnet6, "no interner, no sharing between calls");
+  assert.notEqual(c.gateway6, d.gateway6);
+  assert.deepEqual(c.subnet6, a.subnet6);
+  assert.deepEqual(c.gateway6, a.gateway6);
+});
+
+Deno.test("BindingInterner keeps at most 1024 values of a kind, then starts over", () => {
+  const interner = new BindingInterner();
+  for (let i = 0; i < 1024; i++) interner.ipv6(`2001:db8::${i.toString(16)}`);
+  assert.equal(interner.addresses6.size, 1024);
+  interner.ipv6("2001:db8::ffff");
+  assert.equal(interner.addresses6.size, 1);
+  assert.equal(interner.ipv6("not an address"), null);
 });

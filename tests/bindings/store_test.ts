@@ -84,6 +84,22 @@ Deno.test("BindingStore.load() reads every binding file and skips temporary ones
   }, { watch: false });
 });
 
+Deno.test("BindingStore shares equal SUBNET6 and GATEWAY6 values among its bindings, not with other stores", async () => {
+  const v6 = "SUBNET6=2001:db8:7::/64\nGATEWAY6=2001:db8:7::1\n";
+  const files = { tap0: bindingText(0, v6), tap1: bindingText(1, v6) };
+  let first: Binding | undefined;
+  await withStore(files, ({ store }) => {
+    const [a, b] = [store.get("tap0")!, store.get("tap1")!];
+    assert.ok(a.subnet6 !== null && a.subnet6 === b.subnet6, "one SUBNET6 object");
+    assert.ok(a.gateway6 !== null && a.gateway6 === b.gateway6, "one GATEWAY6 array");
+    first = a;
+  }, { watch: false });
+  await withStore(files, ({ store }) => {
+    assert.deepEqual(store.get("tap0")!.subnet6, first!.subnet6);
+    assert.notEqual(store.get("tap0")!.subnet6, first!.subnet6, "each store has its own table");
+  }, { watch: false });
+});
+
 Deno.test("BindingStore.load() forgets bindings whose files are gone and announces only changes", async () => {
   await withStore(
     { tap0: bindingText(0), tap1: bindingText(1) },
