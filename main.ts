@@ -28,6 +28,10 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map([
     summary: "print the firewall rules for the configured queues (iptables, ferm or nft)",
     main: rulesCommand,
   }],
+  ["replay", {
+    summary: "show what the daemon would answer to each request of a capture (pcap, pcapng)",
+    main: async (args) => (await import("./src/cli/replay.ts")).replayCommand(args),
+  }],
   ["help", { summary: "show this help", main: async () => (console.log(await usage()), 0) }],
 ]);
 

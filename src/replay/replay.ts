@@ -1,0 +1,128 @@
+/**
+ * Replays captured packets through the daemon's own decision (`decidePacket`): offline, with a
+ * memo and frame allocator of its own, the binding picked by the caller and a given INDEV MAC.
+ */
+import { formatMac } from "../address.ts";
+import type { Binding } from "../bindings/binding.ts";
+import type { Config } from "../config/types.ts";
+import { decidePacket, RESPONDERS } from "../daemon/dispatch.ts";
+import type { CapturedPacket, CaptureTime } from "../pcap/capture.ts";
+import { ipPacketOf } from "../pcap/link.ts";
+import type { RefusalReason } from "../serve/decision.ts";
+import { ReplyMemo } from "../serve/memo.ts";
+import { responderFor } from "../serve/responder.ts";
+import { FrameAllocator } from "../wire/ethernet.ts";
+import { describePacket, type PacketSummary } from "./describe.ts";
+
+/** What a replay runs with besides the packets. */
+export interface ReplaySettings {
+  readonly config: Config;
+  /** The binding a packet from `mac` (null: the capture has no link layer) is decided with, or why none. */
+  readonly bindingFor: (mac: Uint8Array | null) => Binding | string;
+  /** INDEV's MAC: the source of every reply. */
+  readonly indevMac: Uint8Array;
+  /** Also report packets that are not requests we serve (replies, other traffic). */
+  readonly all: boolean;
+}
+
+/** One replayed packet: the request, and what the daemon would do with it. */
+export interface ReplayRecord {
+  readonly number: number;
+  readonly time: CaptureTime | null;
+  /** The frame's source MAC, when the link layer has one. */
+  readonly mac: string | null;
+  /** Null when the frame holds no IP packet. */
+  readonly request: PacketSummary | null;
+  /** The binding's TAP, when one was found. */
+  readonly tap: string | null;
+  /**
+   * The daemon's decision, or `skip` for what it never sees as a request from a VM (shown with
+   * `all` only): a frame without IP, a packet this host sent, a packet of a kind we do not serve.
+   */
+  readonly kind: "reply" | "drop" | "ignore" | "skip";
+  readonly reason: RefusalReason | null;
+  readonly why: string;
+  readonly reply: PacketSummary | null;
+}
+
+/** Replays `packets` in order (the memo carries over from one to the next, as in the daemon). */
+export function replay(
+  packets: readonly CapturedPacket[],
+  settings: ReplaySettings,
+): ReplayRecord[] {
+  const memo = new ReplyMemo();
+  const frames = new FrameAllocator();
+  const deps = {
+    config: () => settings.config,
+    interfaceInfo: (name: string) => ({ name, mac: settings.indevMac }),
+    memo,
+    frames,
+  };
+  const records: ReplayRecord[] = [];
+  for (const packet of packets) {
+    const base = { number: packet.number, time: packet.time };
+    const link = ipPacketOf(packet.linkType, packet.data);
+    if (!link.ok) {
+      if (settings.all) records.push(skipped(base, null, null, `no IP packet: ${link.error}`));
+      continue;
+    }
+    const { ip, ipOffset, hwSource } = link.value;
+    const mac = hwSource === null ? null : formatMac(hwSource);
+    const request = describePacket(ip, ipOffset);
+    const responder = responderFor(RESPONDERS, ip);
+    const notRequest = link.value.outgoing
+      ? "sent by the capturing host"
+      : !("answer" in responder) && responder.reason === "unsupported"
+      ? responder.why
+      : null;
+    if (notRequest !== null) {
+      if (settings.all) records.push(skipped(base, mac, request, notRequest));
+      continue;
+    }
+    const binding = settings.bindingFor(hwSource);
+    if (typeof binding === "string") {
+      // The daemon passes on what comes from an interface without a binding.
+      records.push({
+        ...base,
+        mac,
+        request,
+        tap: null,
+        kind: "ignore",
+        reason: null,
+        why: binding,
+        reply: null,
+      });
+      continue;
+    }
+    const now = packet.time === null
+      ? Date.now()
+      : packet.time.seconds * 1000 + packet.time.nanoseconds / 1e6;
+    const decision = decidePacket(
+      { payload: ip, hwSource: () => hwSource },
+      binding,
+      deps,
+      now,
+      responder,
+    );
+    records.push({
+      ...base,
+      mac,
+      request,
+      tap: binding.tap,
+      kind: decision.kind,
+      reason: decision.kind === "drop" ? decision.reason : null,
+      why: decision.why,
+      reply: decision.kind === "reply" ? describePacket(decision.frame.subarray(14), 14) : null,
+    });
+  }
+  return records;
+}
+
+function skipped(
+  base: { number: number; time: CaptureTime | null },
+  mac: string | null,
+  request: PacketSummary | null,
+  why: string,
+): ReplayRecord {
+  return { ...base, mac, request, tap: null, kind: "skip", reason: null, why, reply: null };
+}
