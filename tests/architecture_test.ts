@@ -64,18 +64,33 @@ export function moduleState(file: string, source: string): string[] {
 const IMPORT =
   /(?:^|\s)(?:import|export)\b[^"']*?\bfrom\s*["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)|^import\s+["']([^"']+)["']/gm;
 
-/** The relative imports of `file` (its text is `source`) that resolve into one of `folders`. */
-export function importsInto(file: string, source: string, folders: readonly string[]): string[] {
+/** True for a module every part may import: a file directly in src/ (address, error and log text). */
+const isNeutral = (target: string) => /^src\/[^/]+\.ts$/.test(target);
+
+/** The relative imports of `file` (its text is `source`) whose target `allowed` refuses. */
+export function importsNotAllowed(
+  file: string,
+  source: string,
+  allowed: (target: string) => boolean,
+): string[] {
   const found: string[] = [];
   for (const match of source.matchAll(IMPORT)) {
     const specifier = match[1] ?? match[2] ?? match[3]!;
     if (!specifier.startsWith(".")) continue;
-    const target = relative(ROOT, resolve(ROOT, dirname(file), specifier));
-    if (folders.some((f) => target === f || target.startsWith(`${f}/`))) {
+    if (!allowed(relative(ROOT, resolve(ROOT, dirname(file), specifier)))) {
       found.push(`${file}: ${specifier}`);
     }
   }
   return found;
+}
+
+/** The relative imports of `file` (its text is `source`) that resolve into one of `folders`. */
+export function importsInto(file: string, source: string, folders: readonly string[]): string[] {
+  return importsNotAllowed(
+    file,
+    source,
+    (target) => !folders.some((f) => target === f || target.startsWith(`${f}/`)),
+  );
 }
 
 /** The relative imports of `file` (its text is `source`) that resolve into tests/. */
@@ -153,6 +168,23 @@ Deno.test("importsFromTests() finds static, dynamic and re-exporting imports int
 Deno.test("src/, ffi/ and main.ts import nothing from tests/", () => {
   const found = SHIPPED.flatMap(tsFiles).flatMap((file) =>
     importsFromTests(file, Deno.readTextFileSync(join(ROOT, file)))
+  );
+  assert.deepEqual(found, []);
+});
+
+Deno.test("src/wire imports only src/wire and the neutral modules, whatever folders are added", () => {
+  const allowed = (target: string) => target.startsWith("src/wire/") || isNeutral(target);
+  assert.deepEqual(
+    importsNotAllowed(
+      "src/wire/x.ts",
+      'import { a } from "./ipv6.ts";\nimport { b } from "../address.ts";\n' +
+        'import { c } from "../metrics/d.ts";\nimport { e } from "../../ffi/f.ts";',
+      allowed,
+    ),
+    ["src/wire/x.ts: ../metrics/d.ts", "src/wire/x.ts: ../../ffi/f.ts"],
+  );
+  const found = tsFiles("src/wire").flatMap((file) =>
+    importsNotAllowed(file, Deno.readTextFileSync(join(ROOT, file)), allowed)
   );
   assert.deepEqual(found, []);
 });
