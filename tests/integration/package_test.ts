@@ -95,6 +95,7 @@ Deno.test({
       const unit = (await inside(["cat", "/lib/systemd/system/nfdhcpd.service"])).stdout;
       assert.match(unit, /^ExecStart=\/usr\/sbin\/nfdhcpd -f -c \/etc\/nfdhcpd\/nfdhcpd\.conf /m);
       assert.match(unit, /^RuntimeDirectory=nfdhcpd$/m);
+      assert.doesNotMatch(unit, /\/usr\/local\//, "the unit names a path outside the package");
       assert.match(
         (await inside(["cat", "/etc/nfdhcpd/nfdhcpd.conf"])).stdout,
         /^user = nfdhcpd /m,
