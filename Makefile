@@ -4,7 +4,7 @@ TOOLS := .tools
 DENO := $(shell command -v deno 2>/dev/null || echo $(TOOLS)/node_modules/.bin/deno)
 # What the daemon needs at run time; the tests and demo also need the clients and iptables.
 RUNTIME_PACKAGES := libnetfilter-queue1
-TEST_PACKAGES := iproute2 iptables nftables isc-dhcp-client udhcpc ndisc6 kmod procps util-linux systemd ferm logrotate make iputils-ping dnsmasq-base gcc libc6-dev
+TEST_PACKAGES := iproute2 iptables nftables isc-dhcp-client udhcpc ndisc6 kmod procps util-linux systemd ferm logrotate make iputils-ping dnsmasq-base gcc libc6-dev tcpdump
 # make deb and its test (tests/integration/package_test.ts); xmllint for the hooks in contrib/.
 TEST_PACKAGES += debhelper lintian adduser libxml2-utils
 BENCH_PACKAGES := dnsmasq-base gcc libc6-dev

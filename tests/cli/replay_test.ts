@@ -10,6 +10,7 @@ import { classicPcap, concat, pcapngSection, sll2 } from "../pcap/craft.ts";
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const FIXTURES = new URL("../fixtures/", import.meta.url).pathname;
 const dir = Deno.makeTempDirSync({ prefix: "nfdhcpd-replay-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const CONF = `${dir}/nfdhcpd.conf`;
 const BINDING = `${dir}/bindings/tap0`;
 Deno.mkdirSync(`${dir}/bindings`);
