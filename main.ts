@@ -32,6 +32,22 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map([
     summary: "show what the daemon would answer to each request of a capture (pcap, pcapng)",
     main: async (args) => (await import("./src/cli/replay.ts")).replayCommand(args),
   }],
+  ["status", {
+    summary: "show the running daemon's queues, bindings and counters (its control socket)",
+    main: async (args) => (await import("./src/cli/status.ts")).statusCommand(args),
+  }],
+  ["clients", {
+    summary: "list the running daemon's bindings with each TAP's last request, reply, refusal",
+    main: async (args) => (await import("./src/cli/clients.ts")).clientsCommand(args),
+  }],
+  ["metrics", {
+    summary: "print the running daemon's metrics (Prometheus text format)",
+    main: async (args) => (await import("./src/cli/metrics.ts")).metricsCommand(args),
+  }],
+  ["trace", {
+    summary: "print the running daemon's requests and answers live, until interrupted",
+    main: async (args) => (await import("./src/cli/trace.ts")).traceCommand(args),
+  }],
   ["help", { summary: "show this help", main: async () => (console.log(await usage()), 0) }],
 ]);
 

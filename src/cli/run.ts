@@ -16,7 +16,7 @@ Options:
   -d, --debug         log every packet (debug level)
   -f, --foreground    stay in the foreground and log to stderr (for systemd)
   -h, --help          show this help
-  -V, --version       show the version
+  -v, -V, --version   show the version
 `;
 
 /** Parses the daemon's flags and runs it until SIGTERM; returns the exit code. */
@@ -31,6 +31,8 @@ export function runCommand(args: string[]): Promise<number> | number {
         foreground: { type: "boolean", short: "f", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", short: "V", default: false },
+        // The original's flag for the version; -V and --version are its spellings here too.
+        v: { type: "boolean", default: false },
       },
       allowPositionals: false,
       strict: true,
@@ -44,7 +46,7 @@ export function runCommand(args: string[]): Promise<number> | number {
     console.log(RUN_USAGE);
     return 0;
   }
-  if (v.version) {
+  if (v.version || v.v) {
     console.log(`nfdhcpd ${VERSION}`);
     return 0;
   }

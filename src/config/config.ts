@@ -33,6 +33,8 @@ export const CONFIG_DEFAULTS = {
   pidfile: "/var/run/nfdhcpd/nfdhcpd.pid",
   datapath: "/var/lib/nfdhcpd",
   logdir: "/var/log/nfdhcpd",
+  controlSocket: "/run/nfdhcpd/control.sock",
+  metricsInterval: 15,
   leaseLifetime: 604800,
   leaseRenewal: 600,
   dhcpQueue: 42,
@@ -126,8 +128,30 @@ function readGeneral(r: SectionReader): GeneralConfig {
     datapath: r.path("datapath", CONFIG_DEFAULTS.datapath),
     logdir: r.path("logdir", CONFIG_DEFAULTS.logdir),
     user: r.optional("user"),
+    controlSocket: readControlSocket(r),
+    metricsFile: r.optional("metrics_file"),
+    metricsInterval: r.integer("metrics_interval", 1, 86400, CONFIG_DEFAULTS.metricsInterval),
   };
   return general;
+}
+
+/** The longest path a unix socket address holds (sun_path, without its NUL). */
+const SOCKET_PATH_MAX = 107;
+
+/** `control_socket`: absent gives the default, empty gives none; an absolute path that fits. */
+function readControlSocket(r: SectionReader): string | null {
+  const value = r.scalar("control_socket");
+  if (value === undefined) return CONFIG_DEFAULTS.controlSocket;
+  if (value === "") return null;
+  if (!value.startsWith("/")) r.error("control_socket", `not an absolute path: ${value}`);
+  const bytes = new TextEncoder().encode(value).length;
+  if (bytes > SOCKET_PATH_MAX) {
+    r.error(
+      "control_socket",
+      `${bytes} bytes long; a unix socket path holds at most ${SOCKET_PATH_MAX}`,
+    );
+  }
+  return value;
 }
 
 function readDhcp(r: SectionReader): DhcpConfig {

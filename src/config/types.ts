@@ -9,6 +9,12 @@ export interface GeneralConfig {
   readonly logdir: string;
   /** Unprivileged user to run as, or null to stay as started. */
   readonly user: string | null;
+  /** The control socket's path (`nfdhcpd status`...), or null for none. */
+  readonly controlSocket: string | null;
+  /** Where to write the Prometheus metrics (node_exporter's textfile collector), or null. */
+  readonly metricsFile: string | null;
+  /** Seconds between two writes of the metrics file. */
+  readonly metricsInterval: number;
 }
 
 export interface DhcpConfig {

@@ -6,9 +6,16 @@ import { NfQueue } from "../../ffi/nfqueue.ts";
 import { PacketSocket } from "../../ffi/packet_socket.ts";
 import { Poller } from "../../ffi/poller.ts";
 import type { Binding } from "../bindings/binding.ts";
-import { BindingStore } from "../bindings/store.ts";
+import { BindingStore, isBindingFileName } from "../bindings/store.ts";
 import { loadConfig } from "../config/config.ts";
 import type { Config } from "../config/types.ts";
+import { clientsReport, type DaemonView, statusReport } from "../control/reports.ts";
+import type { StatusReport } from "../control/protocol.ts";
+import { ControlServer } from "../control/server.ts";
+import { TraceHub } from "../control/trace.ts";
+import { metricsText } from "../metrics/exposition.ts";
+import { readKernelQueues } from "../metrics/kernel_queue.ts";
+import { MetricsFileWriter } from "../metrics/textfile.ts";
 import { ReplyMemo } from "../serve/memo.ts";
 import { periodicAdvert } from "../serve/router_advert.ts";
 import { FrameAllocator } from "../wire/ethernet.ts";
@@ -26,6 +33,19 @@ export interface DaemonOptions {
   readonly foreground: boolean;
 }
 
+/** The NFQUEUE numbers the configuration asks us to serve, with the service on each. */
+export function queueServicesOf(config: Config): Map<number, string> {
+  const services = new Map<number, string>();
+  if (config.dhcp.enable) services.set(config.dhcp.queue, "dhcp4");
+  if (config.ipv6.enable) {
+    const { rsQueue, nsQueue, dhcpv6Queue } = config.ipv6;
+    if (rsQueue !== null) services.set(rsQueue, "rs");
+    if (nsQueue !== null) services.set(nsQueue, "ns");
+    if (dhcpv6Queue !== null) services.set(dhcpv6Queue, "dhcp6");
+  }
+  return services;
+}
+
 /** The NFQUEUE numbers the configuration asks us to serve. */
 export function queuesOf(config: Config): number[] {
   const queues: number[] = [];
@@ -37,6 +57,9 @@ export function queuesOf(config: Config): number[] {
   }
   return queues;
 }
+
+/** Packets a queue holds for their verdict before the kernel drops more (fail-closed). */
+const QUEUE_MAX_LENGTH = 4096;
 
 /** Runs the daemon until SIGTERM/SIGINT; returns the exit code. */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
@@ -119,6 +142,12 @@ class Daemon {
   /** The reload under way, if any, and whether another SIGHUP came during it. */
   #reloading: Promise<void> | null = null;
   #reloadAgain = false;
+  readonly #startedAt = Date.now();
+  #lastReload: StatusReport["lastReload"] = null;
+  /** The control socket (`nfdhcpd status`...) and the metrics file, as the configuration asks. */
+  #control: ControlServer | null = null;
+  #metricsFile: MetricsFileWriter | null = null;
+  readonly #trace: TraceHub;
 
   private constructor(
     private config: Config,
@@ -138,9 +167,10 @@ class Daemon {
       memo: this.#memo,
       frames: this.#frames,
     });
+    this.#trace = new TraceHub((hook) => dispatcher.trace = hook);
     this.#queue = new NfQueue({
       queues: queuesOf(config),
-      maxLength: 4096,
+      maxLength: QUEUE_MAX_LENGTH,
       onError: (m) => log.limited("warning", "nfqueue", m),
     }, (packet) => dispatcher.handle(packet));
     this.#queue.attach(this.#poller);
@@ -173,7 +203,96 @@ class Daemon {
   /** Loads the bindings and binds the queues; throws (with the reason) if it cannot. */
   static async start(config: Config, configPath: string, log: Logger): Promise<Daemon> {
     const store = await Daemon.#openStore(config, log);
-    return new Daemon(config, store, configPath, log);
+    const daemon = new Daemon(config, store, configPath, log);
+    await daemon.#operate(null, config.general);
+    return daemon;
+  }
+
+  /**
+   * Opens (or moves, or closes) the control socket and the metrics file as `next` asks. A socket
+   * that cannot be opened is an error in the log, not a reason to stop answering VMs.
+   */
+  async #operate(previous: Config["general"] | null, next: Config["general"]): Promise<void> {
+    if (previous?.controlSocket !== next.controlSocket || this.#control === null) {
+      await this.#control?.close();
+      this.#control = null;
+      if (next.controlSocket !== null) {
+        try {
+          this.#control = await ControlServer.open(next.controlSocket, {
+            answer: (request) => this.#answer(request.command, request.tap),
+            trace: this.#trace,
+          }, (m) => this.log.limited("warning", "control", m));
+          this.log.info(`Control socket: ${next.controlSocket}`);
+        } catch (e) {
+          this.log.error(`No control socket: ${errorMessage(e)}`);
+        }
+      }
+    }
+    const metrics = this.#metricsFile;
+    if (metrics?.path !== next.metricsFile || metrics?.intervalSeconds !== next.metricsInterval) {
+      metrics?.stop();
+      this.#metricsFile = null;
+      if (next.metricsFile !== null) {
+        this.#metricsFile = new MetricsFileWriter(
+          next.metricsFile,
+          next.metricsInterval,
+          () => metricsText(statusReport(this.#view)),
+          (m) => this.log.limited("warning", "metrics", m),
+        );
+        this.#metricsFile.start();
+      }
+    }
+  }
+
+  #answer(command: string, tap: string | null): unknown {
+    switch (command) {
+      case "status":
+        return statusReport(this.#view);
+      case "clients":
+        this.#dispatcher.traffic.prune((t) => this.store.get(t) !== undefined);
+        return clientsReport(this.#view, tap);
+      case "metrics":
+        return { metrics: metricsText(statusReport(this.#view)) };
+      default:
+        return { error: `Unknown command ${command}` };
+    }
+  }
+
+  /** What `status`, `clients` and the metrics read. */
+  get #view(): DaemonView {
+    const services = queueServicesOf(this.config);
+    return {
+      startedAt: this.#startedAt,
+      configPath: this.configPath,
+      queues: this.#queue.queues.map((queue) => ({
+        queue,
+        service: services.get(queue) ?? "unused",
+        maxLength: QUEUE_MAX_LENGTH,
+        copyRange: 0xffff,
+        failOpen: false,
+      })),
+      kernelQueues: () => readKernelQueues(),
+      packets: () => this.#queue.stats,
+      dispatcher: this.#dispatcher,
+      bindings: () => this.store.all(),
+      bindingCount: () => this.store.size,
+      rejectedBindings: () => this.#filesNotLoaded(),
+      tapExists: (tap) => this.#interfaces.byName(tap) !== undefined,
+      lastReload: () => this.#lastReload,
+    };
+  }
+
+  /** Binding files in the datapath that are not loaded: rejected, or being written. */
+  #filesNotLoaded(): number {
+    let files = 0;
+    try {
+      for (const entry of Deno.readDirSync(this.config.general.datapath)) {
+        if (!entry.isDirectory && isBindingFileName(entry.name)) files++;
+      }
+    } catch {
+      return 0;
+    }
+    return Math.max(0, files - this.store.size);
   }
 
   static async #openStore(config: Config, log: Logger): Promise<BindingStore> {
@@ -247,6 +366,7 @@ class Daemon {
         for (const e of next.errors) {
           this.log.error(`Reload failed, keeping the old configuration: ${e}`);
         }
+        this.#lastReload = { at: Date.now(), ok: false, detail: next.errors.join("; ") };
         return;
       }
       for (const w of next.warnings) this.log.warning(w);
@@ -265,9 +385,12 @@ class Daemon {
         await this.store.reload();
       }
       if (this.#stopping) return;
+      await this.#operate(previous.general, next.config.general);
       this.log.info(`Configuration reloaded: ${this.status()}`);
+      this.#lastReload = { at: Date.now(), ok: true, detail: this.status() };
     } catch (e) {
       this.log.error(`Reload failed: ${errorMessage(e)}`);
+      this.#lastReload = { at: Date.now(), ok: false, detail: errorMessage(e) };
     } finally {
       if (!this.#stopping) notifySafely(this.log, () => notifyReady(this.status()));
     }
@@ -310,6 +433,8 @@ class Daemon {
     this.#stopping = true;
     this.log.info("Stopping: answering what is queued, then releasing the queues");
     this.#raTimer.stop();
+    this.#metricsFile?.stop();
+    await this.#control?.close();
     this.#queue.drainAll();
     this.#queue.close();
     const q = this.#queue.stats;

@@ -16,6 +16,9 @@ import { neighbourSolicitationResponder } from "../serve/neighbour.ts";
 import { type Responder, responderFor } from "../serve/responder.ts";
 import { routerSolicitationResponder } from "../serve/router_advert.ts";
 import { ETHERNET_HEADER_LENGTH, type FrameAllocator } from "../wire/ethernet.ts";
+import { formatMac } from "../address.ts";
+import { dhcp4ReplyAddress, OTHER, replyType, requestType } from "../metrics/message_type.ts";
+import { type Activity, Traffic } from "../metrics/traffic.ts";
 import type { Logger } from "./log.ts";
 
 /** Every protocol we answer: adding one is adding its responder module and a row here. */
@@ -47,6 +50,28 @@ export interface DispatchDeps {
   readonly now?: () => number;
 }
 
+/** One request from a bound TAP and what became of it, as `nfdhcpd trace` shows it. */
+export interface TraceEvent {
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+  readonly tap: string;
+  readonly protocol: string;
+  readonly requestType: string;
+  /** The frame's Ethernet source, when the queue gave one. */
+  readonly mac: string | null;
+  readonly outcome: "reply" | "drop" | "pass" | "error";
+  /** The reply's type, for `reply`. */
+  readonly replyType: string | null;
+  /** The address a DHCPv4 reply gave (0: none). */
+  readonly address: number;
+  /** The refusal's kind, for `drop`. */
+  readonly reason: RefusalReason | null;
+  readonly why: string;
+}
+
+/** How often the wall clock is read again (it may be stepped): the times shown are this exact. */
+const CLOCK_RESYNC_MS = 1000;
+
 /** Counters for statistics and SIGUSR1. */
 export interface DispatchStats {
   replies: number;
@@ -60,6 +85,18 @@ export class Dispatcher {
   readonly stats: DispatchStats = { replies: 0, drops: 0, passes: 0, errors: 0 };
   /** Drops of bound TAPs' packets, counted by reason (see `RefusalReason`). */
   readonly refusals = new Map<RefusalReason, number>();
+  /** Counts by protocol and type, reply latency, each TAP's last request, reply and refusal. */
+  readonly traffic = new Traffic();
+  /** Set while a `trace` client listens: the packet path pays one null check otherwise. */
+  trace: ((event: TraceEvent) => void) | null = null;
+  /** Why the last reply could not be sent (null: it was), for the trace. */
+  #sendError: string | null = null;
+  /**
+   * Date.now() − performance.now(), re-read every CLOCK_RESYNC_MS: the packet path reads one clock
+   * per packet (performance.now(), for the reply latency too) and still follows wall-clock steps.
+   */
+  #epochOffset = 0;
+  #offsetReadAt = -Infinity;
 
   constructor(private readonly deps: DispatchDeps) {}
 
@@ -74,9 +111,21 @@ export class Dispatcher {
       this.stats.passes++;
       return "accept";
     }
+    const started = performance.now();
+    const now = deps.now?.() ?? this.#wallClock(started);
+    const { payload } = packet;
+    const responder = responderFor(RESPONDERS, payload);
+    const protocol = "answer" in responder ? responder.name : OTHER;
+    const activity = this.traffic.request(
+      binding.tap,
+      protocol,
+      requestType(protocol, payload),
+      now,
+    );
+    let decision: Decision | null = null;
     try {
-      const decision = this.#decide(packet, binding);
-      return this.#carryOut(decision, tapIndex, binding);
+      decision = this.#decide(packet, binding, responder, now);
+      return this.#carryOut(decision, packet, tapIndex, binding, activity, started);
     } catch (e) {
       // A bug must not let a bound VM's request through to whatever else listens: drop it.
       this.stats.errors++;
@@ -85,15 +134,39 @@ export class Dispatcher {
         "dispatch-error",
         `Cannot answer packet on ${binding.tap}: ${e instanceof Error ? e.stack : e}`,
       );
+      decision = null;
       return "drop";
+    } finally {
+      if (this.trace !== null) this.#traced(this.trace, decision, packet, activity, now);
     }
   }
 
-  #decide(packet: QueuedPacket, binding: Binding): Decision {
-    return decidePacket(packet, binding, this.deps, this.deps.now?.() ?? Date.now());
+  /** Milliseconds since the epoch at `monotonic` (a performance.now() reading). */
+  #wallClock(monotonic: number): number {
+    if (monotonic - this.#offsetReadAt >= CLOCK_RESYNC_MS) {
+      this.#offsetReadAt = monotonic;
+      this.#epochOffset = Date.now() - performance.now();
+    }
+    return this.#epochOffset + monotonic;
   }
 
-  #carryOut(decision: Decision, tapIndex: number, binding: Binding): Verdict {
+  #decide(
+    packet: QueuedPacket,
+    binding: Binding,
+    responder: ReturnType<typeof responderFor>,
+    now: number,
+  ): Decision {
+    return decidePacket(packet, binding, this.deps, now, responder);
+  }
+
+  #carryOut(
+    decision: Decision,
+    packet: QueuedPacket,
+    tapIndex: number,
+    binding: Binding,
+    activity: Activity,
+    started: number,
+  ): Verdict {
     const { log } = this.deps;
     switch (decision.kind) {
       case "ignore":
@@ -103,22 +176,83 @@ export class Dispatcher {
       case "drop":
         this.stats.drops++;
         this.refusals.set(decision.reason, (this.refusals.get(decision.reason) ?? 0) + 1);
-        if (log.enabled("debug")) {
-          log.debug(`${binding.tap}: dropped (${decision.reason}): ${decision.why}`);
-        }
+        this.traffic.refusedOne(activity, decision.reason, decision.why, activity.requestAt);
+        this.#logRefusal(decision.reason, decision.why, packet, activity);
         return "drop";
       case "reply": {
-        const error = this.deps.send(tapIndex, decision.frame);
+        const error = this.#sendError = this.deps.send(tapIndex, decision.frame);
         if (error !== null) {
           this.stats.errors++;
           log.limited("warning", `send-${binding.tap}`, `${decision.why}: ${error}`);
         } else {
           this.stats.replies++;
+          const { frame } = decision;
+          const protocol = activity.requestProtocol;
+          this.traffic.replied(
+            activity,
+            replyType(protocol, frame),
+            protocol === "dhcp4" ? dhcp4ReplyAddress(frame) : 0,
+            decision.why,
+            activity.requestAt,
+            (performance.now() - started) / 1000,
+          );
           // One line per served request, but a VM (or a flood) cannot make more than 30 a minute.
           log.limited("info", binding.tap, decision.why, 30);
         }
         return "drop";
       }
+    }
+  }
+
+  /**
+   * A refusal is what an operator looks for when a VM gets no address: logged at info with the TAP,
+   * the reason and the frame's source MAC, at most 10 a minute per TAP (every one with -d).
+   */
+  #logRefusal(reason: RefusalReason, why: string, packet: QueuedPacket, a: Activity): void {
+    const { log } = this.deps;
+    if (!log.enabled("info")) return;
+    const source = packet.hwSource();
+    const line = `${a.tap}: dropped (${reason}): ${why} (source MAC ${
+      source === null ? "unknown" : formatMac(source)
+    })`;
+    if (log.enabled("debug")) log.debug(line);
+    else log.limited("info", a.logKey, line, 10);
+  }
+
+  /** Hands the trace what became of the request; a failing trace must not change the verdict. */
+  #traced(
+    trace: (event: TraceEvent) => void,
+    decision: Decision | null,
+    packet: QueuedPacket,
+    a: Activity,
+    at: number,
+  ): void {
+    const sent = decision?.kind === "reply" && this.#sendError === null;
+    const failed = decision === null || (decision.kind === "reply" && !sent);
+    try {
+      const source = packet.hwSource();
+      trace({
+        at,
+        tap: a.tap,
+        protocol: a.requestProtocol,
+        requestType: a.requestType,
+        mac: source === null ? null : formatMac(source),
+        outcome: failed ? "error" : decision.kind === "ignore" ? "pass" : decision.kind,
+        replyType: sent ? a.replyType : null,
+        address: sent ? a.replyAddress : 0,
+        reason: decision?.kind === "drop" ? decision.reason : null,
+        why: decision === null
+          ? "failed (see the log)"
+          : sent || decision.kind !== "reply"
+          ? decision.why
+          : `${decision.why}: ${this.#sendError}`,
+      });
+    } catch (e) {
+      this.deps.log.limited(
+        "error",
+        "trace",
+        `Cannot trace: ${e instanceof Error ? e.message : e}`,
+      );
     }
   }
 }

@@ -21,14 +21,18 @@ const JOURNAL_PRIORITY: Record<Level, string> = {
 };
 
 /**
- * Plain `LEVEL: message` lines on stderr (the journal adds the time). When stderr goes to the
- * journal (systemd sets JOURNAL_STREAM), each line starts with its `<N>` priority, which journald
- * strips and records, so `journalctl -p warning` works.
+ * `LEVEL: message` lines on stderr. When stderr goes to the journal (systemd sets JOURNAL_STREAM),
+ * each line starts with its `<N>` priority, which journald strips and records, so `journalctl -p
+ * warning` works, and the journal adds the time; anywhere else (a terminal, a file, runit, a
+ * container log) each line starts with its time, as the log file's lines do.
  */
 export class StderrSink implements LogSink {
-  constructor(readonly journal = Deno.env.get("JOURNAL_STREAM") !== undefined) {}
+  constructor(
+    readonly journal = Deno.env.get("JOURNAL_STREAM") !== undefined,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
   write(level: Level, message: string): void {
-    const prefix = this.journal ? JOURNAL_PRIORITY[level] : "";
+    const prefix = this.journal ? JOURNAL_PRIORITY[level] : `${timestamp(new Date(this.now()))} `;
     try {
       Deno.stderr.writeSync(encoder.encode(`${prefix}${level.toUpperCase()}: ${message}\n`));
     } catch {
