@@ -1,0 +1,164 @@
+/** The control server on a real unix socket: answers, bounds, stale and live sockets, trace. */
+import assert from "node:assert/strict";
+import { ask, NotRunningError, stream } from "../../src/control/client.ts";
+import { ControlServer } from "../../src/control/server.ts";
+import { clearSocketPath } from "../../src/control/socket_file.ts";
+import { TraceHub } from "../../src/control/trace.ts";
+import type { TraceEvent } from "../../src/daemon/dispatch.ts";
+
+async function withServer(
+  body: (path: string, hook: { current: ((e: TraceEvent) => void) | null }) => Promise<void>,
+  limits = { maxClients: 2, requestTimeoutMs: 200, writeTimeoutMs: 1000 },
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/control.sock`;
+  const hook: { current: ((e: TraceEvent) => void) | null } = { current: null };
+  const server = await ControlServer.open(
+    path,
+    {
+      answer: (r) => r.command === "status" ? { pid: 7, tap: r.tap } : { clients: [] },
+      trace: new TraceHub((h) => hook.current = h),
+    },
+    () => {},
+    limits,
+  );
+  try {
+    await body(path, hook);
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Connects and sends `text`; returns what the server wrote until it closed. */
+async function raw(path: string, text: string): Promise<string> {
+  const conn = await Deno.connect({ transport: "unix", path });
+  await conn.write(new TextEncoder().encode(text));
+  const chunks: string[] = [];
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    const n = await conn.read(buf).catch(() => null);
+    if (n === null) break;
+    chunks.push(new TextDecoder().decode(buf.subarray(0, n)));
+  }
+  conn.close();
+  return chunks.join("");
+}
+
+Deno.test("ControlServer answers one request line with one JSON line, on a 0660 socket", async () => {
+  await withServer(async (path) => {
+    assert.equal(Deno.statSync(path).mode! & 0o777, 0o660);
+    assert.deepEqual(await ask(path, { command: "status", tap: null }), { pid: 7, tap: null });
+    assert.equal(
+      await raw(path, '{"command":"nope"}\n'),
+      `${
+        JSON.stringify({
+          error: 'Unknown command "nope": expected one of status, clients, metrics, trace',
+        })
+      }\n`,
+    );
+  });
+});
+
+Deno.test("ControlServer refuses a request past 4 KiB and closes a client that sends nothing", async () => {
+  await withServer(async (path) => {
+    assert.equal(await raw(path, "x".repeat(5000)), '{"error":"Request line too long"}\n');
+    const started = Date.now();
+    assert.equal(await raw(path, ""), "");
+    assert.ok(Date.now() - started < 2000, "closed after the request timeout");
+    // Still serving after both.
+    assert.deepEqual(await ask(path, { command: "status", tap: "tap1" }), { pid: 7, tap: "tap1" });
+  });
+});
+
+Deno.test("ControlServer tells clients past its limit to come back, and serves the others", async () => {
+  await withServer(async (path) => {
+    const idle = [
+      await Deno.connect({ transport: "unix", path }),
+      await Deno.connect({ transport: "unix", path }),
+    ];
+    assert.equal(
+      await raw(path, '{"command":"status"}\n'),
+      '{"error":"Too many control clients; try again"}\n',
+    );
+    for (const c of idle) c.close();
+  }, { maxClients: 2, requestTimeoutMs: 5000, writeTimeoutMs: 1000 });
+});
+
+Deno.test("ControlServer streams trace lines while a client listens, and unhooks when it leaves", async () => {
+  await withServer(async (path, hook) => {
+    assert.equal(hook.current, null, "no hook without a trace client");
+    const lines: unknown[] = [];
+    const stop = new AbortController();
+    const done = stream(path, { command: "trace", tap: "tap1" }, (v) => {
+      lines.push(v);
+      if (lines.length === 1) stop.abort();
+    }, stop.signal);
+    const deadline = Date.now() + 2000;
+    while (hook.current === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const event: TraceEvent = {
+      at: 0,
+      tap: "tap1",
+      protocol: "dhcp4",
+      requestType: "DISCOVER",
+      mac: "52:54:00:00:00:01",
+      outcome: "reply",
+      replyType: "OFFER",
+      address: 0x0a000005,
+      reason: null,
+      why: "DHCPOFFER",
+    };
+    hook.current!({ ...event, tap: "tap2" }); // filtered out
+    hook.current!(event);
+    await done;
+    assert.deepEqual(lines, [{
+      at: 0,
+      tap: "tap1",
+      protocol: "dhcp4",
+      request: "DISCOVER",
+      mac: "52:54:00:00:00:01",
+      outcome: "reply",
+      reply: "OFFER",
+      address: "10.0.0.5",
+      reason: null,
+      why: "DHCPOFFER",
+    }]);
+    const until = Date.now() + 2000;
+    while (hook.current !== null && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(hook.current, null, "the hook is removed with the last trace client");
+  });
+});
+
+Deno.test("clearSocketPath() replaces a stale socket, refuses a live one and any other file", async () => {
+  await withServer(async (path) => {
+    assert.equal(await clearSocketPath(path), `a running daemon answers on ${path}`);
+    await assert.rejects(
+      ControlServer.open(path, { answer: () => ({}), trace: new TraceHub(() => {}) }, () => {}),
+      /Cannot open the control socket: a running daemon answers/,
+    );
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    const stale = `${dir}/stale.sock`;
+    // A socket bound but not listening: what a killed daemon leaves.
+    const py = new Deno.Command("python3", {
+      args: ["-c", `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(stale)})`],
+    });
+    assert.equal((await py.output()).code, 0);
+    assert.ok(Deno.lstatSync(stale).isSocket);
+    assert.equal(await clearSocketPath(stale), null);
+    assert.throws(() => Deno.lstatSync(stale), Deno.errors.NotFound);
+    const plain = `${dir}/plain`;
+    Deno.writeTextFileSync(plain, "keep me");
+    assert.equal(await clearSocketPath(plain), `${plain} exists and is not a socket`);
+    assert.equal(Deno.readTextFileSync(plain), "keep me");
+    await assert.rejects(
+      ask(`${dir}/none.sock`, { command: "status", tap: null }),
+      NotRunningError,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
