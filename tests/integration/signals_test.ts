@@ -36,9 +36,10 @@ function threadsTakingSigusr1(pid: number): string[] {
 /**
  * What could take a connection in the daemon's network namespace or from its descriptors: any TCP
  * socket listening there, any inet (TCP, UDP, raw) socket the process holds, and any listening
- * unix socket it holds. The daemon's own sockets (netlink, packet, unix datagram) are not listed.
+ * unix socket it holds but `controlSocket`, the one its configuration names (`nfdhcpd status`...).
+ * The daemon's own sockets (netlink, packet, unix datagram) are not listed.
  */
-function listeners(pid: number): string[] {
+function listeners(pid: number, controlSocket: string): string[] {
   const inodes = new Set<string>();
   for (const entry of Deno.readDirSync(`/proc/${pid}/fd`)) {
     try {
@@ -60,7 +61,10 @@ function listeners(pid: number): string[] {
   for (const line of readOrEmpty(`/proc/${pid}/net/unix`).split("\n").slice(1)) {
     const cols = line.trim().split(/\s+/);
     // Flags 00010000 (__SO_ACCEPTCON): a listening socket.
-    if (cols.length >= 7 && inodes.has(cols[6]!) && cols[3] === "00010000") {
+    if (
+      cols.length >= 7 && inodes.has(cols[6]!) && cols[3] === "00010000" &&
+      cols[7] !== controlSocket
+    ) {
       found.push(`unix listening ${cols[7] ?? "(unnamed)"}`);
     }
   }
@@ -77,7 +81,11 @@ async function waitUntilHeld(pid: number): Promise<void> {
 }
 
 /** Sends every signal the daemon handles, SIGUSR1 three times, and checks nothing listens. */
-async function signalAll(pid: number, logged: () => string): Promise<void> {
+async function signalAll(
+  pid: number,
+  logged: () => string,
+  controlSocket: string,
+): Promise<void> {
   // Deno installs its SIGUSR1 handler (the inspector's trigger) some time after start: from then
   // on only the mask stands between SIGUSR1 and the inspector.
   await waitFor("Deno's SIGUSR1 handler", () => {
@@ -95,7 +103,12 @@ async function signalAll(pid: number, logged: () => string): Promise<void> {
     timeoutMs: 10_000,
   });
   Deno.kill(pid, "SIGUSR1");
-  assert.deepEqual(listeners(pid), [], "nothing listens after SIGUSR1, SIGUSR2 and SIGHUP");
+  assert.deepEqual(
+    listeners(pid, controlSocket),
+    [],
+    "nothing but the control socket listens after SIGUSR1, SIGUSR2 and SIGHUP",
+  );
+  assert.ok(Deno.lstatSync(controlSocket).isSocket, "the control socket is open");
   assert.deepEqual(threadsTakingSigusr1(pid), [], "every thread blocks SIGUSR1");
   assert.ok(alive(pid), "the daemon still runs");
 }
@@ -125,7 +138,10 @@ const CONFIG = { serverIp: "10.30.0.1", nameservers: ["198.51.100.1"], domain: "
 
 Deno.test("foreground: SIGUSR1 during start-up and after opens no inspector, nor does any other signal", async () => {
   await withOneVm(async (lab, vm) => {
-    const config = await lab.writeConfig(daemonConfig(lab, CONFIG));
+    const base = daemonConfig(lab, CONFIG);
+    const controlSocket = `${lab.dir}/control.sock`;
+    const general = { ...base.general, control_socket: controlSocket };
+    const config = await lab.writeConfig({ ...base, general });
     const proc = lab.spawn([...daemonCommand(), "-f", "-c", config], lab.hv);
     const log = () => proc.stderr;
     // The first instants belong to Deno's start-up, before any of our code runs (SIGUSR1 then has
@@ -143,9 +159,13 @@ Deno.test("foreground: SIGUSR1 during start-up and after opens no inspector, nor
     }, { timeoutMs: 20_000, intervalMs: 10 });
     assert.ok(early > 0);
     await waitUntilHeld(proc.pid);
-    assert.deepEqual(listeners(proc.pid), [], "nothing listens after SIGUSR1 during start-up");
+    assert.deepEqual(
+      listeners(proc.pid, controlSocket),
+      [],
+      "nothing but the control socket listens after SIGUSR1 during start-up",
+    );
 
-    await signalAll(proc.pid, log);
+    await signalAll(proc.pid, log, controlSocket);
     await assertServes(lab, vm, log);
     const status = await proc.stop(5000);
     assert.equal(status.code, 0, log());
@@ -160,13 +180,21 @@ Deno.test("detached as nobody: every thread blocks SIGUSR1 and no signal opens a
     const pidfile = `${lab.dir}/run/nfdhcpd.pid`;
     const logdir = `${lab.dir}/log`;
     const base = daemonConfig(lab, CONFIG);
-    const general = { ...base.general, user: "nobody", pidfile, logdir };
+    // The control socket goes into the pidfile's directory, which the daemon makes for nobody.
+    const controlSocket = `${lab.dir}/run/control.sock`;
+    const general = {
+      ...base.general,
+      user: "nobody",
+      pidfile,
+      logdir,
+      control_socket: controlSocket,
+    };
     const config = await lab.writeConfig({ ...base, general });
     const started = await startDetached(lab, config, pidfile);
     assert.equal(started.code, 0, started.output);
     const pid = started.pid!;
     const logFile = () => readOrEmpty(`${logdir}/nfdhcpd.log`);
-    await signalAll(pid, logFile);
+    await signalAll(pid, logFile, controlSocket);
     await assertServes(lab, vm, logFile);
     assert.doesNotMatch(logFile(), /Debugger listening|9229/);
     await terminate(pid, pidfile);
