@@ -10,6 +10,14 @@ import {
   parseIpv6,
   parseMac,
 } from "../address.ts";
+import {
+  isDomainName,
+  parseDomainList,
+  parseIpv4List,
+  parseIpv6List,
+  parseStaticRoutes4,
+  type StaticRoute4,
+} from "../dhcp_values.ts";
 
 /** An IPv4 subnet; `network` is an unsigned 32-bit number. */
 export interface Subnet4 {
@@ -46,6 +54,27 @@ export interface Binding {
   readonly private: boolean;
   /** MACSPOOF non-empty: skip the MAC check. */
   readonly macspoof: boolean;
+  /** Per-VM settings that replace the configuration's; absent when the file sets none. */
+  readonly overrides?: BindingOverrides;
+}
+
+/**
+ * What a binding may set for its VM alone, each replacing the global setting (the names are
+ * those of the original's forks): absent keys leave the configuration's value in force.
+ */
+export interface BindingOverrides {
+  /** ROUTES: classless static routes (DHCPv4 options 121 and 249), for [dhcp] routes. */
+  readonly routes?: readonly StaticRoute4[];
+  /** NAMESERVERS: DHCPv4 option 6, for [dhcp] nameservers. */
+  readonly nameservers?: readonly number[];
+  /** NAMESERVERS6: RDNSS and DHCPv6 option 23, for [ipv6] nameservers. */
+  readonly nameservers6?: readonly Uint8Array[];
+  /** DOMAIN: DHCPv4 option 15, for [dhcp] domain. */
+  readonly domain?: string;
+  /** DOMAIN_SEARCH: DHCPv4 option 119, DNSSL and DHCPv6 option 24, for [dhcp] domain_search and [ipv6] domains. */
+  readonly domainSearch?: readonly string[];
+  /** NTP: DHCPv4 option 42, for [dhcp] ntp_servers. */
+  readonly ntp?: readonly number[];
 }
 
 /** The domain part of the binding's hostname (what follows its first dot), or null. */
@@ -75,6 +104,12 @@ const KNOWN_KEYS = new Set([
   "PRIVATE",
   "MACSPOOF",
   "TAGS",
+  "ROUTES",
+  "NAMESERVERS",
+  "NAMESERVERS6",
+  "DOMAIN",
+  "DOMAIN_SEARCH",
+  "NTP",
 ]);
 
 const UTF8 = new TextEncoder();
@@ -168,6 +203,7 @@ export function parseBinding(
   });
   const isPrivate = flag("PRIVATE");
   const macspoof = flag("MACSPOOF");
+  const overrides = readOverrides(field);
   if (errors.length > 0 || mac === null) return { ok: false, errors };
   const binding: Binding = {
     tap,
@@ -184,9 +220,33 @@ export function parseBinding(
     mtu,
     private: isPrivate,
     macspoof,
+    ...(overrides === null ? {} : { overrides }),
   };
   warnings.push(...consistencyWarnings(binding, values));
   return { ok: true, binding, warnings };
+}
+
+/** The override keys a binding gives, or null when it gives none (most bindings). */
+function readOverrides(
+  field: <T>(key: string, what: string, decode: (v: string) => T | null) => T | null,
+): BindingOverrides | null {
+  const routes = field("ROUTES", 'routes ("DEST/LEN ROUTER, ...")', (v) => {
+    const parsed = parseStaticRoutes4(v);
+    return typeof parsed === "string" ? null : parsed;
+  });
+  const nameservers = field("NAMESERVERS", "IPv4 addresses", parseIpv4List);
+  const nameservers6 = field("NAMESERVERS6", "IPv6 addresses", parseIpv6List);
+  const domain = field("DOMAIN", "a domain name", (v) => (isDomainName(v) ? v : null));
+  const domainSearch = field("DOMAIN_SEARCH", "domain names", parseDomainList);
+  const ntp = field("NTP", "IPv4 addresses", parseIpv4List);
+  const overrides: { -readonly [K in keyof BindingOverrides]: BindingOverrides[K] } = {};
+  if (routes !== null) overrides.routes = routes;
+  if (nameservers !== null) overrides.nameservers = nameservers;
+  if (nameservers6 !== null) overrides.nameservers6 = nameservers6;
+  if (domain !== null) overrides.domain = domain;
+  if (domainSearch !== null) overrides.domainSearch = domainSearch;
+  if (ntp !== null) overrides.ntp = ntp;
+  return Object.keys(overrides).length === 0 ? null : overrides;
 }
 
 /** The text inside matching quotes, the text itself when unquoted, null for an unclosed quote. */

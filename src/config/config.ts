@@ -1,4 +1,5 @@
 /** Reads nfdhcpd.conf: schema, defaults, validation and messages that name file, section and key. */
+import { parseIpv6 } from "../address.ts";
 import { errorMessage } from "../error_message.ts";
 import { type ConfigProblem, Findings } from "./findings.ts";
 import { parseIni } from "./ini.ts";
@@ -164,6 +165,7 @@ function readDhcp(r: SectionReader): DhcpConfig {
     queue: r.integer("dhcp_queue", 0, QUEUE_MAX, CONFIG_DEFAULTS.dhcpQueue),
     nameservers: r.ipv4List("nameservers"),
     domain: r.domain("domain"),
+    ...readDhcpOptions(r),
   };
   if (!dhcp.enable) return dhcp;
   if (dhcp.serverIp === null && !dhcp.serverOnLink && !r.given("server_ip")) {
@@ -177,6 +179,62 @@ function readDhcp(r: SectionReader): DhcpConfig {
     );
   }
   return dhcp;
+}
+
+/** RFC 8925 section 3.4: a V6ONLY_WAIT below MIN_V6ONLY_WAIT is raised to it by clients. */
+const MIN_V6ONLY_WAIT = 300;
+
+/** The optional option keys of [dhcp], each in the result only when the file gives it. */
+function readDhcpOptions(r: SectionReader): Partial<DhcpConfig> {
+  const options: {
+    -readonly [K in "routes" | "domainSearch" | "ntpServers" | "ipv6OnlyPreferred"]?: DhcpConfig[K];
+  } = {};
+  if (r.given("routes")) options.routes = r.routes("routes");
+  if (r.given("domain_search")) options.domainSearch = r.domainList("domain_search");
+  if (r.given("ntp_servers")) options.ntpServers = r.ipv4List("ntp_servers");
+  if (r.given("ipv6_only_preferred")) {
+    const wait = r.integer("ipv6_only_preferred", MIN_V6ONLY_WAIT, UINT32_MAX, MIN_V6ONLY_WAIT);
+    options.ipv6OnlyPreferred = wait;
+  }
+  return options;
+}
+
+/** The prefix lengths PREF64 can carry (RFC 8781 section 4, the Prefix Length Codes). */
+const NAT64_PREFIX_LENGTHS = [32, 40, 48, 56, 64, 96];
+
+/** The optional keys of [ipv6], each in the result only when the file gives it. */
+function readIpv6Options(r: SectionReader): Partial<Ipv6Config> {
+  const options: {
+    -readonly [K in "nat64Prefix" | "dhcpv6LeaseLifetime" | "dhcpv6LeaseRenewal"]?: Ipv6Config[K];
+  } = {};
+  const nat64 = r.optional("nat64_prefix");
+  if (nat64 !== null) {
+    const [address = "", length, ...rest] = nat64.split("/");
+    const prefix = parseIpv6(address);
+    const prefixLength = Number(length);
+    if (prefix === null || rest.length > 0 || !NAT64_PREFIX_LENGTHS.includes(prefixLength)) {
+      r.error(
+        "nat64_prefix",
+        `not an IPv6 prefix of length ${NAT64_PREFIX_LENGTHS.join(", ")}: ${JSON.stringify(nat64)}`,
+      );
+    } else if (hasHostBits(prefix, prefixLength)) {
+      r.error("nat64_prefix", `has bits set past /${prefixLength}: ${JSON.stringify(nat64)}`);
+    } else options.nat64Prefix = { prefix, prefixLength };
+  }
+  if (r.given("dhcpv6_lease_lifetime")) {
+    options.dhcpv6LeaseLifetime = r.integer("dhcpv6_lease_lifetime", 0, UINT32_MAX, 0);
+  }
+  if (r.given("dhcpv6_lease_renewal")) {
+    options.dhcpv6LeaseRenewal = r.integer("dhcpv6_lease_renewal", 0, UINT32_MAX, 0);
+  }
+  return options;
+}
+
+function hasHostBits(prefix: Uint8Array, prefixLength: number): boolean {
+  for (let bit = prefixLength; bit < 128; bit++) {
+    if (prefix[bit >> 3]! & (0x80 >> (bit & 7))) return true;
+  }
+  return false;
 }
 
 interface Ipv6Reading {
@@ -209,7 +267,7 @@ function readIpv6(r: SectionReader): Ipv6Reading {
     ? MODE_QUEUES.find(([, qs]) => qs.every((q) => queues[q] !== null))
     : MODE_QUEUES.find(([m]) => m === modeText);
   const none = { rsQueue: null, nsQueue: null, dhcpv6Queue: null };
-  const base = { enable, raPeriod, nameservers, domains };
+  const base = { enable, raPeriod, nameservers, domains, ...readIpv6Options(r) };
   // A bad mode or queue is reported already; checking the mode against the queues would only
   // add a consequence of it. With IPv6 off, mode and queues do not matter.
   if (!enable || !MODES.includes(modeText) || queuesBad) {

@@ -1,5 +1,6 @@
 /** Typed getters over one section of nfdhcpd.conf that record every problem with its place. */
 import { parseIpv4, parseIpv6 } from "../address.ts";
+import { isDomainName, parseStaticRoute4, type StaticRoute4 } from "../dhcp_values.ts";
 import type { Findings } from "./findings.ts";
 import type { IniEntry, IniSection } from "./ini.ts";
 
@@ -145,11 +146,13 @@ export class SectionReader {
     }
     return [...values];
   }
-}
 
-/** True for `example.com`-like names: labels of 1-63 letters, digits, `-` or `_`; 253 at most. */
-function isDomainName(name: string): boolean {
-  const bare = name.endsWith(".") ? name.slice(0, -1) : name;
-  if (bare === "" || bare.length > 253) return false;
-  return bare.split(".").every((label) => /^[A-Za-z0-9_-]{1,63}$/.test(label));
+  /** Classless static routes, one `DEST/LEN ROUTER` per list item. */
+  routes(key: string): StaticRoute4[] {
+    return this.list(key).flatMap((v) => {
+      const route = parseStaticRoute4(v);
+      if (typeof route === "string") this.error(key, route);
+      return typeof route === "string" ? [] : [route];
+    });
+  }
 }

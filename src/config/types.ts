@@ -1,4 +1,5 @@
 /** The typed, validated configuration the daemon runs with. */
+import type { StaticRoute4 } from "../dhcp_values.ts";
 
 /** IPv6 service modes: which of RA-only, RA+DHCPv6 or stateful DHCPv6 we offer. */
 export type Ipv6Mode = "slaac" | "slaac+dhcpv6" | "dhcpv6";
@@ -28,6 +29,16 @@ export interface DhcpConfig {
   /** IPv4 nameservers as unsigned 32-bit numbers. */
   readonly nameservers: readonly number[];
   readonly domain: string | null;
+  // The keys below are optional so that hand-built configs (tests, tools) need not name them;
+  // parseConfig sets each only when the file gives it.
+  /** Classless static routes (options 121 and 249). */
+  readonly routes?: readonly StaticRoute4[];
+  /** Domain search list (option 119). */
+  readonly domainSearch?: readonly string[];
+  /** NTP servers (option 42). */
+  readonly ntpServers?: readonly number[];
+  /** IPv6-only preferred wait in seconds (option 108, RFC 8925); absent: not offered. */
+  readonly ipv6OnlyPreferred?: number;
 }
 
 export interface Ipv6Config {
@@ -41,6 +52,13 @@ export interface Ipv6Config {
   readonly nameservers: readonly Uint8Array[];
   /** Search domains; empty means "the hostname's domain". */
   readonly domains: readonly string[];
+  // Optional, as in DhcpConfig: set only when the file gives them.
+  /** The NAT64 prefix advertised in PREF64 (RFC 8781). */
+  readonly nat64Prefix?: { readonly prefix: Uint8Array; readonly prefixLength: number };
+  /** DHCPv6 address lifetime, seconds; absent: [dhcp] lease_lifetime. */
+  readonly dhcpv6LeaseLifetime?: number;
+  /** DHCPv6 T1, seconds; absent: [dhcp] lease_renewal. */
+  readonly dhcpv6LeaseRenewal?: number;
 }
 
 export interface Config {

@@ -8,6 +8,7 @@ import {
   messageType,
   messageTypeName,
   OPTION,
+  parameterList,
   requestedIp,
   serverId,
 } from "../wire/dhcp4_options.ts";
@@ -38,6 +39,8 @@ export type Dhcp4Facts = {
   readonly requestedIp: number | null;
   /** Option 54. */
   readonly serverId: number | null;
+  /** Option 55: which options the client wants, in the order it wants them first. */
+  readonly prl: Uint8Array | null;
 };
 
 /** The facts of a parsed request (views of its bytes, valid while the packet is). */
@@ -57,6 +60,7 @@ export function readDhcp4Facts(message: Dhcp4Message): Dhcp4Facts {
     clientId: options.get(OPTION.clientId) ?? null,
     requestedIp: requestedIp(options),
     serverId: serverId(options),
+    prl: parameterList(options),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { type Binding, hostnameDomain } from "../bindings/binding.ts";
 import type { DhcpConfig } from "../config/types.ts";
+import type { StaticRoute4 } from "../dhcp_values.ts";
 import { formatIpv4, formatMac, ipv4Mask } from "../address.ts";
 import {
   BOOTP_MIN_LENGTH,
@@ -18,6 +19,8 @@ import {
   replyFromRequest,
 } from "../wire/dhcp4.ts";
 import {
+  classlessRoutesOption,
+  domainSearchOption,
   ipv4ListOption,
   ipv4Option,
   MESSAGE_TYPE,
@@ -142,12 +145,12 @@ function serverAddress(binding: Binding, config: DhcpConfig): number | null {
 }
 
 /**
- * config.domain, else what follows the hostname's first dot. The original takes
- * `hostname.split('.', 1)[-1]`, which for a dotless `testvm` sends "testvm" as the domain;
- * a name without a dot has no domain part, so we send no option 15 then.
+ * The binding's DOMAIN, else config.domain, else what follows the hostname's first dot. The
+ * original takes `hostname.split('.', 1)[-1]`, which for a dotless `testvm` sends "testvm" as
+ * the domain; a name without a dot has no domain part, so we send no option 15 then.
  */
 function domainOf(binding: Binding, config: DhcpConfig): string | null {
-  return config.domain || hostnameDomain(binding);
+  return binding.overrides?.domain ?? (config.domain || hostnameDomain(binding));
 }
 
 /**
@@ -160,6 +163,12 @@ export interface Dhcp4BindingOptions {
   /** OFFER/ACK options after the names: 28, 1, 58, 51, 3, 26, in the original's order. */
   readonly lease: readonly (readonly [number, Uint8Array])[];
   readonly dns: Uint8Array | null;
+  /** Options after DNS that OFFER, ACK and INFORM's ACK carry when set: NTP (42), search (119). */
+  readonly more: readonly (readonly [number, Uint8Array])[];
+  /** The classless static routes (the value of 121 and 249), or null when there are none. */
+  readonly routes: Uint8Array | null;
+  /** Option 108's value when [dhcp] ipv6_only_preferred is set, else null. */
+  readonly ipv6OnlyPreferred: Uint8Array | null;
   /** The server address and its option 54 value, or null when there is none. */
   readonly server: { readonly address: number; readonly id: Uint8Array } | null;
 }
@@ -185,23 +194,111 @@ function encodeOptions(binding: Binding, config: DhcpConfig): Dhcp4BindingOption
     lease.push([OPTION.router, ipv4Option(binding.gateway)]);
   }
   if (binding.mtu !== null) lease.push([OPTION.interfaceMtu, u16Option(binding.mtu)]);
-  const dns = config.nameservers.length > 0 ? ipv4ListOption(config.nameservers) : null;
+  const overrides = binding.overrides;
+  const nameservers = overrides?.nameservers ?? config.nameservers;
+  const dns = nameservers.length > 0 ? ipv4ListOption(nameservers) : null;
+  const more: [number, Uint8Array][] = [];
+  const ntp = overrides?.ntp ?? config.ntpServers ?? [];
+  if (ntp.length > 0) more.push([OPTION.ntpServers, ipv4ListOption(ntp)]);
+  const search = overrides?.domainSearch ?? config.domainSearch ?? [];
+  if (search.length > 0) more.push([OPTION.domainSearch, domainSearchOption(search)]);
+  const routes = staticRoutes(binding, config);
+  const wait = config.ipv6OnlyPreferred;
   const address = serverAddress(binding, config);
   return {
     names,
     lease,
     dns,
+    more,
+    routes: routes.length > 0 ? classlessRoutesOption(routes) : null,
+    ipv6OnlyPreferred: wait === undefined ? null : u32Option(wait),
     server: address === null ? null : { address, id: ipv4Option(address) },
   };
 }
 
+/**
+ * The classless static routes of a binding: its ROUTES, else [dhcp] routes (without their default
+ * routes for a PRIVATE binding, which gets no router). A client that takes option 121 ignores
+ * option 3 (RFC 3442), so the GATEWAY goes in as well: as the default route unless one is
+ * listed, and, when it lies outside SUBNET (a routed /32 with a gateway such as 169.254.0.1),
+ * first a host route to it on the link, without which the default route has no way there.
+ * With no routes listed and an on-link GATEWAY, option 3 says it all and there are none.
+ */
+export function staticRoutes(binding: Binding, config: DhcpConfig): StaticRoute4[] {
+  const own = binding.overrides?.routes;
+  const listed = own ?? (config.routes ?? []).filter((r) => !binding.private || r.prefixLength > 0);
+  const gateway = binding.private ? null : binding.gateway;
+  const offLink = gateway !== null && !inSubnet(gateway, binding);
+  if (listed.length === 0 && !offLink) return [];
+  const routes: StaticRoute4[] = [];
+  if (offLink && !listed.some((r) => r.prefixLength === 32 && r.destination === gateway)) {
+    routes.push({ destination: gateway, prefixLength: 32, router: 0 });
+  }
+  routes.push(...listed);
+  if (gateway !== null && !listed.some((r) => r.prefixLength === 0)) {
+    routes.push({ destination: 0, prefixLength: 0, router: gateway });
+  }
+  return routes;
+}
+
+function inSubnet(address: number, binding: Binding): boolean {
+  const subnet = binding.subnet;
+  if (subnet === null) return false;
+  return ((address & ipv4Mask(subnet.prefixLength)) >>> 0) === subnet.network;
+}
+
+/**
+ * The options that depend on what the client asked for (option 55): 121 and 249 only when
+ * requested (RFC 3442 section 2; 249 is only ever asked for), 121 also when the client sends no
+ * list; 108 only when requested (RFC 8925 section 3.3).
+ */
+function requestedOnly(
+  options: Dhcp4BindingOptions,
+  prl: Uint8Array | null,
+): [number, Uint8Array][] {
+  const out: [number, Uint8Array][] = [];
+  if (options.routes !== null) {
+    if (prl === null || prl.includes(OPTION.classlessRoutes)) {
+      out.push([OPTION.classlessRoutes, options.routes]);
+    }
+    if (prl?.includes(OPTION.msClasslessRoutes)) {
+      out.push([OPTION.msClasslessRoutes, options.routes]);
+    }
+  }
+  if (options.ipv6OnlyPreferred !== null && prl?.includes(OPTION.ipv6OnlyPreferred)) {
+    out.push([OPTION.ipv6OnlyPreferred, options.ipv6OnlyPreferred]);
+  }
+  return out;
+}
+
+/**
+ * Sets `parts` on the reply in the order RFC 2131 section 4.3.1 asks for: the options the
+ * client's parameter request list names, in its order, then the others in ours. Nothing is
+ * left out for not being asked for: mask, router, lease time, server identifier and message type
+ * are needed whether requested or not.
+ */
+function setInOrder(
+  reply: Dhcp4Draft,
+  parts: readonly (readonly [number, Uint8Array])[],
+  prl: Uint8Array | null,
+): void {
+  if (prl !== null) {
+    for (const code of prl) {
+      for (const [c, value] of parts) if (c === code) reply.options.set(c, value);
+    }
+  }
+  for (const [code, value] of parts) if (!reply.options.has(code)) reply.options.set(code, value);
+}
+
 /** Options 53 and 54, which close every reply (in the original's order), then the client id. */
-function finish(reply: Dhcp4Draft, type: number, serverId: Uint8Array, facts: Dhcp4Facts) {
-  reply.options.set(OPTION.messageType, u8Option(type));
-  reply.options.set(OPTION.serverId, serverId);
+function closing(type: number, serverId: Uint8Array, facts: Dhcp4Facts): [number, Uint8Array][] {
+  const parts: [number, Uint8Array][] = [
+    [OPTION.messageType, u8Option(type)],
+    [OPTION.serverId, serverId],
+  ];
   // RFC 6842: a server MUST echo the client identifier.
-  if (facts.clientId !== null) reply.options.set(OPTION.clientId, facts.clientId);
-  return reply;
+  if (facts.clientId !== null) parts.push([OPTION.clientId, facts.clientId]);
+  return parts;
 }
 
 /** OFFER or ACK: the binding's address and the network around it. */
@@ -213,10 +310,11 @@ function answerLease(build: Build, ip: number, type: number): Dhcp4Outcome {
   reply.yiaddr = ip;
   // RFC 2131 table 3: an ACK echoes ciaddr, an OFFER leaves it 0.
   if (type === MESSAGE_TYPE.ack) reply.ciaddr = facts.ciaddr;
-  for (const [code, value] of options.names) reply.options.set(code, value);
-  for (const [code, value] of options.lease) reply.options.set(code, value);
-  if (options.dns !== null) reply.options.set(OPTION.dnsServers, options.dns);
-  finish(reply, type, options.server.id, facts);
+  const parts = [...options.names, ...options.lease];
+  if (options.dns !== null) parts.push([OPTION.dnsServers, options.dns]);
+  parts.push(...options.more, ...requestedOnly(options, facts.prl));
+  parts.push(...closing(type, options.server.id, facts));
+  setInOrder(reply, parts, facts.prl);
   const what = `${messageTypeName(type)} ${formatIpv4(ip)}`;
   return send(build, reply, options.server.address, type, what);
 }
@@ -228,9 +326,14 @@ function answerInform(build: Build): Dhcp4Outcome {
   if (options.server === null) return noServer(build, MESSAGE_TYPE.ack);
   const reply = replyFromRequest(facts);
   reply.ciaddr = facts.ciaddr;
-  for (const [code, value] of options.names) reply.options.set(code, value);
-  if (options.dns !== null) reply.options.set(OPTION.dnsServers, options.dns);
-  finish(reply, MESSAGE_TYPE.ack, options.server.id, facts);
+  const parts = [...options.names];
+  if (options.dns !== null) parts.push([OPTION.dnsServers, options.dns]);
+  // No 108 here: it answers a client choosing whether to take an address, and INFORM has one.
+  const wanted = requestedOnly(options, facts.prl).filter(([code]) =>
+    code !== OPTION.ipv6OnlyPreferred
+  );
+  parts.push(...options.more, ...wanted, ...closing(MESSAGE_TYPE.ack, options.server.id, facts));
+  setInOrder(reply, parts, facts.prl);
   const what = `DHCPACK to DHCPINFORM from ${formatIpv4(facts.ciaddr)}`;
   return send(build, reply, options.server.address, MESSAGE_TYPE.ack, what);
 }
@@ -240,7 +343,10 @@ function answerNak(build: Build, ip: number, wanted: number): Dhcp4Outcome {
   const { facts, settings: { binding, config } } = build;
   const server = serverAddress(binding, config);
   if (server === null) return noServer(build, MESSAGE_TYPE.nak);
-  const reply = finish(replyFromRequest(facts), MESSAGE_TYPE.nak, ipv4Option(server), facts);
+  const reply = replyFromRequest(facts);
+  for (const [code, value] of closing(MESSAGE_TYPE.nak, ipv4Option(server), facts)) {
+    reply.options.set(code, value);
+  }
   const what = `DHCPNAK (requested ${formatIpv4(wanted)}, bound ${formatIpv4(ip)})`;
   return send(build, reply, server, MESSAGE_TYPE.nak, what);
 }

@@ -39,8 +39,8 @@ import type { Responder, ResponderContext } from "./responder.ts";
 import { spoofedBy } from "./source_check.ts";
 
 /**
- * How long the VM's address lives and when the client renews it, in seconds: the [dhcp] section's
- * lease_lifetime and lease_renewal, for want of DHCPv6 settings.
+ * How long the VM's address lives and when the client renews it, in seconds: [ipv6]
+ * dhcpv6_lease_lifetime and dhcpv6_lease_renewal, each defaulting to its [dhcp] lease_* key.
  */
 interface Dhcp6Lifetimes {
   /** Preferred and valid lifetime of the address. */
@@ -105,7 +105,10 @@ function answerDhcp6(packet: Uint8Array, context: ResponderContext): Decision {
   const { binding, indev, hwSource, memo } = context;
   const config = context.config.ipv6;
   const { leaseLifetime, leaseRenewal } = context.config.dhcp;
-  const lifetimes: Dhcp6Lifetimes = { lifetime: leaseLifetime, renewal: leaseRenewal };
+  const lifetimes: Dhcp6Lifetimes = {
+    lifetime: config.dhcpv6LeaseLifetime ?? leaseLifetime,
+    renewal: config.dhcpv6LeaseRenewal ?? leaseRenewal,
+  };
   const ip = parseIpv6Packet(packet);
   if (!ip.ok) return refuse("malformed", `DHCPv6: ${ip.error}`);
   if (ip.value.protocol !== NEXT_HEADER_UDP) {
@@ -331,17 +334,19 @@ function serverIdOption(indev: InterfaceInfo): Dhcp6Option {
   return { kind: "serverId", duid: serverDuid(indev) };
 }
 
-/** DNS servers (23) and the domain search list (24), each only when there is something to say. */
+/**
+ * DNS servers (23) and the domain search list (24), each only when there is something to say;
+ * the binding's NAMESERVERS6 and DOMAIN_SEARCH replace the configured ones.
+ */
 function configurationOptions(
   binding: Binding,
   config: Ipv6Config,
   memo: ReplyMemo,
 ): Dhcp6Option[] {
   const options: Dhcp6Option[] = [];
-  if (config.nameservers.length > 0) {
-    options.push({ kind: "dnsServers", servers: config.nameservers });
-  }
-  const domains = searchDomains(binding, config, memo);
+  const servers = binding.overrides?.nameservers6 ?? config.nameservers;
+  if (servers.length > 0) options.push({ kind: "dnsServers", servers });
+  const domains = binding.overrides?.domainSearch ?? searchDomains(binding, config, memo);
   if (domains.length > 0) options.push({ kind: "domainList", domains });
   return options;
 }

@@ -38,7 +38,8 @@ const MIN_IPV6_MTU = 1280;
  * autonomous, no M or O; slaac+dhcpv6 → autonomous and O; dhcpv6 → M and O and not
  * autonomous, so the VM's global address comes from DHCPv6 alone. Added: a source link-layer
  * address option (saves the VM an NS for its router) and DNSSL (RFC 8106) for the search
- * domains. PRIVATE changes nothing: it withholds the DHCPv4 router option, while IPv6 routing
+ * domains, and PREF64 (RFC 8781) for [ipv6] nat64_prefix. The binding's NAMESERVERS6 and
+ * DOMAIN_SEARCH replace the configured servers and domains. PRIVATE changes nothing: it withholds the DHCPv4 router option, while IPv6 routing
  * here always goes through the host, whose RA is the VM's only way to a default route.
  */
 export function routerAdvertisement(
@@ -64,11 +65,16 @@ export function routerAdvertisement(
     preferredLifetime: INFINITE,
     prefix: subnet.prefix,
   });
-  if (config.nameservers.length > 0) {
-    options.push({ kind: "rdnss", lifetime: dnsLifetime, servers: config.nameservers });
+  const overrides = binding.overrides;
+  const nameservers = overrides?.nameservers6 ?? config.nameservers;
+  if (nameservers.length > 0) {
+    options.push({ kind: "rdnss", lifetime: dnsLifetime, servers: nameservers });
   }
-  const domains = searchDomains(binding, config, memo);
+  const domains = overrides?.domainSearch ?? searchDomains(binding, config, memo);
   if (domains.length > 0) options.push({ kind: "dnssl", lifetime: dnsLifetime, domains });
+  const nat64 = config.nat64Prefix;
+  // RFC 8781 section 4.1: a lifetime of at least 3 × the RA interval; emitting caps it at 65528.
+  if (nat64 !== undefined) options.push({ kind: "pref64", lifetime: dnsLifetime, ...nat64 });
   return {
     kind: "routerAdvertisement",
     curHopLimit: 0,

@@ -1,5 +1,6 @@
 /** DHCPv4 options (RFC 2132, RFC 3396): codes, the option-area parser, typed accessors, value builders. */
-import { MalformedPacket, need } from "./parsed.ts";
+import { compressedDomainNames } from "./dns_name.ts";
+import { guard, MalformedPacket, need, type Parsed } from "./parsed.ts";
 
 /** Option codes we read or write; every other code is kept as raw bytes. */
 export const OPTION = {
@@ -11,6 +12,7 @@ export const OPTION = {
   domainName: 15,
   interfaceMtu: 26,
   broadcastAddress: 28,
+  ntpServers: 42,
   requestedIp: 50,
   leaseTime: 51,
   overload: 52,
@@ -23,6 +25,11 @@ export const OPTION = {
   rebindingTime: 59,
   vendorClass: 60,
   clientId: 61,
+  ipv6OnlyPreferred: 108,
+  domainSearch: 119,
+  classlessRoutes: 121,
+  /** Option 121's encoding under Microsoft's private code, which older Windows asks for. */
+  msClasslessRoutes: 249,
   end: 255,
 } as const;
 
@@ -215,4 +222,59 @@ export function ipv4ListOption(addresses: readonly number[]): Uint8Array {
 /** A text option value (hostname, domain name), UTF-8 encoded. */
 export function textOption(text: string): Uint8Array {
   return encoder.encode(text);
+}
+
+/** A domain search list option value (119): the names compressed as RFC 3397 asks. */
+export function domainSearchOption(names: readonly string[]): Uint8Array {
+  return compressedDomainNames(names);
+}
+
+/** A classless static route for options 121 and 249: `router` 0 means on-link. */
+export interface ClasslessRoute {
+  readonly destination: number;
+  readonly prefixLength: number;
+  readonly router: number;
+}
+
+/**
+ * Options 121 and 249 (RFC 3442): per route, the prefix length, the significant octets of the
+ * destination (as many as the length needs), then the router's four octets.
+ */
+export function classlessRoutesOption(routes: readonly ClasslessRoute[]): Uint8Array {
+  let length = 0;
+  for (const r of routes) length += 1 + Math.ceil(r.prefixLength / 8) + 4;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const r of routes) {
+    out[at++] = r.prefixLength;
+    for (let i = 0; i < Math.ceil(r.prefixLength / 8); i++) {
+      out[at++] = r.destination >>> (24 - 8 * i);
+    }
+    for (let i = 0; i < 4; i++) out[at++] = r.router >>> (24 - 8 * i);
+  }
+  return out;
+}
+
+/** Parses an option 121 or 249 value back into routes (for tests and `replay`). */
+export function parseClasslessRoutes(value: Uint8Array): Parsed<ClasslessRoute[]> {
+  return guard("classless static routes", () => {
+    const routes: ClasslessRoute[] = [];
+    let at = 0;
+    while (at < value.length) {
+      const prefixLength = value[at++]!;
+      need(prefixLength <= 32, `prefix length ${prefixLength} is over 32`);
+      const octets = Math.ceil(prefixLength / 8);
+      need(at + octets + 4 <= value.length, `route for /${prefixLength} is cut short`);
+      let destination = 0;
+      for (let i = 0; i < 4; i++) {
+        destination = destination * 256 + (i < octets ? value[at + i]! : 0);
+      }
+      at += octets;
+      const router = ((value[at]! << 24) | (value[at + 1]! << 16) | (value[at + 2]! << 8) |
+        value[at + 3]!) >>> 0;
+      at += 4;
+      routes.push({ destination, prefixLength, router });
+    }
+    return routes;
+  });
 }

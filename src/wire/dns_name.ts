@@ -1,4 +1,7 @@
-/** Domain names in DNS wire format (RFC 1035 section 3.1, uncompressed) for DHCPv6 option 24 and the DNSSL option. */
+/**
+ * Domain names in DNS wire format (RFC 1035 section 3.1): uncompressed for DHCPv6 option 24 and the
+ * DNSSL option, compressed (RFC 1035 section 4.1.4) for DHCPv4 option 119 (RFC 3397).
+ */
 import { guard, MalformedPacket, need, type Parsed } from "./parsed.ts";
 
 const MAX_LABEL = 63;
@@ -163,4 +166,82 @@ function labelText(label: Uint8Array): string {
     else text += `\\${b.toString().padStart(3, "0")}`;
   }
   return text;
+}
+
+/** The largest offset a compression pointer can hold (14 bits). */
+const MAX_POINTER = 0x3fff;
+
+/**
+ * `names` as one search list with RFC 1035 compression, as RFC 3397 has DHCPv4 option 119 carry
+ * it: a name whose tail was written before ends in a pointer to it (offsets from the start of
+ * the list, which stays one value however the option is split). Names are compared as written,
+ * so `A.test` and `a.test` share nothing: harmless, only less compact. Throws RangeError for a
+ * name `domainNameError` rejects.
+ */
+export function compressedDomainNames(names: readonly string[]): Uint8Array {
+  const out: number[] = [];
+  const written = new Map<string, number>();
+  for (const name of names) {
+    const labels = labelsOrThrow(name);
+    let i = 0;
+    for (; i < labels.length; i++) {
+      const tail = labels.slice(i).map((l) => l.join(",")).join(".");
+      const at = written.get(tail);
+      if (at !== undefined) {
+        out.push(0xc0 | (at >> 8), at & 0xff);
+        break;
+      }
+      if (out.length <= MAX_POINTER) written.set(tail, out.length);
+      out.push(labels[i]!.length, ...labels[i]!);
+    }
+    if (i === labels.length) out.push(0);
+  }
+  return Uint8Array.from(out);
+}
+
+/**
+ * Parses a compressed search list (RFC 3397): names one after the other, each ending in a root
+ * label or a pointer to an earlier offset (a pointer forward or to itself is malformed, so a
+ * list cannot loop).
+ */
+export function parseCompressedDomainNames(bytes: Uint8Array): Parsed<string[]> {
+  return guard("compressed domain names", () => {
+    const names: string[] = [];
+    let at = 0;
+    while (at < bytes.length) {
+      const [name, next] = readCompressedName(bytes, at);
+      names.push(name);
+      at = next;
+    }
+    return names;
+  });
+}
+
+/** The name at `start` and where the next one begins. */
+function readCompressedName(bytes: Uint8Array, start: number): [string, number] {
+  const labels: string[] = [];
+  let at = start;
+  let next = -1;
+  let wire = 0;
+  for (;;) {
+    need(at < bytes.length, "name runs past the end without its root label");
+    const length = bytes[at]!;
+    if ((length & 0xc0) === 0xc0) {
+      need(at + 1 < bytes.length, "compression pointer is cut short");
+      const target = ((length & 0x3f) << 8) | bytes[at + 1]!;
+      need(target < at, `compression pointer at ${at} does not point backwards`);
+      if (next < 0) next = at + 2;
+      at = target;
+      continue;
+    }
+    need((length & 0xc0) === 0, `label length byte 0x${length.toString(16)} is reserved`);
+    at++;
+    if (length === 0) break;
+    need(at + length <= bytes.length, `label of ${length} bytes runs past the end`);
+    labels.push(labelText(bytes.subarray(at, at + length)));
+    at += length;
+    wire += 1 + length;
+    need(wire < MAX_NAME, `name is longer than ${MAX_NAME} bytes`);
+  }
+  return [labels.length ? labels.join(".") : ".", next < 0 ? at : next];
 }

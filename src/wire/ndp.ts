@@ -1,4 +1,4 @@
-/** Neighbor Discovery messages (RS, RA, NS, NA; RFC 4861) and their options, including RDNSS and DNSSL (RFC 8106). */
+/** Neighbor Discovery messages (RS, RA, NS, NA; RFC 4861) and their options, including RDNSS and DNSSL (RFC 8106) and PREF64 (RFC 8781). */
 import { domainNamesLength, emitDomainNames, parseDomainNames } from "./dns_name.ts";
 import {
   emitIcmpv6Header,
@@ -17,6 +17,7 @@ export const ND_OPTION = {
   nonce: 14,
   rdnss: 25,
   dnssl: 31,
+  pref64: 38,
 } as const;
 
 /** Byte offsets inside each message's body (after the 4-byte ICMPv6 header). */
@@ -49,7 +50,14 @@ const OPTION_FIELD = {
   },
   mtu: { mtu: 4, end: 8 },
   dns: { lifetime: 4, data: 8 },
+  pref64: { scaledLifetime: 2, prefix: 4, end: 16 },
 } as const;
+
+/** PREF64's prefix lengths by Prefix Length Code (RFC 8781 section 4); codes 6 and 7 are unused. */
+const PREF64_LENGTHS = [96, 64, 56, 48, 40, 32] as const;
+/** PREF64 carries its lifetime in units of 8 seconds, in 13 bits. */
+const PREF64_UNIT = 8;
+const PREF64_MAX_SCALED = 0x1fff;
 
 const RA_FLAG = { managed: 0x80, otherConfig: 0x40, homeAgent: 0x20, proxy: 0x04 } as const;
 const NA_FLAG = { router: 0x80, solicited: 0x40, override: 0x20 } as const;
@@ -77,6 +85,15 @@ export type NdOption =
   | { readonly kind: "mtu"; readonly mtu: number }
   | { readonly kind: "rdnss"; readonly lifetime: number; readonly servers: readonly Uint8Array[] }
   | { readonly kind: "dnssl"; readonly lifetime: number; readonly domains: readonly string[] }
+  | {
+    readonly kind: "pref64";
+    /** Seconds, a multiple of 8 up to 65528 (emitting rounds up and caps). */
+    readonly lifetime: number;
+    /** 32, 40, 48, 56, 64 or 96. */
+    readonly prefixLength: number;
+    /** 16 bytes; only the first 96 bits go on the wire. */
+    readonly prefix: Uint8Array;
+  }
   | { readonly kind: "unknown"; readonly type: number; readonly data: Uint8Array };
 
 /** A Router Solicitation. */
@@ -245,6 +262,16 @@ function parseOption(o: Uint8Array): NdOption {
         domains: domains.value,
       };
     }
+    case ND_OPTION.pref64: {
+      exact(2);
+      const word = view.getUint16(OPTION_FIELD.pref64.scaledLifetime);
+      const prefixLength = PREF64_LENGTHS[word & 7];
+      // RFC 8781 section 4: an unknown Prefix Length Code makes the option one to ignore.
+      if (prefixLength === undefined) return { kind: "unknown", type, data: o.subarray(2) };
+      const prefix = new Uint8Array(16);
+      prefix.set(o.subarray(OPTION_FIELD.pref64.prefix, OPTION_FIELD.pref64.end));
+      return { kind: "pref64", lifetime: (word >> 3) * PREF64_UNIT, prefixLength, prefix };
+    }
     default:
       return { kind: "unknown", type, data: o.subarray(2) };
   }
@@ -266,6 +293,8 @@ export function ndOptionLength(option: NdOption): number {
       return OPTION_FIELD.dns.data + 16 * option.servers.length;
     case "dnssl":
       return pad8(OPTION_FIELD.dns.data + domainNamesLength(option.domains));
+    case "pref64":
+      return OPTION_FIELD.pref64.end;
     case "unknown":
       return pad8(2 + option.data.length);
   }
@@ -313,6 +342,17 @@ export function emitNdOption(option: NdOption, into: Uint8Array, offset: number)
       view.setUint32(OPTION_FIELD.dns.lifetime, option.lifetime);
       emitDomainNames(option.domains, o, OPTION_FIELD.dns.data);
       break;
+    case "pref64": {
+      const code = PREF64_LENGTHS.indexOf(option.prefixLength as (typeof PREF64_LENGTHS)[number]);
+      if (code < 0) {
+        throw new RangeError(`Cannot emit PREF64: prefix length ${option.prefixLength}`);
+      }
+      const scaled = Math.min(PREF64_MAX_SCALED, Math.ceil(option.lifetime / PREF64_UNIT));
+      o[0] = ND_OPTION.pref64;
+      view.setUint16(OPTION_FIELD.pref64.scaledLifetime, (scaled << 3) | code);
+      o.set(option.prefix.subarray(0, 12), OPTION_FIELD.pref64.prefix);
+      break;
+    }
     case "unknown":
       o[0] = option.type;
       o.set(option.data, 2);

@@ -95,6 +95,12 @@ Deno.test("answerDhcp4Message() misses the memo when any request field the reply
     ["requested IP", (m) => withOption(m, OPTION.requestedIp, u32(ip(10, 77, 0, 96)))],
     ["server identifier", (m) => withOption(m, OPTION.serverId, u32(ip(192, 0, 2, 9)))],
     ["message type", (m) => withOption(m, OPTION.messageType, Uint8Array.of(8))],
+    // The reply's options follow the parameter request list's order (RFC 2131 section 4.3.1).
+    [
+      "parameter request list order",
+      (m) => withOption(m, OPTION.parameterList, m.options.get(OPTION.parameterList)!.toReversed()),
+    ],
+    ["parameter request list left out", (m) => withOption(m, OPTION.parameterList, null)],
   ];
   for (const request of [DISCOVER, SELECTING]) {
     for (const [what, change] of changes) {
