@@ -10,6 +10,8 @@ import {
   parseIpv6,
   parseMac,
 } from "../address.ts";
+import { splitBindingLine } from "./binding_line.ts";
+import { dnsHostName } from "./host_name.ts";
 import {
   isDomainName,
   parseDomainList,
@@ -127,14 +129,42 @@ export function isInterfaceName(name: string): boolean {
 }
 
 /**
+ * Keys whose bad value rejects the binding: without a readable MAC no request can be checked,
+ * and INDEV gives every reply its source MAC and link-local address.
+ */
+const FATAL_KEYS = new Set(["MAC", "INDEV"]);
+/**
+ * What a bad value of a key turns off, so that one slip costs only what depends on it; a key not
+ * listed (HOSTNAME is cleaned up, not refused) is just ignored.
+ */
+const DISABLES: Readonly<Record<string, string>> = {
+  IP: "no DHCPv4 for this VM",
+  SUBNET: "no DHCPv4 for this VM",
+  GATEWAY: "no DHCPv4 for this VM",
+  SUBNET6: "no IPv6 (RA, NA, DHCPv6) for this VM",
+  EUI64: "no IPv6 (RA, NA, DHCPv6) for this VM",
+  GATEWAY6: "GATEWAY6 ignored",
+  MTU: "no MTU option",
+};
+const IPV4_KEYS = ["IP", "SUBNET", "GATEWAY"];
+const IPV6_KEYS = ["SUBNET6", "EUI64"];
+
+/**
  * Parses the binding file of `tap`: lines `KEY=VALUE` (white space around either is dropped),
- * `#` comment lines and blank lines. A value may be empty (`PRIVATE=`) or wrapped in `'` or `"`
- * (`TAGS="a b"`); there are no escapes and no comments after a value. A key given twice keeps the
- * last value. A bad value on any line rejects the whole binding, since serving the rest would hand
- * the VM data its manager did not mean; a missing MAC rejects it too. Odd but usable content
- * (unknown keys, IP outside SUBNET, no HOSTNAME...) gives warnings. `strict` (`nfdhcpd check`)
- * makes lines that are not KEY=VALUE, unknown keys and repeated keys errors: slips of the writer.
- * Bindings parsed with one `interner` share their equal SUBNET6 and GATEWAY6 values.
+ * `#` comment lines and blank lines; a `#` at the start of a value or after white space starts
+ * a comment too (see {@link splitBindingLine}). A value may be empty (`PRIVATE=`) or wrapped in
+ * `'` or `"` (`TAGS="a b"`); there are no escapes. Empty means "not set", also for the flags
+ * PRIVATE and MACSPOOF; a value that is only a comment is empty, with a warning. A key given
+ * twice keeps the last value.
+ *
+ * A missing or bad MAC, or a bad INDEV, rejects the binding (errors). A bad value of any other
+ * key is a warning and turns off only what depends on it ({@link DISABLES}): a bad GATEWAY6
+ * leaves DHCPv4 alone, a bad IP leaves IPv6 alone. `MTU=0` means no MTU option, as in the
+ * original. A HOSTNAME DNS does not allow is served cleaned up ({@link dnsHostName}), with a
+ * warning. Odd but usable content (unknown keys, IP outside SUBNET, no HOSTNAME...) gives
+ * warnings. `strict` (`nfdhcpd check`) makes bad values, lines that are not KEY=VALUE, unknown
+ * keys and repeated keys errors: slips of the writer. Bindings parsed with one `interner` share
+ * their equal SUBNET6 and GATEWAY6 values.
  */
 export function parseBinding(
   tap: string,
@@ -149,31 +179,43 @@ export function parseBinding(
   const warn = (line: number, reason: string) =>
     warnings.push(`Binding ${tap} line ${line}: ${reason}`);
   const slip = strict ? fail : warn;
+  /** Keys whose value is unusable: what depends on them is off. */
+  const broken = new Set<string>();
+  const bad = (key: string, line: number, reason: string) => {
+    broken.add(key);
+    if (FATAL_KEYS.has(key)) return fail(line, reason);
+    // The daemon says what it turns off; `check` (strict) calls the value an error, no more.
+    if (strict) fail(line, reason);
+    else warn(line, `${reason}; ${DISABLES[key] ?? `${key} ignored`}`);
+  };
 
   const values = new Map<string, { readonly value: string; readonly line: number }>();
   text.split("\n").forEach((raw, index) => {
     const line = index + 1;
     const trimmed = raw.trim();
     if (trimmed === "" || trimmed.startsWith("#")) return;
-    const eq = trimmed.indexOf("=");
-    if (eq <= 0) return slip(line, `not KEY=VALUE, ignored: ${JSON.stringify(trimmed)}`);
-    const key = trimmed.slice(0, eq).trim();
-    const value = unquote(trimmed.slice(eq + 1).trim());
-    if (value === null) {
-      return fail(line, `${key} has no closing quote: ${JSON.stringify(trimmed.slice(eq + 1))}`);
-    }
+    const split = splitBindingLine(trimmed);
+    if (split === null) return slip(line, `not KEY=VALUE, ignored: ${JSON.stringify(trimmed)}`);
+    const { key, value } = split;
     if (!KNOWN_KEYS.has(key)) return slip(line, `unknown key ${key}, ignored`);
     const earlier = values.get(key);
     if (earlier) slip(line, `${key} repeats line ${earlier.line}; the last value wins`);
+    if (value === null) {
+      values.delete(key);
+      return bad(key, line, `${key} has no closing quote: ${JSON.stringify(split.written)}`);
+    }
+    if (split.onlyComment) warn(line, `${key} has only a comment for a value: read as empty`);
     values.set(key, { value, line });
   });
 
-  /** The non-empty value of `key` decoded by `decode`, null when absent or empty. */
+  /** The non-empty value of `key` decoded by `decode`, null when absent, empty or bad. */
   const field = <T>(key: string, what: string, decode: (v: string) => T | null): T | null => {
     const entry = values.get(key);
     if (entry === undefined || entry.value === "") return null;
     const decoded = decode(entry.value);
-    if (decoded === null) fail(entry.line, `${key} is not ${what}: ${JSON.stringify(entry.value)}`);
+    if (decoded === null) {
+      bad(key, entry.line, `${key} is not ${what}: ${JSON.stringify(entry.value)}`);
+    }
     return decoded;
   };
   const flag = (key: string): boolean => {
@@ -187,37 +229,45 @@ export function parseBinding(
 
   const macEntry = values.get("MAC");
   const mac = field("MAC", "a MAC address", parseMac);
-  if (macEntry === undefined) errors.push(`Cannot parse binding ${tap}: MAC is missing`);
-  else if (macEntry.value === "") fail(macEntry.line, "MAC is empty");
-  const hostname = readHostname(values, fail, warn);
+  if (macEntry === undefined) {
+    if (!broken.has("MAC")) errors.push(`Cannot parse binding ${tap}: MAC is missing`);
+  } else if (macEntry.value === "") fail(macEntry.line, "MAC is empty");
+  const hostname = readHostname(values, warn);
   const indev = field("INDEV", "an interface name", (v) => (isInterfaceName(v) ? v : null));
   const ip = field("IP", "an IPv4 address", parseIpv4);
-  const subnet = readSubnet4(values.get("SUBNET"), fail);
+  const subnet = readSubnet4(values.get("SUBNET"), (line, reason) => bad("SUBNET", line, reason));
   const gateway = field("GATEWAY", "an IPv4 address", parseIpv4);
-  const subnet6 = readSubnet6(values.get("SUBNET6"), fail, interner);
+  const subnet6 = readSubnet6(
+    values.get("SUBNET6"),
+    (line, reason) => bad("SUBNET6", line, reason),
+    interner,
+  );
   const gateway6 = field("GATEWAY6", "an IPv6 address", (v) => interner.ipv6(v));
   const eui64 = field("EUI64", "an IPv6 address", parseIpv6);
-  const mtu = field("MTU", "an integer from 68 to 65535", (v) => {
+  // 0 is the original's "no MTU option" (it sent the option only for a non-zero MTU).
+  const mtu = field("MTU", "0 or an integer from 68 to 65535", (v) => {
     const n = /^\d{1,5}$/.test(v) ? Number(v) : NaN;
-    return n >= 68 && n <= 65535 ? n : null;
+    return n === 0 || (n >= 68 && n <= 65535) ? n : null;
   });
   const isPrivate = flag("PRIVATE");
   const macspoof = flag("MACSPOOF");
   const overrides = readOverrides(field);
   if (errors.length > 0 || mac === null) return { ok: false, errors };
+  const ipv4Off = IPV4_KEYS.some((key) => broken.has(key));
+  const ipv6Off = IPV6_KEYS.some((key) => broken.has(key));
   const binding: Binding = {
     tap,
     hostname,
     indev: indev ?? tap,
     mac,
     macText: formatMac(mac),
-    ip,
+    ip: ipv4Off ? null : ip,
     subnet,
     gateway,
-    subnet6,
+    subnet6: ipv6Off ? null : subnet6,
     gateway6,
     eui64,
-    mtu,
+    mtu: mtu === 0 ? null : mtu,
     private: isPrivate,
     macspoof,
     ...(overrides === null ? {} : { overrides }),
@@ -249,19 +299,14 @@ function readOverrides(
   return Object.keys(overrides).length === 0 ? null : overrides;
 }
 
-/** The text inside matching quotes, the text itself when unquoted, null for an unclosed quote. */
-function unquote(value: string): string | null {
-  const q = value[0];
-  if (q !== '"' && q !== "'") return value;
-  return value.length >= 2 && value.endsWith(q) ? value.slice(1, -1) : null;
-}
-
 type Lines = ReadonlyMap<string, { readonly value: string; readonly line: number }>;
 
-/** HOSTNAME, else the older INSTANCE; printable ASCII without spaces, 253 bytes at most. */
+/**
+ * HOSTNAME, else the older INSTANCE, as a name DNS allows: one with other characters is cleaned
+ * up ({@link dnsHostName}) with a warning, not refused (a trailing dot goes without one).
+ */
 function readHostname(
   values: Lines,
-  fail: (line: number, reason: string) => void,
   warn: (line: number, reason: string) => void,
 ): string | null {
   const named = (key: string) => {
@@ -275,11 +320,17 @@ function readHostname(
   }
   const chosen = hostname ?? instance;
   if (chosen === undefined) return null;
-  if (!/^[\x21-\x7e]{1,253}$/.test(chosen.value)) {
-    fail(chosen.line, `${chosen.key} is not a host name: ${JSON.stringify(chosen.value)}`);
-    return null;
+  const clean = dnsHostName(chosen.value);
+  if (clean !== chosen.value.replace(/\.$/, "")) {
+    const shown = JSON.stringify(chosen.value);
+    warn(
+      chosen.line,
+      clean === null
+        ? `${chosen.key} ${shown} has nothing DNS allows in a host name; no host name sent`
+        : `${chosen.key} ${shown} is not a DNS host name; sent as ${JSON.stringify(clean)}`,
+    );
   }
-  return chosen.value;
+  return clean;
 }
 
 /** `a.b.c.d/len`, `a.b.c.d/w.x.y.z` (a contiguous netmask) or a bare address (a /32). */

@@ -27,6 +27,12 @@ export interface BindingStoreOptions {
   readonly checkMs?: number;
   /** Reads one file (tests slow it down); the default reads regular files only, never blocking. */
   readonly readFile?: (path: string) => FileRead | Promise<FileRead>;
+  /**
+   * Whether a network interface of this name exists now. A file whose name is not one is
+   * served on its INDEV (see {@link BindingStore.get}); the default takes every name for one,
+   * so every binding is found by its file name only.
+   */
+  readonly isInterface?: (name: string) => boolean;
 }
 
 /** Files larger than this are not binding files (a real one is a few hundred bytes). */
@@ -64,7 +70,9 @@ export function isBindingFileName(name: string): boolean {
 }
 
 /**
- * The bindings of `datapath`, by TAP name. A file that does not parse is logged (file, line,
+ * The bindings of `datapath`, by TAP name: the file's name, or, for a file whose name is not an
+ * interface (the OpenNebula driver's `one-42-0`, whose INDEV names the TAP), its INDEV. A file
+ * that that does not parse is logged (file, line,
  * reason) and its binding withdrawn, also when an earlier version of it was good: the file is the
  * VM manager's statement of what to serve, and a stale version may hand out an address that has
  * since moved. The other bindings keep working.
@@ -85,7 +93,10 @@ export class BindingStore {
   readonly #maxDelayMs: number;
   readonly #checkMs: number;
   readonly #readFile: (path: string) => FileRead | Promise<FileRead>;
+  readonly #isInterface: (name: string) => boolean;
   readonly #bindings = new Map<string, Binding>();
+  /** INDEV → the files naming it that are not named after it: who may be served there. */
+  readonly #claims = new Map<string, Set<string>>();
   /** The SUBNET6/GATEWAY6 values its bindings share. */
   readonly #interner = new BindingInterner();
   readonly #listeners = new Set<BindingListener>();
@@ -114,6 +125,7 @@ export class BindingStore {
     this.#quietMs = options.quietMs ?? 10;
     this.#maxDelayMs = options.maxDelayMs ?? 40;
     this.#checkMs = options.checkMs ?? 1000;
+    this.#isInterface = options.isInterface ?? (() => true);
     if (options.readFile) {
       this.#readFile = options.readFile;
     } else {
@@ -122,9 +134,53 @@ export class BindingStore {
     }
   }
 
-  /** The binding of `tap`, if any. */
+  /**
+   * The binding served on interface `tap`: the file named `tap`, else the one file whose INDEV
+   * is `tap` and whose own name is no interface (the original's OpenNebula driver names files
+   * after the VM and NIC). Two such files claiming one interface are a conflict: neither is
+   * served there (reported when the second appears), since either could be the stale one. A
+   * Ganeti bridged binding (file `tap0`, INDEV the bridge) is found by its TAP only, once the
+   * TAP exists.
+   */
   get(tap: string): Binding | undefined {
-    return this.#bindings.get(tap);
+    const own = this.#bindings.get(tap);
+    if (own !== undefined) return own;
+    const claims = this.#claims.get(tap);
+    if (claims === undefined) return undefined;
+    const claimants = this.#claimants(claims);
+    return claimants.length === 1 ? this.#bindings.get(claimants[0]!) : undefined;
+  }
+
+  /** The interface `binding` is served on: its file's name, or its INDEV (see {@link get}). */
+  interfaceOf(binding: Binding): string {
+    return binding.indev !== binding.tap && this.get(binding.indev) === binding
+      ? binding.indev
+      : binding.tap;
+  }
+
+  /** The files of `claims` that may be served on the INDEV they name: those not interfaces. */
+  #claimants(claims: ReadonlySet<string>): string[] {
+    return [...claims].filter((name) => !this.#isInterface(name));
+  }
+
+  /** Keeps the INDEV claims in line with `name`'s binding (`binding` undefined: gone). */
+  #claim(name: string, before: Binding | undefined, binding: Binding | undefined): void {
+    if (before !== undefined && before.indev !== name) {
+      const claims = this.#claims.get(before.indev);
+      claims?.delete(name);
+      if (claims?.size === 0) this.#claims.delete(before.indev);
+    }
+    if (binding === undefined || binding.indev === name) return;
+    let claims = this.#claims.get(binding.indev);
+    if (claims === undefined) this.#claims.set(binding.indev, claims = new Set());
+    claims.add(name);
+    const claimants = this.#claimants(claims);
+    if (claims.size > 1 && claimants.length > 1 && !this.#bindings.has(binding.indev)) {
+      this.#log.warn(
+        `Binding files ${claimants.map(escapeForLog).join(", ")} all name INDEV ` +
+          `${escapeForLog(binding.indev)}, which no file is named after: none is served there`,
+      );
+    }
   }
 
   /** Every binding, in no particular order. */
@@ -328,8 +384,10 @@ export class BindingStore {
       return this.#remove(name, "file rejected", report);
     }
     for (const warning of result.warnings) this.#log.warn(warning);
-    const replaced = this.#bindings.has(name);
+    const before = this.#bindings.get(name);
+    const replaced = before !== undefined;
     this.#bindings.set(name, result.binding);
+    this.#claim(name, before, result.binding);
     if (replaced) report.updated++;
     else report.added++;
     this.#log.debug(
@@ -340,7 +398,9 @@ export class BindingStore {
 
   #remove(name: string, why: string, report: ChangeReport): void {
     this.#generation.delete(name);
+    const before = this.#bindings.get(name);
     if (!this.#bindings.delete(name)) return;
+    this.#claim(name, before, undefined);
     report.removed++;
     this.#log.debug(`Removed binding ${escapeForLog(name)}: ${why}`);
     this.#notify(name, undefined);

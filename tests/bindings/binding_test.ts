@@ -122,10 +122,10 @@ Deno.test("parseBinding() sets PRIVATE and MACSPOOF for any non-empty value", ()
 Deno.test("parseBinding() ignores TAGS and warns about unknown keys and stray lines", () => {
   const { warnings } = ok(
     "tap0",
-    `${MAC}HOSTNAME=vm\nTAGS=a b c\nNAMESERVERS=10.0.0.53\ngarbage\n`,
+    `${MAC}HOSTNAME=vm\nTAGS=a b c\nNAMESERVER=10.0.0.53\ngarbage\n`,
   );
   assert.deepEqual(warnings, [
-    "Binding tap0 line 4: unknown key NAMESERVERS, ignored",
+    "Binding tap0 line 4: unknown key NAMESERVER, ignored",
     'Binding tap0 line 5: not KEY=VALUE, ignored: "garbage"',
   ]);
 });
@@ -162,40 +162,72 @@ Deno.test("parseBinding() warns about content that parses but is probably wrong"
   ]);
 });
 
-Deno.test("parseBinding() rejects each bad value, naming the TAP, the line and the reason", () => {
+Deno.test("parseBinding() rejects a bad MAC or INDEV, naming the TAP, the line and the reason", () => {
   const cases: Array<[string, string]> = [
     ["MAC=zz", 'MAC is not a MAC address: "zz"'],
     ["MAC=52:54:00:12:34", 'MAC is not a MAC address: "52:54:00:12:34"'],
-    ["IP=10.0.0.256", 'IP is not an IPv4 address: "10.0.0.256"'],
-    ["IP=2001:db8::1", 'IP is not an IPv4 address: "2001:db8::1"'],
-    ["SUBNET=10.0.0.0/33", 'SUBNET is not an IPv4 subnet (address/prefix): "10.0.0.0/33"'],
-    [
-      "SUBNET=10.0.0.0/255.0.255.0",
-      'SUBNET is not an IPv4 subnet (address/prefix): "10.0.0.0/255.0.255.0"',
-    ],
-    ["SUBNET=10.0.0.0/24/1", 'SUBNET is not an IPv4 subnet (address/prefix): "10.0.0.0/24/1"'],
-    ["SUBNET=10.0.0.5/24", 'SUBNET has host bits set: "10.0.0.5/24" (is it 10.0.0.0/24?)'],
-    ["GATEWAY=gw", 'GATEWAY is not an IPv4 address: "gw"'],
-    ["SUBNET6=2001:db8::/129", 'SUBNET6 is not an IPv6 prefix (address/length): "2001:db8::/129"'],
-    ["SUBNET6=10.0.0.0/24", 'SUBNET6 is not an IPv6 prefix (address/length): "10.0.0.0/24"'],
-    [
-      "SUBNET6=2001:db8::1/64",
-      'SUBNET6 has host bits set: "2001:db8::1/64" (is it 2001:db8::/64?)',
-    ],
-    ["GATEWAY6=fe80::g", 'GATEWAY6 is not an IPv6 address: "fe80::g"'],
-    ["EUI64=10.0.0.1", 'EUI64 is not an IPv6 address: "10.0.0.1"'],
-    ["MTU=67", 'MTU is not an integer from 68 to 65535: "67"'],
-    ["MTU=65536", 'MTU is not an integer from 68 to 65535: "65536"'],
-    ["MTU=1500bytes", 'MTU is not an integer from 68 to 65535: "1500bytes"'],
+    ['MAC="52:54:00:12:34:56', 'MAC has no closing quote: "\\"52:54:00:12:34:56"'],
     ["INDEV=br0:1", 'INDEV is not an interface name: "br0:1"'],
     ["INDEV=a-very-long-bridge-name", 'INDEV is not an interface name: "a-very-long-bridge-name"'],
-    ["HOSTNAME=two words", 'HOSTNAME is not a host name: "two words"'],
-    ['TAGS="unclosed', 'TAGS has no closing quote: "\\"unclosed"'],
   ];
   for (const [line, reason] of cases) {
     const text = line.startsWith("MAC=") ? `HOSTNAME=vm\n${line}\n` : `${MAC}${line}\n`;
     assert.deepEqual(errors("tap3", text), [`Cannot parse binding tap3 line 2: ${reason}`], line);
   }
+});
+
+Deno.test("parseBinding() warns about any other bad value and turns off only what depends on it", () => {
+  const v4 = "no DHCPv4 for this VM";
+  const v6 = "no IPv6 (RA, NA, DHCPv6) for this VM";
+  const cases: Array<[string, string]> = [
+    ["IP=10.0.0.256", `IP is not an IPv4 address: "10.0.0.256"; ${v4}`],
+    ["IP=2001:db8::1", `IP is not an IPv4 address: "2001:db8::1"; ${v4}`],
+    ["SUBNET=10.0.0.0/33", `SUBNET is not an IPv4 subnet (address/prefix): "10.0.0.0/33"; ${v4}`],
+    [
+      "SUBNET=10.0.0.0/255.0.255.0",
+      `SUBNET is not an IPv4 subnet (address/prefix): "10.0.0.0/255.0.255.0"; ${v4}`,
+    ],
+    [
+      "SUBNET=10.0.0.0/24/1",
+      `SUBNET is not an IPv4 subnet (address/prefix): "10.0.0.0/24/1"; ${v4}`,
+    ],
+    ["SUBNET=10.0.0.5/24", `SUBNET has host bits set: "10.0.0.5/24" (is it 10.0.0.0/24?); ${v4}`],
+    ["GATEWAY=gw", `GATEWAY is not an IPv4 address: "gw"; ${v4}`],
+    [
+      "SUBNET6=2001:db8::/129",
+      `SUBNET6 is not an IPv6 prefix (address/length): "2001:db8::/129"; ${v6}`,
+    ],
+    [
+      "SUBNET6=2001:db8::1/64",
+      `SUBNET6 has host bits set: "2001:db8::1/64" (is it 2001:db8::/64?); ${v6}`,
+    ],
+    ["EUI64=10.0.0.1", `EUI64 is not an IPv6 address: "10.0.0.1"; ${v6}`],
+    ["GATEWAY6=fe80::g", 'GATEWAY6 is not an IPv6 address: "fe80::g"; GATEWAY6 ignored'],
+    ["MTU=67", 'MTU is not 0 or an integer from 68 to 65535: "67"; no MTU option'],
+    ["MTU=65536", 'MTU is not 0 or an integer from 68 to 65535: "65536"; no MTU option'],
+    ["MTU=1500bytes", 'MTU is not 0 or an integer from 68 to 65535: "1500bytes"; no MTU option'],
+    ['TAGS="unclosed', 'TAGS has no closing quote: "\\"unclosed"; TAGS ignored'],
+  ];
+  const good = "HOSTNAME=vm\nIP=10.0.0.2\nSUBNET=10.0.0.0/24\nGATEWAY=10.0.0.1\n" +
+    "SUBNET6=2001:db8::/64\nGATEWAY6=2001:db8::1\nEUI64=2001:db8::2\nMTU=1450\n";
+  for (const [line, reason] of cases) {
+    const key = line.slice(0, line.indexOf("="));
+    const text = `${MAC}${
+      good.split("\n").filter((l) => !l.startsWith(`${key}=`)).join("\n")
+    }${line}\n`;
+    const { binding, warnings } = ok("tap3", text);
+    const at = text.split("\n").indexOf(line) + 1;
+    assert.deepEqual(warnings, [`Binding tap3 line ${at}: ${reason}`], line);
+    const ipv4 = ["IP", "SUBNET", "GATEWAY"].includes(key);
+    const ipv6 = ["SUBNET6", "EUI64"].includes(key);
+    assert.equal(binding.ip === null, ipv4, `${line}: DHCPv4 ${ipv4 ? "on" : "off"}`);
+    assert.equal(binding.subnet6 === null, ipv6, `${line}: IPv6 ${ipv6 ? "on" : "off"}`);
+    assert.equal(binding.mtu === null, key === "MTU", line);
+    assert.equal(binding.gateway6 === null, key === "GATEWAY6", line);
+  }
+  // nfdhcpd check (strict) still calls each of them an error.
+  const strict = parseBinding("tap3", `${MAC}GATEWAY6=fe80::g\n`, true);
+  assert.equal(strict.ok, false);
 });
 
 Deno.test("parseBinding() rejects a file without a MAC, or with an empty one", () => {
@@ -207,10 +239,14 @@ Deno.test("parseBinding() rejects a file without a MAC, or with an empty one", (
 });
 
 Deno.test("parseBinding() reports every bad line of a file", () => {
-  assert.deepEqual(errors("tap2", "MAC=x\nIP=y\nMTU=z\n"), [
+  const result = parseBinding("tap2", "MAC=x\nIP=y\nMTU=z\n");
+  assert.equal(result.ok, false);
+  const strict = parseBinding("tap2", "MAC=x\nIP=y\nMTU=z\n", true);
+  if (strict.ok) assert.fail("expected errors");
+  assert.deepEqual(strict.errors, [
     'Cannot parse binding tap2 line 1: MAC is not a MAC address: "x"',
     'Cannot parse binding tap2 line 2: IP is not an IPv4 address: "y"',
-    'Cannot parse binding tap2 line 3: MTU is not an integer from 68 to 65535: "z"',
+    'Cannot parse binding tap2 line 3: MTU is not 0 or an integer from 68 to 65535: "z"',
   ]);
 });
 
@@ -248,4 +284,63 @@ Deno.test("BindingInterner keeps at most 1024 values of a kind, then starts over
   interner.ipv6("2001:db8::ffff");
   assert.equal(interner.addresses6.size, 1);
   assert.equal(interner.ipv6("not an address"), null);
+});
+
+Deno.test("parseBinding() ends a value at a # that starts it or follows white space", () => {
+  const { binding, warnings } = ok(
+    "tap0",
+    `MAC=52:54:00:12:34:56   # the VM's NIC\nHOSTNAME=vm.example # name\nIP=10.0.0.2\t# tab\n` +
+      `SUBNET=10.0.0.0/24#not a comment, a bad SUBNET\nTAGS="a # b" # quoted # kept\n`,
+  );
+  assert.equal(binding.macText, "52:54:00:12:34:56");
+  assert.equal(binding.hostname, "vm.example");
+  assert.equal(binding.ip, null, "SUBNET is bad, so no DHCPv4");
+  assert.deepEqual(warnings, [
+    'Binding tap0 line 4: SUBNET is not an IPv4 subnet (address/prefix): "10.0.0.0/24#not a comment, a bad SUBNET"; no DHCPv4 for this VM',
+  ]);
+});
+
+Deno.test("parseBinding() reads a flag whose value is only a comment as not set, with a warning", () => {
+  const { binding, warnings } = ok(
+    "tap0",
+    `${MAC}HOSTNAME=vm\nMACSPOOF=   # non-empty: skip the MAC check\nPRIVATE=#yes\n`,
+  );
+  assert.equal(binding.macspoof, false);
+  assert.equal(binding.private, false);
+  assert.deepEqual(warnings, [
+    "Binding tap0 line 3: MACSPOOF has only a comment for a value: read as empty",
+    "Binding tap0 line 4: PRIVATE has only a comment for a value: read as empty",
+  ]);
+  assert.deepEqual(ok("tap0", `${MAC}HOSTNAME=vm\nPRIVATE=\n`).warnings, [], "plain empty: quiet");
+});
+
+Deno.test("parseBinding() reads MTU=0 as no MTU option, as the original", () => {
+  const { binding, warnings } = ok("tap0", `${MAC}HOSTNAME=vm\nMTU=0\n`);
+  assert.equal(binding.mtu, null);
+  assert.deepEqual(warnings, []);
+});
+
+Deno.test("parseBinding() serves a HOSTNAME DNS does not allow cleaned up, with a warning", () => {
+  const cases: Array<[string, string | null]> = [
+    ["two words", "two-words"],
+    ["web_1.example.org", "web-1.example.org"],
+    ["-vm-.example..org", "vm.example.org"],
+    ["caf\u00e9", "caf"],
+    ["***", null],
+  ];
+  for (const [name, sent] of cases) {
+    const { binding, warnings } = ok("tap0", `${MAC}HOSTNAME=${name}\n`);
+    assert.equal(binding.hostname, sent, name);
+    const shown = JSON.stringify(name);
+    const warning = sent === null
+      ? `HOSTNAME ${shown} has nothing DNS allows in a host name; no host name sent`
+      : `HOSTNAME ${shown} is not a DNS host name; sent as ${JSON.stringify(sent)}`;
+    assert.equal(warnings[0], `Binding tap0 line 2: ${warning}`, name);
+  }
+  const long = `${"a".repeat(70)}.example.org`;
+  assert.equal(
+    ok("tap0", `${MAC}HOSTNAME=${long}\n`).binding.hostname,
+    `${"a".repeat(63)}.example.org`,
+  );
+  assert.deepEqual(ok("tap0", `${MAC}HOSTNAME=vm.example.org.\n`).warnings, []);
 });

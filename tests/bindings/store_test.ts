@@ -187,13 +187,13 @@ Deno.test("BindingStore logs a bad file with line and reason, and serves the oth
     assert.deepEqual(errors, ['Cannot parse binding tap1 line 2: MAC is not a MAC address: "zz"']);
 
     // A good binding that turns bad is withdrawn, and comes back once fixed.
-    await Deno.writeTextFile(`${dir}/tap2`, `${bindingText(2)}MTU=9\n`);
+    await Deno.writeTextFile(`${dir}/tap2`, `${bindingText(2)}MAC=52:54:00:zz:00:02\n`);
     await waitFor("tap2 withdrawn", () => store.get("tap2") === undefined);
     assert.deepEqual(changes.at(-1), ["tap2", undefined]);
     assert.ok(
       logged.some((l) =>
         l.message ===
-          'Cannot parse binding tap2 line 3: MTU is not an integer from 68 to 65535: "9"'
+          'Cannot parse binding tap2 line 3: MAC is not a MAC address: "52:54:00:zz:00:02"'
       ),
     );
     assert.equal(macOf(store, "tap3"), mac(3));
