@@ -32,3 +32,20 @@ Deno.test("Logger writes every message as one line, whatever it holds", () => {
     "value \\u001b]0;title\\u0007",
   ]);
 });
+
+Deno.test("StderrSink: a timestamp in the foreground, the journal's priority under systemd", async () => {
+  const log = new URL("../src/daemon/log.ts", import.meta.url).href;
+  const script = `import { StderrSink } from "${log}";
+    const t = new Date(2024, 4, 6, 7, 8, 9, 10).getTime();
+    new StderrSink(false, () => t).write("info", "plain");
+    new StderrSink(true, () => t).write("warning", "journal");`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    stderr: "piped",
+    stdout: "null",
+  }).output();
+  assert.equal(
+    new TextDecoder().decode(out.stderr),
+    "2024-05-06 07:08:09,010 INFO: plain\n<4>WARNING: journal\n",
+  );
+});

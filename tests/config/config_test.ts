@@ -37,6 +37,9 @@ Deno.test("parseConfig() gives the original's defaults for missing keys and sect
       datapath: "/var/lib/nfdhcpd",
       logdir: "/var/log/nfdhcpd",
       user: null,
+      controlSocket: "/run/nfdhcpd/control.sock",
+      metricsFile: null,
+      metricsInterval: 15,
     },
     dhcp: {
       enable: true,
@@ -94,6 +97,9 @@ domains = a.example, b.example
       datapath: "/srv/bindings",
       logdir: "/var/log/my dir",
       user: "nfdhcpd",
+      controlSocket: "/run/nfdhcpd/control.sock",
+      metricsFile: null,
+      metricsInterval: 15,
     },
     dhcp: {
       enable: true,

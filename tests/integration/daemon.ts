@@ -43,6 +43,8 @@ export function daemonConfig(lab: Lab, options: DaemonConfigOptions): IniSection
       datapath: lab.datapath,
       pidfile: `${lab.dir}/nfdhcpd.pid`,
       logdir: lab.dir,
+      // Each lab's own: parallel test daemons must not share /run/nfdhcpd/control.sock.
+      control_socket: `${lab.dir}/control.sock`,
     },
     dhcp: {
       enable_dhcp: true,
