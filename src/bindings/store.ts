@@ -93,7 +93,7 @@ export class BindingStore {
   readonly #maxDelayMs: number;
   readonly #checkMs: number;
   readonly #readFile: (path: string) => FileRead | Promise<FileRead>;
-  readonly #isInterface: (name: string) => boolean;
+  #isInterface: (name: string) => boolean;
   readonly #bindings = new Map<string, Binding>();
   /** INDEV → the files naming it that are not named after it: who may be served there. */
   readonly #claims = new Map<string, Set<string>>();
@@ -151,6 +151,15 @@ export class BindingStore {
     return claimants.length === 1 ? this.#bindings.get(claimants[0]!) : undefined;
   }
 
+  /**
+   * Sets how the store tells interfaces from other names (see the `isInterface` option), for a
+   * store made before the interfaces could be known; reports the INDEV conflicts this reveals.
+   */
+  useInterfaces(isInterface: (name: string) => boolean): void {
+    this.#isInterface = isInterface;
+    for (const [indev, claims] of this.#claims) this.#reportConflict(indev, claims);
+  }
+
   /** The interface `binding` is served on: its file's name, or its INDEV (see {@link get}). */
   interfaceOf(binding: Binding): string {
     return binding.indev !== binding.tap && this.get(binding.indev) === binding
@@ -174,13 +183,17 @@ export class BindingStore {
     let claims = this.#claims.get(binding.indev);
     if (claims === undefined) this.#claims.set(binding.indev, claims = new Set());
     claims.add(name);
+    this.#reportConflict(binding.indev, claims);
+  }
+
+  #reportConflict(indev: string, claims: ReadonlySet<string>): void {
+    if (claims.size < 2 || this.#bindings.has(indev)) return;
     const claimants = this.#claimants(claims);
-    if (claims.size > 1 && claimants.length > 1 && !this.#bindings.has(binding.indev)) {
-      this.#log.warn(
-        `Binding files ${claimants.map(escapeForLog).join(", ")} all name INDEV ` +
-          `${escapeForLog(binding.indev)}, which no file is named after: none is served there`,
-      );
-    }
+    if (claimants.length < 2) return;
+    this.#log.warn(
+      `Binding files ${claimants.map(escapeForLog).join(", ")} all name INDEV ` +
+        `${escapeForLog(indev)}, which no file is named after: none is served there`,
+    );
   }
 
   /** Every binding, in no particular order. */

@@ -39,7 +39,9 @@ export const CONFIG_DEFAULTS = {
   leaseLifetime: 604800,
   leaseRenewal: 600,
   dhcpQueue: 42,
-  raPeriod: 300,
+  // The original's configuration spec says 600 (its sample file sets 300, and a constant of 300
+  // in its code is never used: the spec's default always wins).
+  raPeriod: 600,
   rsQueue: 43,
   nsQueue: 44,
   dhcpv6Queue: 45,

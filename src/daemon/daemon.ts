@@ -18,6 +18,7 @@ import { readKernelQueues } from "../metrics/kernel_queue.ts";
 import { MetricsFileWriter } from "../metrics/textfile.ts";
 import { ReplyMemo } from "../serve/memo.ts";
 import { periodicAdvert } from "../serve/router_advert.ts";
+import { unsolicitedNeighbourAdverts } from "../serve/unsolicited.ts";
 import { FrameAllocator } from "../wire/ethernet.ts";
 import { formatClientsTable } from "./clients_table.ts";
 import { finishDetach } from "./detach.ts";
@@ -190,7 +191,7 @@ class Daemon {
     interfaces.onChange(() => {
       for (const tap of [...this.#waitingForTap]) {
         const binding = this.store.get(tap);
-        if (binding) this.#raTimer.advertiseNow(binding);
+        if (binding) this.#arrived(binding);
         else this.#waitingForTap.delete(tap);
       }
     });
@@ -307,13 +308,45 @@ class Daemon {
     return store;
   }
 
-  /** A new or changed binding gets an RA at once, not after a whole ra_period. */
+  /** A new or changed binding gets an RA and NAs at once, not after a whole ra_period. */
   #follow(store: BindingStore): void {
+    // A binding file named after the VM (OpenNebula's one-42-0) is served on its INDEV.
+    store.useInterfaces((name) => this.#interfaces.byName(name) !== undefined);
     store.onChange((tap, binding) => {
       this.#memo.clear();
       this.#waitingForTap.delete(tap);
-      if (binding) this.#raTimer.advertiseNow(binding);
+      if (binding) this.#arrived(binding);
     });
+  }
+
+  /**
+   * A VM arrived here (its binding appeared or changed, or its TAP appeared: a live migration
+   * ends with both): an unsolicited RA and unsolicited NAs for the router's addresses at once,
+   * so that the VM drops the old host's MAC from its neighbour cache without waiting.
+   */
+  #arrived(binding: Binding): void {
+    this.#raTimer.advertiseNow(binding);
+    try {
+      this.#announceRouter(binding);
+    } catch (e) {
+      this.log.limited("error", "na", `Cannot announce into ${binding.tap}: ${errorMessage(e)}`);
+    }
+  }
+
+  /** Sends the unsolicited NAs of {@link unsolicitedNeighbourAdverts} into the binding's TAP. */
+  #announceRouter(binding: Binding): void {
+    const ipv6 = this.config.ipv6;
+    if (!ipv6.enable || ipv6.nsQueue === null || binding.subnet6 === null) return;
+    const tap = this.#interfaces.byName(this.store.interfaceOf(binding));
+    const indev = this.#interfaces.byName(binding.indev);
+    if (tap === undefined || indev === undefined) {
+      this.#waitingForTap.add(binding.tap);
+      return;
+    }
+    for (const frame of unsolicitedNeighbourAdverts(binding, indev)) {
+      const error = this.#socket.send(tap.ifindex, frame);
+      if (error !== null) this.log.debug(`Unsolicited NA into ${binding.tap}: ${error}`);
+    }
   }
 
   status(): string {
@@ -413,7 +446,7 @@ class Daemon {
   #advertise(binding: Binding): boolean {
     const ipv6 = this.config.ipv6;
     if (!ipv6.enable || ipv6.rsQueue === null) return false;
-    const tap = this.#interfaces.byName(binding.tap);
+    const tap = this.#interfaces.byName(this.store.interfaceOf(binding));
     const indev = this.#interfaces.byName(binding.indev);
     if (tap === undefined || indev === undefined) {
       this.#waitingForTap.add(binding.tap);

@@ -106,7 +106,7 @@ function answerDhcp6(packet: Uint8Array, context: ResponderContext): Decision {
   const config = context.config.ipv6;
   const { leaseLifetime, leaseRenewal } = context.config.dhcp;
   const lifetimes: Dhcp6Lifetimes = {
-    lifetime: config.dhcpv6LeaseLifetime ?? leaseLifetime,
+    lifetime: leaseLifetime,
     renewal: config.dhcpv6LeaseRenewal ?? leaseRenewal,
   };
   const ip = parseIpv6Packet(packet);
@@ -220,7 +220,12 @@ function replyFor(
     memo: ReplyMemo;
   },
 ): Dhcp6Message | null {
-  const address = vmAddress(binding);
+  // Addresses are leased only in the mode whose RAs say so (M flag: mode = dhcpv6). In the
+  // others (the original's default, slaac+dhcpv6, is stateless: O flag only) a stateful client
+  // gets what RFC 8415 section 18.3 has a server without addresses send: an Advertise holding
+  // only NoAddrsAvail, Replies with NoAddrsAvail per IA, and no Reply to a Confirm (section
+  // 18.3.3: it cannot tell whether the addresses are on link). Its SLAAC address stays its own.
+  const address = config.mode === "dhcpv6" ? vmAddress(binding) : null;
   const M = DHCP6_MESSAGE;
   const base = (msgType: number, ...rest: Dhcp6Option[]): Dhcp6Message => ({
     kind: "message",
@@ -252,7 +257,7 @@ function replyFor(
           ? filterDhcp6Options(o.options, "iaAddress").map((a) => a.address)
           : []
       );
-      if (claimed.length === 0) return null;
+      if (claimed.length === 0 || address === null) return null;
       const onLink = address !== null && claimed.every((a) => sameIpv6(a, address));
       return base(
         M.reply,

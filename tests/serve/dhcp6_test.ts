@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { serverDuid } from "../../src/serve/dhcp6.ts";
 import { pseudoHeaderSum6 } from "../../src/wire/checksum.ts";
 import { DHCP6_MESSAGE, type Dhcp6Message } from "../../src/wire/dhcp6.ts";
-import type { Dhcp6Option } from "../../src/wire/dhcp6_options.ts";
+import { DHCP6_STATUS, type Dhcp6Option } from "../../src/wire/dhcp6_options.ts";
 import { parseIpv6Packet } from "../../src/wire/ipv6.ts";
 import { isUdpChecksumValid, parseUdp } from "../../src/wire/udp.ts";
 import {
@@ -20,6 +20,7 @@ import {
 import {
   answer,
   clientId,
+  CONFIRM,
   DNS,
   DOMAINS,
   packet,
@@ -172,4 +173,49 @@ Deno.test("answerDhcp6() drops, never passes on, what is not for the DHCPv6 serv
   const toClient = answer(craftDhcp6(request("dhcp6c_inforeq.pcap", 1), GUEST_LL, 547, 546));
   assertDrop(toClient, /UDP port 546 is not 547/, "unsupported");
   assertDrop(answer(packet("rdisc6_rs.pcap", 1)), /protocol 58 is not UDP/, "unsupported");
+});
+
+Deno.test("answerDhcp6() leases no address unless the mode advertises it (M flag: mode = dhcpv6)", () => {
+  const noAddrs = { kind: "statusCode", status: DHCP6_STATUS.noAddrsAvail };
+  for (const mode of ["slaac", "slaac+dhcpv6"] as const) {
+    const c = config({ mode });
+    // Solicit: an Advertise holding only NoAddrsAvail (RFC 8415 section 18.3.1), no IA at all.
+    const solicit = request(STATEFUL, 1);
+    const advertise = reply(
+      replyFrame(answer(packet(STATEFUL, 1), BINDING, c)),
+      DHCP6_MESSAGE.advertise,
+      solicit.transactionId,
+    );
+    assert.equal(advertise.options.some((o) => o.kind === "iaNa"), false, mode);
+    assert.deepEqual(
+      advertise.options.filter((o) => o.kind === "statusCode").map((o) => ({
+        kind: o.kind,
+        status: (o as { status: number }).status,
+      })),
+      [noAddrs],
+      mode,
+    );
+    // Request: the IA_NA comes back holding NoAddrsAvail, no address.
+    const req = request(STATEFUL, 7);
+    const m = reply(
+      replyFrame(answer(packet(STATEFUL, 7), BINDING, c)),
+      DHCP6_MESSAGE.reply,
+      req.transactionId,
+    );
+    const ias = m.options.filter((o) => o.kind === "iaNa");
+    assert.equal(ias.length, 1, mode);
+    const inner = (ias[0] as { options: readonly Dhcp6Option[] }).options;
+    assert.equal(inner.some((o) => o.kind === "iaAddress"), false, mode);
+    assert.equal((inner[0] as { status: number }).status, DHCP6_STATUS.noAddrsAvail, mode);
+    // Confirm: no Reply (section 18.3.3), so the client keeps no address of ours.
+    assertDrop(answer(packet(CONFIRM, 1), BINDING, c), /no addresses to confirm/);
+  }
+  // mode = dhcpv6 leases.
+  const leased = reply(
+    replyFrame(answer(packet(STATEFUL, 7), BINDING, config({ mode: "dhcpv6" }))),
+    DHCP6_MESSAGE.reply,
+    request(STATEFUL, 7).transactionId,
+  );
+  const ia = leased.options.find((o) => o.kind === "iaNa") as { options: readonly Dhcp6Option[] };
+  assert.equal(ia.options[0]?.kind, "iaAddress");
 });
