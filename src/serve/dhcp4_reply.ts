@@ -228,7 +228,9 @@ export function staticRoutes(binding: Binding, config: DhcpConfig): StaticRoute4
   const own = binding.overrides?.routes;
   const listed = own ?? (config.routes ?? []).filter((r) => !binding.private || r.prefixLength > 0);
   const gateway = binding.private ? null : binding.gateway;
-  const offLink = gateway !== null && !inSubnet(gateway, binding);
+  // Without a SUBNET nothing says where the link ends: the GATEWAY is taken as on the link, as
+  // the original's option 3 alone did.
+  const offLink = gateway !== null && binding.subnet !== null && !inSubnet(gateway, binding);
   if (listed.length === 0 && !offLink) return [];
   const routes: StaticRoute4[] = [];
   if (offLink && !listed.some((r) => r.prefixLength === 32 && r.destination === gateway)) {
@@ -243,8 +245,7 @@ export function staticRoutes(binding: Binding, config: DhcpConfig): StaticRoute4
 
 function inSubnet(address: number, binding: Binding): boolean {
   const subnet = binding.subnet;
-  if (subnet === null) return false;
-  return ((address & ipv4Mask(subnet.prefixLength)) >>> 0) === subnet.network;
+  return subnet !== null && ((address & ipv4Mask(subnet.prefixLength)) >>> 0) === subnet.network;
 }
 
 /**

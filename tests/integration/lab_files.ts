@@ -16,6 +16,12 @@ export interface BindingSpec {
   readonly PRIVATE?: string;
   readonly MACSPOOF?: string;
   readonly TAGS?: string;
+  readonly ROUTES?: string;
+  readonly NAMESERVERS?: string;
+  readonly NAMESERVERS6?: string;
+  readonly DOMAIN?: string;
+  readonly DOMAIN_SEARCH?: string;
+  readonly NTP?: string;
 }
 
 /** One INI value: booleans become yes/no, lists are comma-separated. */
