@@ -106,7 +106,7 @@ function answerDhcp6(packet: Uint8Array, context: ResponderContext): Decision {
   const config = context.config.ipv6;
   const { leaseLifetime, leaseRenewal } = context.config.dhcp;
   const lifetimes: Dhcp6Lifetimes = {
-    lifetime: leaseLifetime,
+    lifetime: config.dhcpv6LeaseLifetime ?? leaseLifetime,
     renewal: config.dhcpv6LeaseRenewal ?? leaseRenewal,
   };
   const ip = parseIpv6Packet(packet);

@@ -54,7 +54,7 @@ Deno.test("parseConfig() gives the original's defaults for missing keys and sect
     ipv6: {
       enable: true,
       mode: "slaac+dhcpv6",
-      raPeriod: 300,
+      raPeriod: 600,
       rsQueue: 43,
       nsQueue: 44,
       dhcpv6Queue: 45,
@@ -62,7 +62,7 @@ Deno.test("parseConfig() gives the original's defaults for missing keys and sect
       domains: [],
     },
   });
-  assert.equal(CONFIG_DEFAULTS.raPeriod, 300);
+  assert.equal(CONFIG_DEFAULTS.raPeriod, 600);
 });
 
 Deno.test("parseConfig() reads every key", () => {

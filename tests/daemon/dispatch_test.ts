@@ -230,7 +230,7 @@ Deno.test("Dispatcher.handle() never sends a reply larger than INDEV's MTU", () 
 
 Deno.test("Dispatcher.handle() leases DHCPv6 addresses for the [dhcp] lease times", () => {
   const { dispatcher, sent } = setup({
-    config: config("lease_lifetime = 3600\nlease_renewal = 120\n"),
+    config: config("lease_lifetime = 3600\nlease_renewal = 120\n[ipv6]\nmode = dhcpv6\n"),
   });
   assert.equal(dispatcher.handle(packet(SOLICIT, 7)), "drop");
   const ip = parseIpv6Packet(sent[0]!.frame.subarray(14));

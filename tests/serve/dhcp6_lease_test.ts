@@ -26,6 +26,7 @@ import {
   request,
   SERVER_ID,
   STATEFUL,
+  STATEFUL_CONFIG,
   status,
 } from "./dhcp6_setup.ts";
 
@@ -188,7 +189,9 @@ Deno.test("answerDhcp6() leases EUI64 when the binding has one", () => {
 
 Deno.test("answerDhcp6() sets T1, T2 and lifetimes from the lease settings", () => {
   const m = reply(
-    replyFrame(answer(packet(STATEFUL, 7), BINDING, CONFIG, { lifetime: 3600, renewal: 1800 })),
+    replyFrame(
+      answer(packet(STATEFUL, 7), BINDING, STATEFUL_CONFIG, { lifetime: 3600, renewal: 1800 }),
+    ),
     DHCP6_MESSAGE.reply,
     0x9577a6,
   );
@@ -200,7 +203,9 @@ Deno.test("answerDhcp6() sets T1, T2 and lifetimes from the lease settings", () 
     options: [address(GUEST_SLAAC, 3600)],
   });
   const short = reply(
-    replyFrame(answer(packet(STATEFUL, 7), BINDING, CONFIG, { lifetime: 1000, renewal: 900 })),
+    replyFrame(
+      answer(packet(STATEFUL, 7), BINDING, STATEFUL_CONFIG, { lifetime: 1000, renewal: 900 }),
+    ),
     DHCP6_MESSAGE.reply,
     0x9577a6,
   );

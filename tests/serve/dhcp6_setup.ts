@@ -1,5 +1,6 @@
 /** Shared setup of the DHCPv6 responder tests: captured requests, the expected options, reply decoding. */
 import assert from "node:assert/strict";
+import type { Ipv6Config } from "../../src/config/types.ts";
 import { serverDuid } from "../../src/serve/dhcp6.ts";
 import { formatIpv6 } from "../../src/address.ts";
 import { type Dhcp6Message, parseDhcp6 } from "../../src/wire/dhcp6.ts";
@@ -36,11 +37,14 @@ export function request(file: string, frame: number): Dhcp6Message {
   return m.value;
 }
 
+/** The mode that leases addresses (RA M flag): the stateful captures need it. */
+export const STATEFUL_CONFIG: Ipv6Config = { ...CONFIG, mode: "dhcpv6" };
+
 /** `answerDhcp6` on INDEV, with BINDING, CONFIG and the default lifetimes unless told otherwise. */
 export const answer = (
   bytes: Uint8Array,
   b = BINDING,
-  c = CONFIG,
+  c = STATEFUL_CONFIG,
   lifetimes: Dhcp6Lifetimes = DEFAULT_DHCP6_LIFETIMES,
 ) => answerDhcp6(bytes, b, c, INDEV, lifetimes);
 
