@@ -117,6 +117,8 @@ async function runTests(
 
 function copyTree(): string {
   const dir = Deno.makeTempDirSync({ prefix: "nfdhcpd-mutants-" });
+  // Readable by all, as the tree is: some tests run the CLI as nobody.
+  Deno.chmodSync(dir, 0o755);
   for (const name of COPIED) {
     new Deno.Command("cp", { args: ["-a", join(ROOT, name), dir] }).outputSync();
   }
