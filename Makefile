@@ -7,6 +7,8 @@ RUNTIME_PACKAGES := libnetfilter-queue1
 TEST_PACKAGES := iproute2 iptables nftables isc-dhcp-client udhcpc ndisc6 kmod procps util-linux systemd ferm logrotate make iputils-ping dnsmasq-base gcc libc6-dev tcpdump
 # make deb and its test (tests/integration/package_test.ts); xmllint for the hooks in contrib/.
 TEST_PACKAGES += debhelper lintian adduser libxml2-utils
+# man(1) and groff for the man pages' test (tests/docs/man_test.ts: man --warnings).
+TEST_PACKAGES += man-db groff-base
 BENCH_PACKAGES := dnsmasq-base gcc libc6-dev
 # Exactly what the daemon uses: FFI (libnetfilter_queue, libc), its config, state and log files,
 # and setpriv to drop privileges. Nothing else.
