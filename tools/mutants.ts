@@ -32,8 +32,8 @@ interface Mutant {
 type Outcome = "killed" | "survived" | "timeout" | "invalid";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-/** What the unit tests need from the tree; .tools (Deno itself) is linked, not copied. */
-const COPIED = ["src", "ffi", "tests", "conf", "main.ts", "deno.json"];
+/** Left out of the copy: git's data, build output; .tools (Deno itself) is linked instead. */
+const NOT_COPIED = new Set([".git", ".tools", "bin"]);
 /**
  * A mutant whose tests run this many times longer than the unmutated run (an endless loop, say)
  * counts as killed by timeout.
@@ -119,8 +119,10 @@ function copyTree(): string {
   const dir = Deno.makeTempDirSync({ prefix: "nfdhcpd-mutants-" });
   // Readable by all, as the tree is: some tests run the CLI as nobody.
   Deno.chmodSync(dir, 0o755);
-  for (const name of COPIED) {
-    new Deno.Command("cp", { args: ["-a", join(ROOT, name), dir] }).outputSync();
+  // Everything else: tests read README.md, conf/, contrib/ and more besides src/ and tests/.
+  for (const entry of Deno.readDirSync(ROOT)) {
+    if (NOT_COPIED.has(entry.name)) continue;
+    new Deno.Command("cp", { args: ["-a", join(ROOT, entry.name), dir] }).outputSync();
   }
   Deno.symlinkSync(join(ROOT, ".tools"), join(dir, ".tools"));
   return dir;
