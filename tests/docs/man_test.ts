@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { CONFIG_DEFAULTS, parseConfig } from "../../src/config/config.ts";
 import { SectionReader } from "../../src/config/section_reader.ts";
+import { VERSION } from "../../src/version.ts";
 import { flagsIn, mentions, REPO_ROOT, subcommands, usages } from "./usage.ts";
 
 const DAEMON_PAGE = `${REPO_ROOT}man/nfdhcpd.8`;
@@ -67,6 +68,13 @@ Deno.test("man pages: man --warnings formats both without a warning", async () =
     const r = await man(["--warnings", "-E", "UTF-8", "-l", "-Tutf8", page]);
     assert.equal(r.code, 0, `${page}: ${r.err}`);
     assert.equal(r.err, "", `${page} has warnings`);
+  }
+});
+
+Deno.test("man pages: the title line names the version of src/version.ts", async () => {
+  for (const page of [DAEMON_PAGE, CONF_PAGE]) {
+    const th = (await Deno.readTextFile(page)).split("\n").find((line) => line.startsWith(".TH "));
+    assert.match(th ?? "", new RegExp(` "nfdhcpd ${VERSION.replaceAll(".", "\\.")}" `), page);
   }
 });
 
