@@ -1,6 +1,6 @@
 /** The daemon's lifecycle: load config and bindings, bind the queues, serve, reload and stop on signals. */
 import { errorMessage } from "../error_message.ts";
-import { InterfaceCache } from "../../ffi/interfaces.ts";
+import { InterfaceCache, type InterfaceEntry } from "../../ffi/interfaces.ts";
 import { closeLibraries } from "../../ffi/native.ts";
 import { NfQueue } from "../../ffi/nfqueue.ts";
 import { PacketSocket } from "../../ffi/packet_socket.ts";
@@ -137,7 +137,10 @@ class Daemon {
   /** Replies kept between packets: cleared on reload and on any binding change. */
   readonly #memo = new ReplyMemo();
   readonly #frames = new FrameAllocator();
-  /** Bindings whose TAP (or INDEV) does not exist yet: they get an RA as soon as it appears. */
+  /**
+   * Bindings whose TAP (or INDEV) does not exist yet, or whose TAP refused their last RA or NA
+   * (down: a VM not started yet): each link event (the TAP appearing, or coming up) retries them.
+   */
   readonly #waitingForTap = new Set<string>();
   #stopping = false;
   /** The reload under way, if any, and whether another SIGHUP came during it. */
@@ -325,6 +328,8 @@ class Daemon {
    * so that the VM drops the old host's MAC from its neighbour cache without waiting.
    */
   #arrived(binding: Binding): void {
+    // A send that fails below puts it back, for the next link event to retry.
+    this.#waitingForTap.delete(binding.tap);
     this.#raTimer.advertiseNow(binding);
     try {
       this.#announceRouter(binding);
@@ -337,16 +342,39 @@ class Daemon {
   #announceRouter(binding: Binding): void {
     const ipv6 = this.config.ipv6;
     if (!ipv6.enable || ipv6.nsQueue === null || binding.subnet6 === null) return;
+    const link = this.#linkOf(binding);
+    if (link === null) return;
+    for (const frame of unsolicitedNeighbourAdverts(binding, link.indev)) {
+      if (!this.#sendUnsolicited(binding, link.tap, frame, "NA")) return;
+    }
+  }
+
+  /** The binding's TAP and INDEV; null (and the binding waits for a link event) while one is missing. */
+  #linkOf(binding: Binding): { tap: InterfaceEntry; indev: InterfaceEntry } | null {
     const tap = this.#interfaces.byName(this.store.interfaceOf(binding));
     const indev = this.#interfaces.byName(binding.indev);
     if (tap === undefined || indev === undefined) {
       this.#waitingForTap.add(binding.tap);
-      return;
+      return null;
     }
-    for (const frame of unsolicitedNeighbourAdverts(binding, indev)) {
-      const error = this.#socket.send(tap.ifindex, frame);
-      if (error !== null) this.log.debug(`Unsolicited NA into ${binding.tap}: ${error}`);
-    }
+    return { tap, indev };
+  }
+
+  /**
+   * Sends one unsolicited RA or NA into `tap`, with a debug line saying how it went. A TAP whose VM
+   * is not running refuses frames (ENETDOWN while it is down, ENOBUFS): normal, so not a warning,
+   * but the binding waits for the next link event (the TAP coming up) to be announced again.
+   */
+  #sendUnsolicited(
+    binding: Binding,
+    tap: InterfaceEntry,
+    frame: Uint8Array,
+    what: string,
+  ): boolean {
+    const error = this.#socket.send(tap.ifindex, frame);
+    this.log.debug(`Unsolicited ${what} into ${tap.name}: ${error ?? "sent"}`);
+    if (error !== null) this.#waitingForTap.add(binding.tap);
+    return error === null;
   }
 
   status(): string {
@@ -446,19 +474,11 @@ class Daemon {
   #advertise(binding: Binding): boolean {
     const ipv6 = this.config.ipv6;
     if (!ipv6.enable || ipv6.rsQueue === null) return false;
-    const tap = this.#interfaces.byName(this.store.interfaceOf(binding));
-    const indev = this.#interfaces.byName(binding.indev);
-    if (tap === undefined || indev === undefined) {
-      this.#waitingForTap.add(binding.tap);
-      return false;
-    }
-    this.#waitingForTap.delete(binding.tap);
-    const frame = periodicAdvert(binding, ipv6, indev, this.#memo);
+    const link = this.#linkOf(binding);
+    if (link === null) return false;
+    const frame = periodicAdvert(binding, ipv6, link.indev, this.#memo);
     if (frame === null) return false;
-    const error = this.#socket.send(tap.ifindex, frame);
-    // A TAP whose VM is not running refuses frames (ENOBUFS, ENETDOWN): normal, so not a warning.
-    if (error !== null) this.log.debug(`Unsolicited RA into ${binding.tap}: ${error}`);
-    return error === null;
+    return this.#sendUnsolicited(binding, link.tap, frame, "RA");
   }
 
   /** Answers what is already queued, then releases every native resource. */
