@@ -235,3 +235,10 @@ Deno.test("unsolicitedNeighbourAdverts() without GATEWAY6, with MACSPOOF, and wi
   assert.equal(formatIpv6((nd as NeighbourAdvertisement).target), HOST_LL);
   assert.deepEqual(unsolicitedNeighbourAdverts(binding({ subnet6: null }), INDEV), []);
 });
+
+Deno.test("unsolicitedNeighbourAdverts() announces a GATEWAY6 that is the router's link-local once", () => {
+  const frames = unsolicitedNeighbourAdverts(binding({ gateway6: v6(HOST_LL) }), INDEV);
+  assert.equal(frames.length, 1);
+  const { nd } = decodeNdReply(frames[0]!, "525400770010", "ff02::1", "neighbourAdvertisement");
+  assert.equal(formatIpv6((nd as NeighbourAdvertisement).target), HOST_LL);
+});
