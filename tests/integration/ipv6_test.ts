@@ -346,6 +346,9 @@ Deno.test("IPv6 routed, dhcpv6 mode: no SLAAC, dhclient -6 leases the binding's 
         routes.some((r) => r.dst === managed.subnet6 && r.dev === v.iface),
         `on-link route for ${managed.subnet6}${why}`,
       );
+      // The RA may come before DAD ends (the daemon advertises as soon as the link comes up):
+      // rdisc6 cannot send from a tentative link-local.
+      await waitForLinkLocal(v.ns, v.iface, 5000);
       const result = await runRdisc6(v);
       const out = `\n--- rdisc6 (exit ${result.code})\n${result.output}${why}`;
       assert.equal(result.advert?.managed, true, `M flag${out}`);

@@ -7,7 +7,6 @@ import {
   assertDrop,
   BINDING,
   binding,
-  CONFIG,
   craftDhcp6,
   GUEST_SLAAC,
   replyFrame,
