@@ -232,8 +232,8 @@ Deno.test("make install puts every file under DESTDIR and PREFIX, keeping an exi
       ["usr/share/nfdhcpd/firewall/nfdhcpd.rules.v4", 0o644],
       ["usr/share/nfdhcpd/firewall/nfdhcpd.rules.v6", 0o644],
       ["usr/share/nfdhcpd/firewall/nfdhcpd.ferm", 0o644],
-      ["usr/share/nfdhcpd/firewall/nfdhcpd.nft", 0o644],
-      ["usr/share/nfdhcpd/firewall/nfdhcpd-limit.nft", 0o644],
+      ["usr/share/nfdhcpd/firewall/nfdhcpd.nft", 0o755],
+      ["usr/share/nfdhcpd/firewall/nfdhcpd-limit.nft", 0o755],
     ] as const;
     for (const [file, mode] of files) {
       assert.equal(Deno.statSync(`${dest}/${file}`).mode! & 0o777, mode, file);
