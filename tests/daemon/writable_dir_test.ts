@@ -33,3 +33,8 @@ Deno.test("whyNotWritable() names the user, the path, the owner and the mode", (
       "with mode 0755; give it to nobody or choose another directory",
   );
 });
+
+Deno.test("whyNotWritable() lets root create files whatever the mode", () => {
+  const root = { name: "root", uid: 0, gid: 0 };
+  assert.equal(whyNotWritable("/d", { uid: 65534, gid: 65534, mode: 0o40500 }, root), null);
+});
