@@ -64,6 +64,33 @@ export const LIBC_SYMBOLS = {
   signal: { parameters: ["i32", "pointer"], result: "pointer" },
   /** int fstat(int fd, struct stat *buf); — glibc 2.33+ exports it (older ones only __fxstat). */
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
+  /** int listen(int fd, int backlog); */
+  listen: { parameters: ["i32", "i32"], result: "i32" },
+  /** int connect(int fd, const struct sockaddr *addr, socklen_t len); */
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  /** int shutdown(int fd, int how); — wakes a thread blocked in accept/recv/send on fd. */
+  shutdown: { parameters: ["i32", "i32"], result: "i32" },
+  /** accept4(fd, NULL, NULL, flags), waiting off the JS thread (its errno is not readable after). */
+  accept4_wait: {
+    name: "accept4",
+    parameters: ["i32", "pointer", "pointer", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** recv() waiting off the JS thread (its errno is not readable after). */
+  recv_wait: {
+    name: "recv",
+    parameters: ["i32", "buffer", "usize", "i32"],
+    result: "isize",
+    nonblocking: true,
+  },
+  /** ssize_t send(int fd, const void *buf, size_t len, int flags), off the JS thread. */
+  send_wait: {
+    name: "send",
+    parameters: ["i32", "buffer", "usize", "i32"],
+    result: "isize",
+    nonblocking: true,
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 export const AF_UNIX = 1;
@@ -105,3 +132,9 @@ export const SIGUSR1 = 10;
 export const SIGSET_BYTES = 128;
 /** ioctl: an interface's MTU (struct ifreq: name[16], then int ifr_mtu). */
 export const SIOCGIFMTU = 0x8921;
+export const SOCK_STREAM = 1;
+/** shutdown(): both directions. */
+export const SHUT_RDWR = 2;
+export const ECONNREFUSED = 111;
+/** ioctl: set or clear O_NONBLOCK from an int (0 = blocking). */
+export const FIONBIO = 0x5421;

@@ -1,4 +1,5 @@
 /** The control socket's client: finds the socket, sends one request, reads the answer or a stream. */
+import { connectUnixStream, UnixConnectError, type UnixStreamConn } from "../../ffi/unix_stream.ts";
 import { CONFIG_DEFAULTS, DEFAULT_CONFIG_PATH, loadConfig } from "../config/config.ts";
 import { errorMessage } from "../error_message.ts";
 import { readLine, type Request } from "./protocol.ts";
@@ -36,18 +37,16 @@ export async function socketPath(
   return path;
 }
 
-async function connect(path: string): Promise<Deno.UnixConn> {
+function connect(path: string): UnixStreamConn {
   try {
-    return await Deno.connect({ transport: "unix", path });
+    return connectUnixStream(path);
   } catch (e) {
-    throw new NotRunningError(path, errorMessage(e).replace(/ \(os error \d+\)$/, ""));
+    throw new NotRunningError(path, e instanceof UnixConnectError ? e.reason : errorMessage(e));
   }
 }
 
-async function send(conn: Deno.UnixConn, request: Request): Promise<void> {
-  const bytes = new TextEncoder().encode(`${JSON.stringify(request)}\n`);
-  let at = 0;
-  while (at < bytes.length) at += await conn.write(bytes.subarray(at));
+async function send(conn: UnixStreamConn, request: Request): Promise<void> {
+  await conn.write(new TextEncoder().encode(`${JSON.stringify(request)}\n`));
 }
 
 /** A daemon's `{"error": ...}` answer. */
@@ -62,7 +61,7 @@ function checked(value: unknown): unknown {
 
 /** Sends `request` to the daemon at `path` and returns its (parsed) one-line answer. */
 export async function ask(path: string, request: Request): Promise<unknown> {
-  const conn = await connect(path);
+  const conn = connect(path);
   try {
     await send(conn, request);
     const read = await readLine((into) => conn.read(into), MAX_ANSWER_BYTES);
@@ -83,7 +82,7 @@ export async function stream(
   onLine: (value: unknown) => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  const conn = await connect(path);
+  const conn = connect(path);
   const abort = () => conn.close();
   signal?.addEventListener("abort", abort);
   try {
@@ -93,13 +92,8 @@ export async function stream(
     let pending = "";
     let first = true;
     for (;;) {
-      let n: number | null;
-      try {
-        n = await conn.read(buffer);
-      } catch (e) {
-        if (signal?.aborted) return;
-        throw e;
-      }
+      // null at the end of the stream, and after the abort closed the connection.
+      const n = await conn.read(buffer);
       if (n === null) return;
       pending += decoder.decode(buffer.subarray(0, n), { stream: true });
       let end: number;
@@ -112,10 +106,6 @@ export async function stream(
     }
   } finally {
     signal?.removeEventListener("abort", abort);
-    try {
-      conn.close();
-    } catch {
-      // closed by the abort
-    }
+    conn.close();
   }
 }

@@ -3,6 +3,7 @@
  * line each, answered from the daemon's counters. Runs on the event loop beside the packet path and
  * never blocks it: every read and write is awaited, bounded in size and in time.
  */
+import type { UnixStreamConn, UnixStreamListener } from "../../ffi/unix_stream.ts";
 import { errorMessage } from "../error_message.ts";
 import { type LineRead, parseRequest, readLine, type Request } from "./protocol.ts";
 import { listenUnix } from "./socket_file.ts";
@@ -47,14 +48,18 @@ async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T>
 
 /** The listening control socket and its clients. */
 export class ControlServer {
-  readonly #listener: Deno.UnixListener;
-  readonly #connections = new Set<Deno.UnixConn>();
+  readonly #listener: UnixStreamListener;
+  /** Clients being served; `#refused` are being told the limit is reached. */
+  readonly #connections = new Set<UnixStreamConn>();
+  readonly #refused = new Set<UnixStreamConn>();
+  /** Every client's service, awaited by close() so no socket call outlives the server. */
+  readonly #serving = new Set<Promise<void>>();
   #closed = false;
   readonly #accepting: Promise<void>;
 
   private constructor(
     readonly path: string,
-    listener: Deno.UnixListener,
+    listener: UnixStreamListener,
     private readonly handlers: ControlHandlers,
     private readonly limits: ControlLimits,
     private readonly onError: (message: string) => void,
@@ -63,15 +68,16 @@ export class ControlServer {
     this.#accepting = this.#acceptLoop();
   }
 
-  /** Binds `path` (see socket_file.ts) and starts accepting. */
-  static async open(
+  /** Binds `path` (see socket_file.ts) and starts accepting; rejects with the reason if it cannot. */
+  static open(
     path: string,
     handlers: ControlHandlers,
     onError: (message: string) => void,
     limits: ControlLimits = DEFAULT_LIMITS,
   ): Promise<ControlServer> {
-    const listener = await listenUnix(path);
-    return new ControlServer(path, listener, handlers, limits, onError);
+    return Promise.resolve().then(() =>
+      new ControlServer(path, listenUnix(path), handlers, limits, onError)
+    );
   }
 
   get clients(): number {
@@ -80,9 +86,10 @@ export class ControlServer {
 
   async #acceptLoop(): Promise<void> {
     for (;;) {
-      let conn: Deno.UnixConn;
+      let conn: UnixStreamConn | null;
       try {
         conn = await this.#listener.accept();
+        if (conn === null) return; // closed
       } catch (e) {
         if (this.#closed) return;
         this.onError(`Control socket: cannot accept: ${errorMessage(e)}`);
@@ -90,43 +97,36 @@ export class ControlServer {
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
-      if (this.#connections.size >= this.limits.maxClients) {
-        void this.#refuse(conn);
-        continue;
-      }
-      this.#connections.add(conn);
-      void this.#serve(conn).finally(() => {
-        this.#connections.delete(conn);
-        try {
-          conn.close();
-        } catch {
-          // closed already
-        }
+      const accepted = conn;
+      const refused = this.#connections.size >= this.limits.maxClients;
+      const set = refused ? this.#refused : this.#connections;
+      set.add(accepted);
+      const service = (refused ? this.#refuse(accepted) : this.#serve(accepted)).finally(() => {
+        set.delete(accepted);
+        accepted.close();
+        this.#serving.delete(service);
       });
+      this.#serving.add(service);
     }
   }
 
-  async #refuse(conn: Deno.UnixConn): Promise<void> {
+  async #refuse(conn: UnixStreamConn): Promise<void> {
     try {
       await within(this.#write(conn, { error: "Too many control clients; try again" }), 1000, "");
     } catch {
       // it will see the close
-    } finally {
-      conn.close();
     }
   }
 
-  async #write(conn: Deno.UnixConn, value: unknown): Promise<void> {
+  async #write(conn: UnixStreamConn, value: unknown): Promise<void> {
     await this.#writeText(conn, `${JSON.stringify(value)}\n`);
   }
 
-  async #writeText(conn: Deno.UnixConn, text: string): Promise<void> {
-    const bytes = encoder.encode(text);
-    let at = 0;
-    while (at < bytes.length) at += await conn.write(bytes.subarray(at));
+  async #writeText(conn: UnixStreamConn, text: string): Promise<void> {
+    await conn.write(encoder.encode(text));
   }
 
-  async #serve(conn: Deno.UnixConn): Promise<void> {
+  async #serve(conn: UnixStreamConn): Promise<void> {
     let read: LineRead;
     try {
       read = await within(
@@ -154,7 +154,7 @@ export class ControlServer {
     await this.#tryWrite(conn, answer);
   }
 
-  async #tryWrite(conn: Deno.UnixConn, value: unknown): Promise<void> {
+  async #tryWrite(conn: UnixStreamConn, value: unknown): Promise<void> {
     try {
       await within(this.#write(conn, value), this.limits.writeTimeoutMs, "answer not taken");
     } catch {
@@ -163,11 +163,11 @@ export class ControlServer {
   }
 
   /** Streams trace lines until the client closes its end (or stops reading for too long). */
-  async #trace(conn: Deno.UnixConn, tap: string | null): Promise<void> {
+  async #trace(conn: UnixStreamConn, tap: string | null): Promise<void> {
     const subscription = this.handlers.trace.subscribe(tap);
     let open = true;
     // The client sends nothing more: a read that ends means it closed.
-    const gone = conn.read(new Uint8Array(64)).catch(() => null).then(() => {
+    const gone = conn.read(new Uint8Array(64)).then(() => {
       open = false;
       subscription.close();
     });
@@ -191,18 +191,13 @@ export class ControlServer {
     if (this.#closed) return;
     this.#closed = true;
     this.#listener.close();
-    for (const conn of this.#connections) {
-      try {
-        conn.close();
-      } catch {
-        // closed already
-      }
-    }
+    for (const conn of [...this.#connections, ...this.#refused]) conn.close();
     await this.#accepting;
+    await Promise.all(this.#serving);
     try {
       Deno.removeSync(this.path);
     } catch {
-      // Deno removes it when the listener closes
+      // removed by someone else
     }
   }
 }

@@ -1,5 +1,10 @@
-/** The control server on a real unix socket: answers, bounds, stale and live sockets, trace. */
+/**
+ * The control server on a real unix socket: answers, bounds, stale and live sockets, trace. Every
+ * test runs without net permission, as the daemon and the CLI do (Deno's own unix sockets need
+ * `--allow-net=unix:<path>`; ours go through libc).
+ */
 import assert from "node:assert/strict";
+import { connectUnixStream, UnixStreamListener } from "../../ffi/unix_stream.ts";
 import { ask, NotRunningError, stream } from "../../src/control/client.ts";
 import { ControlServer } from "../../src/control/server.ts";
 import { clearSocketPath } from "../../src/control/socket_file.ts";
@@ -30,14 +35,24 @@ async function withServer(
   }
 }
 
+/** What the shipped daemon and CLI may do: no network, not even a unix socket through Deno. */
+const AS_SHIPPED: Deno.TestDefinition["permissions"] = {
+  ffi: true,
+  read: true,
+  write: true,
+  env: true,
+  sys: true,
+  net: false,
+};
+
 /** Connects and sends `text`; returns what the server wrote until it closed. */
 async function raw(path: string, text: string): Promise<string> {
-  const conn = await Deno.connect({ transport: "unix", path });
+  const conn = connectUnixStream(path);
   await conn.write(new TextEncoder().encode(text));
   const chunks: string[] = [];
   const buf = new Uint8Array(65536);
   for (;;) {
-    const n = await conn.read(buf).catch(() => null);
+    const n = await conn.read(buf);
     if (n === null) break;
     chunks.push(new TextDecoder().decode(buf.subarray(0, n)));
   }
@@ -45,7 +60,10 @@ async function raw(path: string, text: string): Promise<string> {
   return chunks.join("");
 }
 
-Deno.test("ControlServer answers one request line with one JSON line, on a 0660 socket", async () => {
+Deno.test({
+  name: "ControlServer answers one request line with one JSON line, on a 0660 socket",
+  permissions: AS_SHIPPED,
+}, async () => {
   await withServer(async (path) => {
     assert.equal(Deno.statSync(path).mode! & 0o777, 0o660);
     assert.deepEqual(await ask(path, { command: "status", tap: null }), { pid: 7, tap: null });
@@ -60,7 +78,10 @@ Deno.test("ControlServer answers one request line with one JSON line, on a 0660 
   });
 });
 
-Deno.test("ControlServer refuses a request past 4 KiB and closes a client that sends nothing", async () => {
+Deno.test({
+  name: "ControlServer refuses a request past 4 KiB and closes a client that sends nothing",
+  permissions: AS_SHIPPED,
+}, async () => {
   await withServer(async (path) => {
     assert.equal(await raw(path, "x".repeat(5000)), '{"error":"Request line too long"}\n');
     const started = Date.now();
@@ -71,11 +92,14 @@ Deno.test("ControlServer refuses a request past 4 KiB and closes a client that s
   });
 });
 
-Deno.test("ControlServer tells clients past its limit to come back, and serves the others", async () => {
+Deno.test({
+  name: "ControlServer tells clients past its limit to come back, and serves the others",
+  permissions: AS_SHIPPED,
+}, async () => {
   await withServer(async (path) => {
     const idle = [
-      await Deno.connect({ transport: "unix", path }),
-      await Deno.connect({ transport: "unix", path }),
+      connectUnixStream(path),
+      connectUnixStream(path),
     ];
     assert.equal(
       await raw(path, '{"command":"status"}\n'),
@@ -85,7 +109,10 @@ Deno.test("ControlServer tells clients past its limit to come back, and serves t
   }, { maxClients: 2, requestTimeoutMs: 5000, writeTimeoutMs: 1000 });
 });
 
-Deno.test("ControlServer streams trace lines while a client listens, and unhooks when it leaves", async () => {
+Deno.test({
+  name: "ControlServer streams trace lines while a client listens, and unhooks when it leaves",
+  permissions: AS_SHIPPED,
+}, async () => {
   await withServer(async (path, hook) => {
     assert.equal(hook.current, null, "no hook without a trace client");
     const lines: unknown[] = [];
@@ -131,9 +158,12 @@ Deno.test("ControlServer streams trace lines while a client listens, and unhooks
   });
 });
 
-Deno.test("clearSocketPath() replaces a stale socket, refuses a live one and any other file", async () => {
+Deno.test({
+  name: "clearSocketPath() replaces a stale socket, refuses a live one and any other file",
+  permissions: AS_SHIPPED,
+}, async () => {
   await withServer(async (path) => {
-    assert.equal(await clearSocketPath(path), `a running daemon answers on ${path}`);
+    assert.equal(clearSocketPath(path), `a running daemon answers on ${path}`);
     await assert.rejects(
       ControlServer.open(path, { answer: () => ({}), trace: new TraceHub(() => {}) }, () => {}),
       /Cannot open the control socket: a running daemon answers/,
@@ -142,17 +172,14 @@ Deno.test("clearSocketPath() replaces a stale socket, refuses a live one and any
   const dir = await Deno.makeTempDir();
   try {
     const stale = `${dir}/stale.sock`;
-    // A socket bound but not listening: what a killed daemon leaves.
-    const py = new Deno.Command("python3", {
-      args: ["-c", `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(stale)})`],
-    });
-    assert.equal((await py.output()).code, 0);
+    // A socket file nobody listens on any more: what a killed daemon leaves.
+    UnixStreamListener.listen(stale).close();
     assert.ok(Deno.lstatSync(stale).isSocket);
-    assert.equal(await clearSocketPath(stale), null);
+    assert.equal(clearSocketPath(stale), null);
     assert.throws(() => Deno.lstatSync(stale), Deno.errors.NotFound);
     const plain = `${dir}/plain`;
     Deno.writeTextFileSync(plain, "keep me");
-    assert.equal(await clearSocketPath(plain), `${plain} exists and is not a socket`);
+    assert.equal(clearSocketPath(plain), `${plain} exists and is not a socket`);
     assert.equal(Deno.readTextFileSync(plain), "keep me");
     await assert.rejects(
       ask(`${dir}/none.sock`, { command: "status", tap: null }),
