@@ -28,7 +28,7 @@ export interface RunOptions {
 
 /**
  * Runs a command to completion; throws a {@linkcode BenchError} with its stderr on a non-zero exit.
- * Unlike tests/integration/proc.ts's `run`, the child is tracked until it ends, so that
+ * Unlike lab/proc.ts's `run`, the child is tracked until it ends, so that
  * {@linkcode killLive} can stop it when the bench is interrupted.
  */
 export async function run(cmd: string, args: string[], opt: RunOptions = {}): Promise<RunResult> {

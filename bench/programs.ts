@@ -1,6 +1,6 @@
 /** Bench programs: where the load generator, our daemon and dnsmasq are, and the prerequisite check. */
 
-import { findExecutable } from "../tests/integration/proc.ts";
+import { findExecutable } from "../lab/proc.ts";
 import { BenchError } from "./exec.ts";
 import type { Options } from "./options.ts";
 

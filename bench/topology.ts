@@ -18,7 +18,7 @@ function pidAlive(pid: number): boolean {
 
 /**
  * Deletes namespaces left by earlier bench runs whose process is gone. Bench namespaces are
- * `nfb<pid>-<tag>-hv|cl`, which tests/integration/netns.ts's `removeStaleLabs` does not match.
+ * `nfb<pid>-<tag>-hv|cl`, which lab/netns.ts's `removeStaleLabs` does not match.
  */
 export async function sweepStale(): Promise<void> {
   const r = await run("ip", ["netns", "list"], { allowFail: true });

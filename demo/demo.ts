@@ -1,11 +1,7 @@
 /** `make demo`: a hypervisor namespace and three VMs get their network settings from nfdhcpd over NFQUEUE. */
 
-import {
-  type Dhcp4ClientName,
-  type Dhcp4Result,
-  dhcp4Runner,
-} from "../tests/integration/clients.ts";
-import { Daemon, daemonCommand, daemonConfig } from "../tests/integration/daemon.ts";
+import { type Dhcp4ClientName, type Dhcp4Result, dhcp4Runner } from "../lab/clients.ts";
+import { Daemon, daemonCommand, daemonConfig } from "../lab/daemon.ts";
 import {
   dhclientList,
   readIpv6Addresses,
@@ -14,10 +10,10 @@ import {
   runRdisc6,
   setIpv6Sysctls,
   waitForLinkLocal,
-} from "../tests/integration/ipv6_clients.ts";
-import { type BindingSpec, formatBinding } from "../tests/integration/lab_files.ts";
-import { Lab, type Vm } from "../tests/integration/netns.ts";
-import { requireCommands, run, waitFor } from "../tests/integration/proc.ts";
+} from "../lab/ipv6_clients.ts";
+import { type BindingSpec, formatBinding } from "../lab/lab_files.ts";
+import { Lab, type Vm } from "../lab/netns.ts";
+import { requireCommands, run, waitFor } from "../lab/proc.ts";
 
 /** How a VM learns its IPv6 DNS servers and search domains. */
 type Dns6ClientName = "dhclient -6 -S" | "rdisc6";

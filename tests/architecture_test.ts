@@ -9,8 +9,8 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const PURE_LAYERS = ["src/wire", "src/serve", "src/bindings"];
-/** What the daemon is built from: none of it may import from tests/. */
-const SHIPPED = ["src", "ffi", "main.ts"];
+/** What the daemon is built from, and the lab, demo and bench: none of it may import from tests/. */
+const SHIPPED = ["src", "ffi", "main.ts", "lab", "demo", "bench"];
 
 /**
  * Module-level collections that are allowed: lookup tables filled once and never changed. Each is
@@ -167,7 +167,7 @@ Deno.test("importsFromTests() finds static, dynamic and re-exporting imports int
   ]);
 });
 
-Deno.test("src/, ffi/ and main.ts import nothing from tests/", () => {
+Deno.test("src/, ffi/, main.ts, lab/, demo/ and bench/ import nothing from tests/", () => {
   const found = SHIPPED.flatMap(tsFiles).flatMap((file) =>
     importsFromTests(file, Deno.readTextFileSync(join(ROOT, file)))
   );

@@ -1,10 +1,10 @@
 /** A broken binding directory, as the daemon lives it: FIFOs, huge files, the directory replaced. */
 import assert from "node:assert/strict";
-import { runUdhcpc } from "./clients.ts";
-import { Daemon, daemonConfig } from "./daemon.ts";
-import { formatBinding } from "./lab_files.ts";
-import { type Lab, type Vm, withLab } from "./netns.ts";
-import { requireCommands, run, waitFor } from "./proc.ts";
+import { runUdhcpc } from "../../lab/clients.ts";
+import { Daemon, daemonConfig } from "../../lab/daemon.ts";
+import { formatBinding } from "../../lab/lab_files.ts";
+import { type Lab, type Vm, withLab } from "../../lab/netns.ts";
+import { requireCommands, run, waitFor } from "../../lab/proc.ts";
 
 const CONFIG = { serverIp: "10.60.0.1", nameservers: ["192.0.2.1"], domain: "example.test" };
 

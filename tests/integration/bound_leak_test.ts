@@ -15,10 +15,15 @@ import { emitIpv6Header, multicastMac, parseIpv6Packet } from "../../src/wire/ip
 import { emitUdpHeader, emitUdpHeader4, parseUdp } from "../../src/wire/udp.ts";
 import { capturedFrame } from "../pcap.ts";
 import { HOP_BY_HOP, withExtensionHeaders } from "../wire/craft.ts";
-import { Daemon, daemonConfig } from "./daemon.ts";
-import { type Lab, type Vm, withLab } from "./netns.ts";
-import { denoExecutable, type Proc, run, runJson, waitFor } from "./proc.ts";
-import { fromHex, type InterfaceReport, NAMESPACE_TOOLS_PATH, toHex } from "./namespace_tools.ts";
+import { Daemon, daemonConfig } from "../../lab/daemon.ts";
+import { type Lab, type Vm, withLab } from "../../lab/netns.ts";
+import { denoExecutable, type Proc, run, runJson, waitFor } from "../../lab/proc.ts";
+import {
+  fromHex,
+  type InterfaceReport,
+  NAMESPACE_TOOLS_PATH,
+  toHex,
+} from "../../lab/namespace_tools.ts";
 
 const ALL_DHCP6_AGENTS = new Uint8Array([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2]);
 const BROADCAST = 0xffffffff;

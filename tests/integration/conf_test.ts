@@ -1,6 +1,6 @@
 /** Root tests: the shipped systemd unit, logrotate file and firewall rules are valid for their tools. */
 import assert from "node:assert/strict";
-import { REPO_ROOT, requireCommands, requireRoot, run } from "./proc.ts";
+import { REPO_ROOT, requireCommands, requireRoot, run } from "../../lab/proc.ts";
 
 const CONF = `${REPO_ROOT}/conf`;
 

@@ -1,12 +1,12 @@
 /** DHCPv4 integration tests: real dhclient and udhcpc in VM namespaces against nfdhcpd over NFQUEUE. */
 
 import assert from "node:assert/strict";
-import { type Dhcp4Result, runDhclient, runUdhcpc } from "./clients.ts";
-import { Daemon, daemonConfig } from "./daemon.ts";
-import type { BindingSpec, IniSections } from "./lab_files.ts";
-import { summarizeDhcp, UdpListener } from "./listener.ts";
-import { type Lab, type Vm, withLab } from "./netns.ts";
-import { requireCommands, waitFor } from "./proc.ts";
+import { type Dhcp4Result, runDhclient, runUdhcpc } from "../../lab/clients.ts";
+import { Daemon, daemonConfig } from "../../lab/daemon.ts";
+import type { BindingSpec, IniSections } from "../../lab/lab_files.ts";
+import { summarizeDhcp, UdpListener } from "../../lab/listener.ts";
+import { type Lab, type Vm, withLab } from "../../lab/netns.ts";
+import { requireCommands, waitFor } from "../../lab/proc.ts";
 
 const SERVER_IP = "10.10.0.1";
 const NAMESERVERS = ["198.51.100.53", "198.51.100.54"];

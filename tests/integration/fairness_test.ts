@@ -5,9 +5,9 @@
  */
 
 import assert from "node:assert/strict";
-import { Daemon, daemonConfig } from "./daemon.ts";
-import { type Lab, type Vm, withLab } from "./netns.ts";
-import { REPO_ROOT, requireCommands, run, waitFor } from "./proc.ts";
+import { Daemon, daemonConfig } from "../../lab/daemon.ts";
+import { type Lab, type Vm, withLab } from "../../lab/netns.ts";
+import { REPO_ROOT, requireCommands, run, waitFor } from "../../lab/proc.ts";
 
 const SERVER_IP = "10.30.0.1";
 const CONF = `${REPO_ROOT}/conf`;

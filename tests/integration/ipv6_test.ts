@@ -1,7 +1,7 @@
 /** IPv6 integration tests: the VM's kernel, rdisc6, ndisc6, ping and dhclient -6 against nfdhcpd over NFQUEUE. */
 
 import assert from "node:assert/strict";
-import { Daemon, daemonConfig } from "./daemon.ts";
+import { Daemon, daemonConfig } from "../../lab/daemon.ts";
 import {
   dhclientList,
   type Dhcp6Result,
@@ -16,10 +16,10 @@ import {
   runRdisc6,
   setIpv6Sysctls,
   waitForLinkLocal,
-} from "./ipv6_clients.ts";
-import type { BindingSpec, IniSections } from "./lab_files.ts";
-import { type Lab, type Vm, withLab } from "./netns.ts";
-import { requireCommands, run, waitFor } from "./proc.ts";
+} from "../../lab/ipv6_clients.ts";
+import type { BindingSpec, IniSections } from "../../lab/lab_files.ts";
+import { type Lab, type Vm, withLab } from "../../lab/netns.ts";
+import { requireCommands, run, waitFor } from "../../lab/proc.ts";
 
 const NAMESERVERS = ["2001:db8:53::1", "2001:db8:53::2"];
 const DOMAINS = ["example.test", "lab.example.test"];

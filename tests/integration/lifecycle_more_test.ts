@@ -5,13 +5,13 @@
  * writes it, and a spoofed MAC refused for the logged reason.
  */
 import assert from "node:assert/strict";
-import { type RecordedRun, runRecorded, runUdhcpc } from "./clients.ts";
-import { Daemon, daemonConfig } from "./daemon.ts";
-import { runRdisc6, setIpv6Sysctls, waitForLinkLocal } from "./ipv6_clients.ts";
-import type { BindingSpec, IniSections } from "./lab_files.ts";
-import { formatBinding } from "./lab_files.ts";
-import { type Lab, type Vm, withLab } from "./netns.ts";
-import { requireCommands, run, waitFor } from "./proc.ts";
+import { type RecordedRun, runRecorded, runUdhcpc } from "../../lab/clients.ts";
+import { Daemon, daemonConfig } from "../../lab/daemon.ts";
+import { runRdisc6, setIpv6Sysctls, waitForLinkLocal } from "../../lab/ipv6_clients.ts";
+import type { BindingSpec, IniSections } from "../../lab/lab_files.ts";
+import { formatBinding } from "../../lab/lab_files.ts";
+import { type Lab, type Vm, withLab } from "../../lab/netns.ts";
+import { requireCommands, run, waitFor } from "../../lab/proc.ts";
 
 const SERVER_IP = "10.20.0.1";
 const DOMAIN = "example.test";

@@ -1,12 +1,12 @@
 /** Root tests of the daemon's lifecycle: detach and pidfile, dropping root, signals, log rotation. */
 import assert from "node:assert/strict";
 import { currentCapabilities, formatCapabilities, lookupAccount } from "../../ffi/privileges.ts";
-import { runUdhcpc } from "./clients.ts";
-import { Daemon, daemonCommand, daemonConfig } from "./daemon.ts";
-import type { IniSections } from "./lab_files.ts";
-import { type Lab, type Vm, withLab } from "./netns.ts";
-import { requireCommands, run, setprivAs, waitFor } from "./proc.ts";
-import { alive, pidIn, startDetached, terminate } from "./detached.ts";
+import { runUdhcpc } from "../../lab/clients.ts";
+import { Daemon, daemonCommand, daemonConfig } from "../../lab/daemon.ts";
+import type { IniSections } from "../../lab/lab_files.ts";
+import { type Lab, type Vm, withLab } from "../../lab/netns.ts";
+import { requireCommands, run, setprivAs, waitFor } from "../../lab/proc.ts";
+import { alive, pidIn, startDetached, terminate } from "../../lab/detached.ts";
 
 const SERVER_IP = "10.20.0.1";
 const DOMAIN = "example.test";

@@ -8,10 +8,10 @@
  */
 
 import assert from "node:assert/strict";
-import { Daemon, daemonConfig } from "./daemon.ts";
-import { readNeighbours, setIpv6Sysctls, waitForLinkLocal } from "./ipv6_clients.ts";
-import { type Lab, type Vm, withLab } from "./netns.ts";
-import { requireCommands, run, runJson, waitFor } from "./proc.ts";
+import { Daemon, daemonConfig } from "../../lab/daemon.ts";
+import { readNeighbours, setIpv6Sysctls, waitForLinkLocal } from "../../lab/ipv6_clients.ts";
+import { type Lab, type Vm, withLab } from "../../lab/netns.ts";
+import { requireCommands, run, runJson, waitFor } from "../../lab/proc.ts";
 
 const TAP = "tap0";
 const VM = { name: "vm1", tap: TAP, mac: "52:54:00:6b:00:01", tapMac: "fe:54:00:6b:00:01" };

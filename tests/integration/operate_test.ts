@@ -8,10 +8,10 @@ import type { ClientReport, StatusReport } from "../../src/control/protocol.ts";
 import { stream } from "../../src/control/client.ts";
 import type { TraceLine } from "../../src/control/trace.ts";
 import { parseMetrics, sampleValue } from "../metrics/prom_parse.ts";
-import { runUdhcpc } from "./clients.ts";
-import { Daemon, daemonCommand, daemonConfig } from "./daemon.ts";
-import { withLab } from "./netns.ts";
-import { requireCommands, run, waitFor } from "./proc.ts";
+import { runUdhcpc } from "../../lab/clients.ts";
+import { Daemon, daemonCommand, daemonConfig } from "../../lab/daemon.ts";
+import { withLab } from "../../lab/netns.ts";
+import { requireCommands, run, waitFor } from "../../lab/proc.ts";
 
 const CONFIG = { serverIp: "10.40.0.1", nameservers: ["198.51.100.1"], domain: "example.test" };
 

@@ -4,11 +4,16 @@
  * per-binding DNS in what the clients' scripts wrote.
  */
 import assert from "node:assert/strict";
-import { type RecordedRun, resetInterface, runRecorded, type ScriptEvent } from "./clients.ts";
-import { Daemon, daemonConfig } from "./daemon.ts";
-import type { BindingSpec } from "./lab_files.ts";
-import { type Lab, type Vm, withLab } from "./netns.ts";
-import { requireCommands, run } from "./proc.ts";
+import {
+  type RecordedRun,
+  resetInterface,
+  runRecorded,
+  type ScriptEvent,
+} from "../../lab/clients.ts";
+import { Daemon, daemonConfig } from "../../lab/daemon.ts";
+import type { BindingSpec } from "../../lab/lab_files.ts";
+import { type Lab, type Vm, withLab } from "../../lab/netns.ts";
+import { requireCommands, run } from "../../lab/proc.ts";
 
 const GATEWAY = "169.254.0.1";
 /** An address beyond the gateway, on the hypervisor's loopback: reachable only by the default route. */

@@ -5,11 +5,11 @@
  */
 
 import assert from "node:assert/strict";
-import { runUdhcpc } from "./clients.ts";
-import { Daemon, daemonConfig } from "./daemon.ts";
-import { runDhclient6, setIpv6Sysctls, waitForLinkLocal } from "./ipv6_clients.ts";
-import { withLab } from "./netns.ts";
-import { REPO_ROOT, requireCommands, waitFor } from "./proc.ts";
+import { runUdhcpc } from "../../lab/clients.ts";
+import { Daemon, daemonConfig } from "../../lab/daemon.ts";
+import { runDhclient6, setIpv6Sysctls, waitForLinkLocal } from "../../lab/ipv6_clients.ts";
+import { withLab } from "../../lab/netns.ts";
+import { REPO_ROOT, requireCommands, waitFor } from "../../lab/proc.ts";
 
 const SERVER_IP = "10.66.0.1";
 

@@ -7,10 +7,10 @@
 
 import assert from "node:assert/strict";
 import { VERSION } from "../../src/version.ts";
-import { runUdhcpc } from "./clients.ts";
-import { withLab } from "./netns.ts";
-import { ThrowAwayRoot } from "./package_root.ts";
-import { REPO_ROOT, requireCommands, requireRoot, run, waitFor } from "./proc.ts";
+import { runUdhcpc } from "../../lab/clients.ts";
+import { withLab } from "../../lab/netns.ts";
+import { ThrowAwayRoot } from "../../lab/package_root.ts";
+import { REPO_ROOT, requireCommands, requireRoot, run, waitFor } from "../../lab/proc.ts";
 
 /** Paths the package must install: owner:group, octal mode, and the path (as `stat -c` prints). */
 function expectedPaths(compiled: boolean): string[] {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { currentCapabilities, formatCapabilities, lookupAccount } from "../../ffi/privileges.ts";
 import { DROPPED_ENV } from "../../src/daemon/privileges.ts";
-import { requireCommands, requireRoot, setprivAs } from "./proc.ts";
+import { requireCommands, requireRoot, setprivAs } from "../../lab/proc.ts";
 
 const PRIVILEGES = new URL("../../src/daemon/privileges.ts", import.meta.url).href;
 

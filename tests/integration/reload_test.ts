@@ -1,10 +1,10 @@
 /** Reloads under load: a burst of SIGHUPs is coalesced, serving goes on, and stopping cancels them. */
 import assert from "node:assert/strict";
-import { runUdhcpc } from "./clients.ts";
-import { Daemon, daemonConfig } from "./daemon.ts";
-import { formatBinding } from "./lab_files.ts";
-import { type Lab, type Vm, withLab } from "./netns.ts";
-import { requireCommands, waitFor } from "./proc.ts";
+import { runUdhcpc } from "../../lab/clients.ts";
+import { Daemon, daemonConfig } from "../../lab/daemon.ts";
+import { formatBinding } from "../../lab/lab_files.ts";
+import { type Lab, type Vm, withLab } from "../../lab/netns.ts";
+import { requireCommands, waitFor } from "../../lab/proc.ts";
 
 const CONFIG = { serverIp: "10.40.0.1", domain: "example.test" };
 /** Enough bindings that one rescan takes a while, so that SIGHUPs arrive during it. */

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { readCapture } from "../../src/pcap/capture.ts";
-import { runUdhcpc } from "./clients.ts";
-import { Daemon, daemonConfig } from "./daemon.ts";
-import { withLab } from "./netns.ts";
+import { runUdhcpc } from "../../lab/clients.ts";
+import { Daemon, daemonConfig } from "../../lab/daemon.ts";
+import { withLab } from "../../lab/netns.ts";
 import {
   denoExecutable,
   inNamespace,
@@ -15,7 +15,7 @@ import {
   requireCommands,
   runJson,
   waitFor,
-} from "./proc.ts";
+} from "../../lab/proc.ts";
 
 interface Summary {
   readonly type: string;

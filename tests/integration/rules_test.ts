@@ -3,8 +3,8 @@
  * namespace, and loading it again leaves one copy of each rule.
  */
 import assert from "node:assert/strict";
-import { daemonCommand } from "./daemon.ts";
-import { REPO_ROOT, requireCommands, requireRoot, run } from "./proc.ts";
+import { daemonCommand } from "../../lab/daemon.ts";
+import { REPO_ROOT, requireCommands, requireRoot, run } from "../../lab/proc.ts";
 
 const SHIPPED = `${REPO_ROOT}/conf/nfdhcpd.conf`;
 let namespaces = 0;

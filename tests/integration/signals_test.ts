@@ -4,11 +4,11 @@
  * is sent, in the foreground and detached as an unprivileged user.
  */
 import assert from "node:assert/strict";
-import { runUdhcpc } from "./clients.ts";
-import { daemonCommand, daemonConfig } from "./daemon.ts";
-import { alive, startDetached, terminate } from "./detached.ts";
-import { type Lab, type Vm, withLab } from "./netns.ts";
-import { requireCommands, waitFor } from "./proc.ts";
+import { runUdhcpc } from "../../lab/clients.ts";
+import { daemonCommand, daemonConfig } from "../../lab/daemon.ts";
+import { alive, startDetached, terminate } from "../../lab/detached.ts";
+import { type Lab, type Vm, withLab } from "../../lab/netns.ts";
+import { requireCommands, waitFor } from "../../lab/proc.ts";
 
 const SIGUSR1 = 10;
 

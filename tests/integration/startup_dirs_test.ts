@@ -1,10 +1,10 @@
 /** Without -f, as root with `user`: the pid and log directories are made for that user, or refused. */
 import assert from "node:assert/strict";
 import { lookupAccount } from "../../ffi/privileges.ts";
-import { daemonConfig } from "./daemon.ts";
-import { startDetached, terminate } from "./detached.ts";
-import { type Lab, withLab } from "./netns.ts";
-import { requireCommands } from "./proc.ts";
+import { daemonConfig } from "../../lab/daemon.ts";
+import { startDetached, terminate } from "../../lab/detached.ts";
+import { type Lab, withLab } from "../../lab/netns.ts";
+import { requireCommands } from "../../lab/proc.ts";
 
 const CONFIG = { serverIp: "10.50.0.1", nameservers: ["192.0.2.1"], domain: "example.test" };
 

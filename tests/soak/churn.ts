@@ -1,8 +1,8 @@
 /** Soak: binding files and TAPs that come and go while the clients run. */
 
-import { formatBinding } from "../integration/lab_files.ts";
-import type { Lab } from "../integration/netns.ts";
-import { run } from "../integration/proc.ts";
+import { formatBinding } from "../../lab/lab_files.ts";
+import type { Lab } from "../../lab/netns.ts";
+import { run } from "../../lab/proc.ts";
 
 /** Counts of what the churn did. */
 export interface ChurnCounts {

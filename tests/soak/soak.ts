@@ -9,11 +9,11 @@
  * `NFDHCPD_CMD=... deno run --allow-all tests/soak/soak.ts [seconds]`.
  */
 
-import { runDhclient, runUdhcpc } from "../integration/clients.ts";
-import { Daemon, daemonConfig } from "../integration/daemon.ts";
-import { runDhclient6, runRdisc6, waitForLinkLocal } from "../integration/ipv6_clients.ts";
-import { type Lab, type Vm, withLab } from "../integration/netns.ts";
-import { REPO_ROOT, requireCommands, run } from "../integration/proc.ts";
+import { runDhclient, runUdhcpc } from "../../lab/clients.ts";
+import { Daemon, daemonConfig } from "../../lab/daemon.ts";
+import { runDhclient6, runRdisc6, waitForLinkLocal } from "../../lab/ipv6_clients.ts";
+import { type Lab, type Vm, withLab } from "../../lab/netns.ts";
+import { REPO_ROOT, requireCommands, run } from "../../lab/proc.ts";
 import { churnBindings, type ChurnCounts, churnTaps } from "./churn.ts";
 
 const CONF = `${REPO_ROOT}/conf`;

@@ -20,7 +20,7 @@ export interface RunOptions {
 }
 
 /** The repository root (the directory holding deno.json). */
-export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+export const REPO_ROOT: string = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 
 /** Prefixes `cmd` with `ip netns exec NS` when `ns` is given. */
 export function inNamespace(ns: string | undefined, cmd: readonly string[]): string[] {

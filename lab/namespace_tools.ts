@@ -9,8 +9,8 @@
  * - `listen IFINDEX...`: UDP 67 on 0.0.0.0 and UDP 547 on [::] joined to ff02::1:2 on each
  *   IFINDEX; prints `listening`, then one JSON line `{ port, from, hex }` per datagram.
  */
-import { InterfaceCache } from "../../ffi/interfaces.ts";
-import { PacketSocket } from "../../ffi/packet_socket.ts";
+import { InterfaceCache } from "../ffi/interfaces.ts";
+import { PacketSocket } from "../ffi/packet_socket.ts";
 
 /** The path `deno run` takes for this file. */
 export const NAMESPACE_TOOLS_PATH: string = new URL(import.meta.url).pathname;
