@@ -239,7 +239,10 @@ Deno.test("make install puts every file under DESTDIR and PREFIX, keeping an exi
       assert.equal(Deno.statSync(`${dest}/${file}`).mode! & 0o777, mode, file);
     }
     const unit = Deno.readTextFileSync(`${dest}/usr/lib/systemd/system/nfdhcpd.service`);
-    assert.match(unit, /^ExecStart=\/usr\/sbin\/nfdhcpd -f -c \/etc\/nfdhcpd\/nfdhcpd.conf$/m);
+    assert.match(
+      unit,
+      /^ExecStart=\/usr\/sbin\/nfdhcpd -f -c \/etc\/nfdhcpd\/nfdhcpd.conf \$NFDHCPD_OPTS$/m,
+    );
     // The installed unit verifies once its ExecStart= is looked up inside DESTDIR.
     Deno.writeTextFileSync(
       `${dir}/nfdhcpd.service`,
