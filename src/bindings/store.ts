@@ -226,6 +226,8 @@ export class BindingStore {
       else this.#log.debug(`Binding directory ${this.#dir}: ignoring ${escapeForLog(entry.name)}`);
     }
     await this.#refreshAll([...names].filter((name) => !this.#writing.has(name)), report);
+    // Closed meanwhile (the daemon is stopping): the load was cut short and reports nothing.
+    if (this.#closed) return;
     this.#loaded = true;
     report.finish(`Loaded ${this.#bindings.size} bindings from ${this.#dir}: ${report.counts()}`);
   }

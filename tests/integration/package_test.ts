@@ -72,7 +72,9 @@ Deno.test({
     await withLab({ vms: [{ name: "vm1", tap: "tap0" }] }, async (lab) => {
       await using root = await ThrowAwayRoot.create(`${lab.dir}-root`);
       const inside = (cmd: string[], timeoutMs = 60_000) => root.exec(cmd, { timeoutMs });
-      const installed = await inside(["dpkg", "-i", deb], 300_000);
+      // The throw-away root has a /tmp of its own (and the tree may live under the host's /tmp).
+      await root.outside(["cp", deb, `${root.merged}/tmp/nfdhcpd.deb`]);
+      const installed = await inside(["dpkg", "-i", "/tmp/nfdhcpd.deb"], 300_000);
       assert.doesNotMatch(installed.stderr, /error/i, installed.stderr);
 
       // Every path, its owner and mode; the user; the conffiles; the unit and the config.
