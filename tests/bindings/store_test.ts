@@ -165,16 +165,13 @@ Deno.test("BindingStore follows files renamed into and out of the directory", as
   }
 });
 
-Deno.test("BindingStore makes a change visible within 100 ms", async () => {
+Deno.test("BindingStore makes every rewrite of a file visible, in order", async () => {
+  // How fast is for `make bench`; here, only that each version is taken (bounded waits).
   await withStore({}, async ({ dir, store }) => {
-    const latencies: number[] = [];
     for (let n = 1; n <= 7; n++) {
       await Deno.writeTextFile(`${dir}/tap0`, bindingText(n));
-      latencies.push(await waitFor(`change ${n}`, () => macOf(store, "tap0") === mac(n)));
+      await waitFor(`change ${n}`, () => macOf(store, "tap0") === mac(n));
     }
-    latencies.sort((a, b) => a - b);
-    // The median, so that one scheduling hiccup of a busy test machine does not fail the test.
-    assert.ok(latencies[3]! < 100, `median latency ${latencies[3]} ms`);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   binding,
   config,
   craftDhcp6,
+  decodeDhcp6Frame,
   GUEST_LL,
   INDEV,
   replyFrame,
@@ -91,6 +92,10 @@ Deno.test("answerDhcp6() answers to the request's source address and port", () =
     "fe80::1c2d:3e4f:5a6b:7c8d",
   );
   assert.equal(m.options.length, 4);
+  // From another port than 546, the reply goes back to that port.
+  const other = decodeDhcp6Frame(replyFrame(answer(craftDhcp6(req, GUEST_LL, 10546))));
+  assert.deepEqual([other.udp.srcPort, other.udp.dstPort], [547, 10546]);
+  assert.equal(other.ip.dst.join(), v6(GUEST_LL).join());
 });
 
 Deno.test("answerDhcp6() drops what RFC 8415 section 16 says to discard", () => {
