@@ -85,10 +85,58 @@ function labelsOrThrow(name: string): Uint8Array[] {
   return labels;
 }
 
+/** `name`'s length without the trailing dot of an absolute name. */
+function withoutRootDot(name: string): number {
+  return name.length > 1 && name.charCodeAt(name.length - 1) === 0x2e
+    ? name.length - 1
+    : name.length;
+}
+
+/**
+ * The wire length of a plain ASCII name (no escapes, labels of 1 to 63 bytes, at most 255 bytes
+ * on the wire), found without allocating, or -1 for anything else. Replies carry such names on
+ * every RA and DHCPv6 reply, so this path must cost next to nothing.
+ */
+function plainWireLength(name: string): number {
+  const n = withoutRootDot(name);
+  if (n === 0 || name === ".") return -1;
+  let start = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? name.charCodeAt(i) : 0x2e;
+    if (c === 0x5c || c > 0x7e) return -1;
+    if (c !== 0x2e) continue;
+    if (i === start || i - start > MAX_LABEL) return -1;
+    start = i + 1;
+  }
+  // Each dot becomes a length byte; add the first label's length byte and the root's zero.
+  return n + 2 > MAX_NAME ? -1 : n + 2;
+}
+
+/** Writes a name `plainWireLength` accepted at `into[at]`; returns where it ends. */
+function emitPlainName(name: string, into: Uint8Array, at: number): number {
+  const n = withoutRootDot(name);
+  let lengthAt = at++;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x2e) {
+      into[lengthAt] = at - lengthAt - 1;
+      lengthAt = at++;
+    } else {
+      into[at++] = c;
+    }
+  }
+  into[lengthAt] = at - lengthAt - 1;
+  into[at++] = 0;
+  return at;
+}
+
 /** The wire length of `names`, one after the other. Throws RangeError for a name `domainNameError` rejects. */
 export function domainNamesLength(names: readonly string[]): number {
   let length = 0;
-  for (const name of names) length += labelsOrThrow(name).reduce((n, l) => n + 1 + l.length, 1);
+  for (const name of names) {
+    const plain = plainWireLength(name);
+    length += plain >= 0 ? plain : labelsOrThrow(name).reduce((n, l) => n + 1 + l.length, 1);
+  }
   return length;
 }
 
@@ -99,6 +147,12 @@ export function domainNamesLength(names: readonly string[]): number {
 export function emitDomainNames(names: readonly string[], into: Uint8Array, offset = 0): number {
   let at = offset;
   for (const name of names) {
+    const plain = plainWireLength(name);
+    if (plain >= 0) {
+      if (at + plain > into.length) throw new RangeError("Cannot emit domain name: no room");
+      at = emitPlainName(name, into, at);
+      continue;
+    }
     for (const label of labelsOrThrow(name)) {
       if (at + 1 + label.length > into.length) {
         throw new RangeError("Cannot emit domain name: no room");

@@ -85,3 +85,27 @@ Deno.test("domainNameError() says why a name cannot be sent", () => {
   assert.throws(() => domainNamesLength(["a..b"]), RangeError);
   assert.throws(() => emitDomainNames(["example.test"], new Uint8Array(5)), RangeError);
 });
+
+Deno.test("emitDomainNames(): plain names (the fast path) give the bytes the label rules say", () => {
+  const reference = (name: string) => {
+    const labels = name.replace(/\.$/, "").split(".");
+    return [...labels.flatMap((l) => [l.length, ...[...l].map((c) => c.charCodeAt(0))]), 0];
+  };
+  const long = "a".repeat(63);
+  const names = ["example.test", "example.test.", "a", "a.", `${long}.b`, "x-1.y_2.Z"];
+  for (const name of names) {
+    const into = new Uint8Array(300).fill(0xee);
+    const n = emitDomainNames([name], into, 1);
+    assert.equal(n, domainNamesLength([name]), name);
+    assert.deepEqual([...into.subarray(1, 1 + n)], reference(name), name);
+    assert.equal(into[1 + n], 0xee, `${name}: nothing written past the name`);
+  }
+  // 4 labels of 63 bytes are 257 bytes on the wire: one too many; 3 of 63 and one of 61 fit.
+  assert.throws(() => domainNamesLength([[long, long, long, long].join(".")]), RangeError);
+  assert.equal(domainNamesLength([[long, long, long, "a".repeat(61)].join(".")]), 255);
+  for (const bad of [`${long}a.b`, "a..b", ".a", "a.."]) {
+    assert.throws(() => domainNamesLength([bad]), RangeError, bad);
+  }
+  assert.throws(() => emitDomainNames(["example.test"], new Uint8Array(13)), RangeError);
+  assert.equal(emitDomainNames(["example.test"], new Uint8Array(14)), 14);
+});
