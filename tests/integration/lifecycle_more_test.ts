@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type RecordedRun, runRecorded, runUdhcpc } from "../../lab/clients.ts";
+import { captureAdverts } from "../../lab/adverts.ts";
 import { Daemon, daemonConfig } from "../../lab/daemon.ts";
 import { runRdisc6, setIpv6Sysctls, waitForLinkLocal } from "../../lab/ipv6_clients.ts";
 import type { BindingSpec, IniSections } from "../../lab/lab_files.ts";
@@ -72,35 +73,10 @@ async function withVm(body: (lab: Lab, vm: Vm) => Promise<void>, bind = true): P
   });
 }
 
-/**
- * Prints `RA <monotonic seconds>` for each router advertisement reaching argv[1] for argv[2]
- * seconds (a raw ICMPv6 socket sees them whether or not the kernel accepts RAs).
- */
-const RA_LISTENER = `
-import select, socket, sys, time
-s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, sys.argv[1].encode())
-print("listening", flush=True)
-end = time.monotonic() + float(sys.argv[2])
-while True:
-    left = end - time.monotonic()
-    if left <= 0 or not select.select([s], [], [], left)[0]:
-        break
-    data, _ = s.recvfrom(4096)
-    if data and data[0] == 134:
-        print("RA %.3f" % time.monotonic(), flush=True)
-`;
-
-/** Starts the listener in `vm` for at most `seconds`; `times()` gives the RAs seen so far. */
+/** Starts capturing RAs in `vm`; `times()` gives when each was seen (monotonic seconds). */
 async function listenForAdverts(lab: Lab, vm: Vm, seconds: number) {
-  requireCommands(["python3"]);
-  const proc = lab.spawn(["python3", "-c", RA_LISTENER, vm.iface, `${seconds}`], vm.ns);
-  await waitFor("the RA listener", () => {
-    if (proc.status !== null) throw new Error(`listener exited: ${proc.stderr}`);
-    return proc.stdout.includes("listening");
-  }, { timeoutMs: 5000 });
-  const times = () => [...proc.stdout.matchAll(/^RA (\S+)$/gm)].map((m) => Number(m[1]));
-  return { proc, times };
+  const { proc, adverts } = await captureAdverts(lab, vm, seconds);
+  return { proc, times: () => adverts().map((a) => a.at) };
 }
 
 Deno.test("ra_period = 1: unsolicited RAs reach the VM about a second apart", async () => {

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type RecordedRun, resetInterface, runRecorded } from "../../lab/clients.ts";
+import { captureAdverts } from "../../lab/adverts.ts";
 import { Daemon, daemonConfig } from "../../lab/daemon.ts";
 import {
   runDhclient6,
@@ -149,22 +150,6 @@ Deno.test("option 108: dhclient and udhcpc asking for IPv6-only preferred get th
   });
 });
 
-/** Prints `RA <hex>` for each router advertisement reaching argv[1] for argv[2] seconds. */
-const RA_CAPTURE = `
-import select, socket, sys, time
-s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, sys.argv[1].encode())
-print("listening", flush=True)
-end = time.monotonic() + float(sys.argv[2])
-while True:
-    left = end - time.monotonic()
-    if left <= 0 or not select.select([s], [], [], left)[0]:
-        break
-    data, _ = s.recvfrom(4096)
-    if data and data[0] == 134:
-        print("RA " + data.hex(), flush=True)
-`;
-
 /** A PREF64 option (RFC 8781 section 4) as read from an RA. */
 interface Pref64Seen {
   /** Seconds: the 13-bit scaled lifetime times 8. */
@@ -201,13 +186,9 @@ Deno.test("PREF64: the RA reaching the VM carries [ipv6] nat64_prefix with 3 × 
       config(lab, {}, { mode: "slaac", ra_period: 200, nat64_prefix: "2001:db8:64:6400::/56" }),
     );
     const daemon = await Daemon.start(lab, { config: path });
-    const capture = lab.spawn(["python3", "-c", RA_CAPTURE, vm.iface, "15"], vm.ns);
-    const adverts = () => [...capture.stdout.matchAll(/^RA ([0-9a-f]+)$/gm)].map((m) => m[1]!);
+    const { proc: capture, adverts: seen } = await captureAdverts(lab, vm, 15);
+    const adverts = () => seen().map((a) => a.hex);
     try {
-      await waitFor("the RA capture", () => {
-        if (capture.status !== null) throw new Error(`capture exited: ${capture.stderr}`);
-        return capture.stdout.includes("listening");
-      }, { timeoutMs: 5000 });
       // A solicitation the daemon answers with an RA.
       const solicited = await runRdisc6(vm);
       const why = () => `${solicited.output}\n${capture.stderr}\n${daemon.log.slice(-3000)}`;
