@@ -2,6 +2,7 @@
  * `nfdhcpd check`: validates nfdhcpd.conf and binding files as the daemon would read them, and
  * stricter (unknown keys are errors), without starting anything: no root, no FFI, no socket.
  */
+import { usageError } from "./usage_error.ts";
 import { parseArgs } from "node:util";
 import { parseBinding } from "../bindings/binding.ts";
 import { isBindingFileName } from "../bindings/store.ts";
@@ -53,8 +54,7 @@ export async function checkCommand(args: string[]): Promise<number> {
       strict: true,
     });
   } catch (e) {
-    console.error(`nfdhcpd check: ${errorMessage(e)}\n\n${CHECK_USAGE}`);
-    return 2;
+    return usageError("nfdhcpd check", errorMessage(e), CHECK_USAGE);
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -62,8 +62,7 @@ export async function checkCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (values["config-only"] && positionals.length > 0) {
-    console.error(`nfdhcpd check: --config-only takes no binding files\n\n${CHECK_USAGE}`);
-    return 2;
+    return usageError("nfdhcpd check", "--config-only takes no binding files", CHECK_USAGE);
   }
   const tally: Tally = {
     lines: [],

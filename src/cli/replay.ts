@@ -2,6 +2,7 @@
  * `nfdhcpd replay`: decodes a capture's requests and shows what the daemon would answer to each,
  * through the daemon's own decision, offline: no root, no FFI, nothing sent.
  */
+import { usageError } from "./usage_error.ts";
 import { parseArgs } from "node:util";
 import { formatMac, parseMac } from "../address.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig } from "../config/config.ts";
@@ -59,19 +60,27 @@ export async function replayCommand(args: string[]): Promise<number> {
       strict: true,
     });
   } catch (e) {
-    return usageError(errorMessage(e));
+    return usageError("nfdhcpd replay", errorMessage(e), REPLAY_USAGE);
   }
   const v = parsed.values;
   if (v.help) {
     console.log(REPLAY_USAGE);
     return 0;
   }
-  if (parsed.positionals.length !== 1) return usageError("name one capture file");
+  if (parsed.positionals.length !== 1) {
+    return usageError("nfdhcpd replay", "name one capture file", REPLAY_USAGE);
+  }
   if (v.binding !== undefined && (v.bindings !== undefined || v.tap !== undefined)) {
-    return usageError("--binding excludes --bindings and --tap");
+    return usageError("nfdhcpd replay", "--binding excludes --bindings and --tap", REPLAY_USAGE);
   }
   const indevMac = parseMac(v["indev-mac"]);
-  if (indevMac === null) return usageError(`--indev-mac is not a MAC address: ${v["indev-mac"]}`);
+  if (indevMac === null) {
+    return usageError(
+      "nfdhcpd replay",
+      `--indev-mac is not a MAC address: ${v["indev-mac"]}`,
+      REPLAY_USAGE,
+    );
+  }
   const file = parsed.positionals[0]!;
 
   let packets: CapturedPacket[];
@@ -135,11 +144,6 @@ function summary(records: readonly ReplayRecord[]): string {
   return `${requests} requests: ${count("reply")} answered, ${count("drop")} dropped, ${
     count("ignore")
   } passed on`;
-}
-
-function usageError(why: string): number {
-  console.error(`nfdhcpd replay: ${why}\n\n${REPLAY_USAGE}`);
-  return 2;
 }
 
 function failure(why: string): number {

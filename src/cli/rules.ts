@@ -1,4 +1,5 @@
 /** `nfdhcpd rules`: prints the firewall rules that send the configured requests to the queues. */
+import { usageError } from "./usage_error.ts";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/config.ts";
 import { errorMessage } from "../error_message.ts";
@@ -50,7 +51,7 @@ export async function rulesCommand(args: string[]): Promise<number> {
       strict: true,
     });
   } catch (e) {
-    return usageError(errorMessage(e));
+    return usageError("nfdhcpd rules", errorMessage(e), RULES_USAGE);
   }
   const { values } = parsed;
   if (values.help) {
@@ -58,11 +59,19 @@ export async function rulesCommand(args: string[]): Promise<number> {
     return 0;
   }
   const generate = Object.hasOwn(FORMATS, values.format) ? FORMATS[values.format] : undefined;
-  if (generate === undefined) return usageError(`unknown format: ${JSON.stringify(values.format)}`);
+  if (generate === undefined) {
+    return usageError(
+      "nfdhcpd rules",
+      `unknown format: ${JSON.stringify(values.format)}`,
+      RULES_USAGE,
+    );
+  }
   if (values.format === "nft" && values.bridged) {
     return usageError(
+      "nfdhcpd rules",
       "nftables cannot match the bridge port of a bridged packet (iptables' physdev): use " +
         "--format iptables or ferm with --bridged, and --format nft-limit --bridged for the limit",
+      RULES_USAGE,
     );
   }
   const configPath = values.config ?? DEFAULT_CONFIG_PATH;
@@ -76,9 +85,4 @@ export async function rulesCommand(args: string[]): Promise<number> {
   const plan = planFirewall(loaded.config, values.bridged);
   console.log(generate(plan, { command: command.join(" ") }).trimEnd());
   return 0;
-}
-
-function usageError(message: string): number {
-  console.error(`nfdhcpd rules: ${message}\n\n${RULES_USAGE}`);
-  return 2;
 }

@@ -1,4 +1,5 @@
 /** `nfdhcpd [run] [options]`: the daemon, with the original's flags. */
+import { usageError } from "./usage_error.ts";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG_PATH } from "../config/config.ts";
 import { runDaemon } from "../daemon/daemon.ts";
@@ -38,8 +39,7 @@ export function runCommand(args: string[]): Promise<number> | number {
       strict: true,
     });
   } catch (e) {
-    console.error(`nfdhcpd: ${errorMessage(e)}\n\n${RUN_USAGE}`);
-    return 2;
+    return usageError("nfdhcpd", errorMessage(e), RUN_USAGE);
   }
   const v = parsed.values;
   if (v.help) {

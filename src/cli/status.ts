@@ -1,6 +1,7 @@
 /** `nfdhcpd status [--json] [-c CONF | --socket PATH]`: the running daemon's state and counters. */
+import { usageError } from "./usage_error.ts";
 import { parseArgs } from "node:util";
-import { ask, EXIT_NOT_RUNNING, NotRunningError, socketPath } from "../control/client.ts";
+import { ask, reportFailure, socketPath } from "../control/client.ts";
 import type { Command, Counts, StatusReport } from "../control/protocol.ts";
 import { errorMessage } from "../error_message.ts";
 
@@ -35,8 +36,7 @@ export async function controlArgs(
       throw new Error("give -c or --socket, not both");
     }
   } catch (e) {
-    console.error(`nfdhcpd: ${errorMessage(e)}\n\n${usage}`);
-    return 2;
+    return usageError("nfdhcpd", errorMessage(e), usage);
   }
   if (parsed.values.help) {
     console.log(usage);
@@ -60,12 +60,7 @@ export async function askOrExit(
   try {
     return { answer: await ask(socket, { command, tap }) };
   } catch (e) {
-    if (e instanceof NotRunningError) {
-      console.error(e.message);
-      return EXIT_NOT_RUNNING;
-    }
-    console.error(`nfdhcpd: ${errorMessage(e)}`);
-    return 1;
+    return reportFailure(e);
   }
 }
 

@@ -1,7 +1,6 @@
 /** `nfdhcpd trace [--json] [TAP]`: live requests and what became of them, until interrupted. */
-import { EXIT_NOT_RUNNING, NotRunningError, stream } from "../control/client.ts";
+import { reportFailure, stream } from "../control/client.ts";
 import type { TraceLine } from "../control/trace.ts";
-import { errorMessage } from "../error_message.ts";
 import { controlArgs } from "./status.ts";
 
 const USAGE = `Usage: nfdhcpd trace [--json] [-c CONF | --socket PATH] [TAP]
@@ -53,12 +52,7 @@ export async function traceCommand(args: string[]): Promise<number> {
     }, stop.signal);
     return 0;
   } catch (e) {
-    if (e instanceof NotRunningError) {
-      console.error(e.message);
-      return EXIT_NOT_RUNNING;
-    }
-    console.error(`nfdhcpd: ${errorMessage(e)}`);
-    return 1;
+    return reportFailure(e);
   } finally {
     for (const s of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(s, onSignal);
   }

@@ -14,6 +14,16 @@ export class NotRunningError extends Error {
   }
 }
 
+/** Prints why a control request failed; the exit code: EXIT_NOT_RUNNING when no daemon answers. */
+export function reportFailure(e: unknown): number {
+  if (e instanceof NotRunningError) {
+    console.error(e.message);
+    return EXIT_NOT_RUNNING;
+  }
+  console.error(`nfdhcpd: ${errorMessage(e)}`);
+  return 1;
+}
+
 /** Longest answer line accepted (a `clients` answer for many thousand bindings). */
 const MAX_ANSWER_BYTES = 64 << 20;
 
