@@ -83,8 +83,6 @@ export interface DispatchStats {
 /** Decides each queued packet; never throws, always returns a verdict. */
 export class Dispatcher {
   readonly stats: DispatchStats = { replies: 0, drops: 0, passes: 0, errors: 0 };
-  /** Drops of bound TAPs' packets, counted by reason (see `RefusalReason`). */
-  readonly refusals = new Map<RefusalReason, number>();
   /** Counts by protocol and type, reply latency, each TAP's last request, reply and refusal. */
   readonly traffic = new Traffic();
   /** Set while a `trace` client listens: the packet path pays one null check otherwise. */
@@ -99,6 +97,17 @@ export class Dispatcher {
   #offsetReadAt = -Infinity;
 
   constructor(private readonly deps: DispatchDeps) {}
+
+  /** Drops of bound TAPs' packets by reason (see `RefusalReason`), summed over the protocols. */
+  get refusals(): Map<RefusalReason, number> {
+    const totals = new Map<RefusalReason, number>();
+    for (const byReason of this.traffic.refused.values()) {
+      for (const [reason, n] of byReason) {
+        totals.set(reason as RefusalReason, (totals.get(reason as RefusalReason) ?? 0) + n);
+      }
+    }
+    return totals;
+  }
 
   /** The handler given to NfQueue. */
   handle(packet: QueuedPacket): Verdict {
@@ -175,7 +184,6 @@ export class Dispatcher {
         return "accept";
       case "drop":
         this.stats.drops++;
-        this.refusals.set(decision.reason, (this.refusals.get(decision.reason) ?? 0) + 1);
         this.traffic.refusedOne(activity, decision.reason, decision.why, activity.requestAt);
         this.#logRefusal(decision.reason, decision.why, packet, activity);
         return "drop";
