@@ -20,6 +20,7 @@ import {
   parseStaticRoutes4,
   type StaticRoute4,
 } from "../dhcp_values.ts";
+import { escapeForLog } from "../log_text.ts";
 
 /** An IPv4 subnet; `network` is an unsigned 32-bit number. */
 export interface Subnet4 {
@@ -174,10 +175,12 @@ export function parseBinding(
 ): BindingResult {
   const errors: string[] = [];
   const warnings: string[] = [];
+  // The file name is the TAP's name as it is; only messages carry it escaped.
+  const shown = escapeForLog(tap);
   const fail = (line: number, reason: string) =>
-    errors.push(`Cannot parse binding ${tap} line ${line}: ${reason}`);
+    errors.push(`Cannot parse binding ${shown} line ${line}: ${reason}`);
   const warn = (line: number, reason: string) =>
-    warnings.push(`Binding ${tap} line ${line}: ${reason}`);
+    warnings.push(`Binding ${shown} line ${line}: ${reason}`);
   const slip = strict ? fail : warn;
   /** Keys whose value is unusable: what depends on them is off. */
   const broken = new Set<string>();
@@ -230,7 +233,7 @@ export function parseBinding(
   const macEntry = values.get("MAC");
   const mac = field("MAC", "a MAC address", parseMac);
   if (macEntry === undefined) {
-    if (!broken.has("MAC")) errors.push(`Cannot parse binding ${tap}: MAC is missing`);
+    if (!broken.has("MAC")) errors.push(`Cannot parse binding ${shown}: MAC is missing`);
   } else if (macEntry.value === "") fail(macEntry.line, "MAC is empty");
   const hostname = readHostname(values, warn);
   const indev = field("INDEV", "an interface name", (v) => (isInterfaceName(v) ? v : null));
@@ -441,9 +444,11 @@ function readSubnet6(
 /** Content that parses but is probably not what was meant. */
 function consistencyWarnings(b: Binding, values: Lines): string[] {
   const out: string[] = [];
-  const at = (key: string) => `Binding ${b.tap} line ${values.get(key)?.line ?? 0}`;
+  const at = (key: string) => `Binding ${escapeForLog(b.tap)} line ${values.get(key)?.line ?? 0}`;
   if (b.hostname === null) {
-    out.push(`Binding ${b.tap}: no HOSTNAME (or INSTANCE); replies carry no host name`);
+    out.push(
+      `Binding ${escapeForLog(b.tap)}: no HOSTNAME (or INSTANCE); replies carry no host name`,
+    );
   }
   if (b.ip !== null && b.subnet === null) {
     out.push(`${at("IP")}: IP is set but SUBNET is not; replies carry no subnet mask`);

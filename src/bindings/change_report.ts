@@ -19,6 +19,8 @@ export class ChangeReport {
   updated = 0;
   removed = 0;
   rejected = 0;
+  /** Files read whose content had not changed (not counted as changes). */
+  unchanged = 0;
   #errors = 0;
   readonly #log: ReportLog;
 
@@ -31,15 +33,21 @@ export class ChangeReport {
     if (++this.#errors <= MAX_ERRORS_PER_BATCH) this.#log.error(message);
   }
 
+  /** Counts one file not used, and logs why (`errors`: its messages). */
+  reject(errors: readonly string[]): void {
+    this.rejected++;
+    for (const message of errors) this.error(message);
+  }
+
   /** True when nothing was added, updated, removed or rejected. */
   get empty(): boolean {
     return this.added + this.updated + this.removed + this.rejected === 0 && this.#errors === 0;
   }
 
-  /** The counts, e.g. `9998 added, 2 updated, 0 removed, 1 rejected`. */
+  /** The counts, e.g. `9998 added, 2 updated, 0 removed, 1 rejected, 0 unchanged`. */
   counts(): string {
     return `${this.added} added, ${this.updated} updated, ${this.removed} removed, ` +
-      `${this.rejected} rejected`;
+      `${this.rejected} rejected, ${this.unchanged} unchanged`;
   }
 
   /** Logs `summary` (info) and the number of errors not shown, if any. */

@@ -5,6 +5,7 @@ import { escapeForLog } from "../log_text.ts";
 import { type Binding, BindingInterner, isInterfaceName, parseBinding } from "./binding.ts";
 import { ChangeReport } from "./change_report.ts";
 import { DirectoryWatch } from "./directory_watch.ts";
+import { type Look, Settler } from "./settle.ts";
 
 /** Where the store reports what it does; `debug` is for the chatty part. */
 export interface BindingStoreLog {
@@ -17,12 +18,12 @@ export interface BindingStoreLog {
 /** Called after a binding appears, changes (`binding`) or goes away (`undefined`). */
 export type BindingListener = (tap: string, binding: Binding | undefined) => void;
 
-/** Timing of the watch path: a burst of events is read once, within the latency bound. */
+/** Timing of the watch path (see {@link Settler}) and the edges tests replace. */
 export interface BindingStoreOptions {
-  /** Read a changed file once no event has come for it for this long (ms). */
-  readonly quietMs?: number;
-  /** ...but at most this long after the first event of a burst (ms). */
-  readonly maxDelayMs?: number;
+  /** A changed file is read once it showed no change for this long (ms). */
+  readonly settleMs?: number;
+  /** A file still changing after this long is reported (ms); it keeps being looked at. */
+  readonly stuckMs?: number;
   /** How often the directory itself is checked: gone, replaced, back, FIFOs (ms). */
   readonly checkMs?: number;
   /** Reads one file (tests slow it down); the default reads regular files only, never blocking. */
@@ -35,38 +36,34 @@ export interface BindingStoreOptions {
   readonly isInterface?: (name: string) => boolean;
 }
 
+/** Under a second from the last write to the read, and longer than any writer's pause seen. */
+const SETTLE_MS = 400;
+/** A file changing for this long is reported as never settling. */
+const STUCK_MS = 10_000;
 /** Files larger than this are not binding files (a real one is a few hundred bytes). */
 const MAX_FILE_BYTES = 64 * 1024;
 /** How many files are read before the event loop gets a turn (reads are synchronous). */
 const READS_PER_TURN = 256;
-/** Suffixes of editor, package-manager and temporary files that are never bindings. */
-const IGNORED_SUFFIXES = [
-  "~",
-  ".tmp",
-  ".swp",
-  ".swx",
-  ".bak",
-  ".new",
-  ".old",
-  ".orig",
-  ".rej",
-  ".dpkg-new",
-  ".dpkg-old",
-  ".dpkg-dist",
-  ".rpmnew",
-  ".rpmsave",
+/** Names of editors', tools' and package managers' temporary and backup files: never bindings. */
+const IGNORED_NAMES = [
+  /~$/,
+  /\.(tmp|temp|swp|swx|swo|bak|new|old|orig|rej|part|rpmnew|rpmsave)$/,
+  /\.dpkg-[a-z]+$/,
+  /\.ucf-[a-z]+$/,
+  /\.puppettmp_\d+$/,
+  /^#.*#$/,
 ];
 
 /**
  * True when a file in `datapath` can be a binding: its name could name a TAP (see
- * {@link isInterfaceName}), it is not hidden (`.tap0.swp`, mktemp's `.tap0.XXXXXX`) and it does
- * not end like an editor or temporary file (`tap0~`, `tap0.tmp`, `tap0.dpkg-new`...). VM managers
- * that write a temporary file and rename it over the binding thus never have the temporary
- * file read.
+ * {@link isInterfaceName}), it is not hidden (`.tap0.swp`, mktemp's `.tap0.XXXXXX`, Ansible's
+ * `.ansible_tmp...`) and it does not look like an editor's or tool's temporary or backup file
+ * (`tap0~`, `tap0.tmp`, `tap0.dpkg-new`, `tap0.puppettmp_42`, `#tap0#`...). Temporary files with
+ * other names (`sed -i`'s `sedXXXXXX`, Python's `tmpXXXXXXXX`) are gone before they settle.
  */
 export function isBindingFileName(name: string): boolean {
   if (!isInterfaceName(name) || name.startsWith(".")) return false;
-  return !IGNORED_SUFFIXES.some((suffix) => name.endsWith(suffix));
+  return !IGNORED_NAMES.some((pattern) => pattern.test(name));
 }
 
 /**
@@ -78,9 +75,9 @@ export function isBindingFileName(name: string): boolean {
  * since moved. The other bindings keep working.
  *
  * Only regular files are bindings: a symbolic link, FIFO, device or socket is reported and never
- * followed or opened in a way that can wait, at load, on events and on reload alike. A file is
- * read once its writer is done: after a close of a write, a rename into place, a link or a
- * removal, never on a bare modification (a writer pausing mid-file).
+ * followed or opened in a way that can wait, at load, on events and on reload alike. After an
+ * event, a file is read once it has stopped changing ({@link Settler}), whatever the writer did;
+ * a file whose content is the same as last read (chmod, chown, touch) changes nothing.
  *
  * Use: `store.watch(); await store.load();` (watching first, so that no change between the two
  * is missed), then `get(tap)` on the packet path, `await store.reload()` on SIGHUP, and
@@ -89,8 +86,7 @@ export function isBindingFileName(name: string): boolean {
 export class BindingStore {
   readonly #dir: string;
   readonly #log: BindingStoreLog;
-  readonly #quietMs: number;
-  readonly #maxDelayMs: number;
+  readonly #settler: Settler;
   readonly #checkMs: number;
   readonly #readFile: (path: string) => FileRead | Promise<FileRead>;
   #isInterface: (name: string) => boolean;
@@ -102,17 +98,20 @@ export class BindingStore {
   readonly #listeners = new Set<BindingListener>();
   /** Per name, the number of the latest read started; an older read's result is dropped. */
   readonly #generation = new Map<string, number>();
-  /** Per name, the text last read, so that an unchanged file is neither parsed nor announced. */
-  readonly #texts = new Map<string, string>();
-  /** Names modified since their last close: a writer is at work, the content is partial. */
-  readonly #writing = new Set<string>();
+  /**
+   * Per name, the text last read and, when it did not parse, its errors: an unchanged file is
+   * neither parsed nor announced again, and a reload reports it rejected again.
+   */
+  readonly #texts = new Map<
+    string,
+    { readonly text: string; readonly errors?: readonly string[] }
+  >();
   #reads = 0;
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #pending = new Set<string>();
   #rescanPending = false;
   #rescanWhy = "";
-  #burstStart = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
   #watch: DirectoryWatch | undefined;
   #dirPaths: ReadonlySet<string> = new Set();
   #closed = false;
@@ -122,8 +121,7 @@ export class BindingStore {
   constructor(datapath: string, log: BindingStoreLog, options: BindingStoreOptions = {}) {
     this.#dir = datapath.replace(/(.)\/+$/, "$1");
     this.#log = log;
-    this.#quietMs = options.quietMs ?? 10;
-    this.#maxDelayMs = options.maxDelayMs ?? 40;
+    this.#settler = new Settler(options.settleMs ?? SETTLE_MS, options.stuckMs ?? STUCK_MS);
     this.#checkMs = options.checkMs ?? 1000;
     this.#isInterface = options.isInterface ?? (() => true);
     if (options.readFile) {
@@ -213,9 +211,10 @@ export class BindingStore {
   }
 
   /**
-   * Reads every binding file of the directory and forgets bindings whose file is gone; listeners
-   * hear of each change, the log gets one summary. Throws when the directory cannot be listed;
-   * files that cannot be read or parsed are logged.
+   * Reads every binding file of the directory now, whatever the watcher reported, and forgets
+   * bindings whose file is gone; listeners hear of each change, the log gets one summary (added,
+   * updated, removed, rejected, unchanged; each rejected file's reason before it). Throws when
+   * the directory cannot be listed.
    */
   async load(): Promise<void> {
     const names = new Set<string>(this.#bindings.keys());
@@ -225,7 +224,7 @@ export class BindingStore {
       if (isBindingFileName(entry.name)) names.add(entry.name);
       else this.#log.debug(`Binding directory ${this.#dir}: ignoring ${escapeForLog(entry.name)}`);
     }
-    await this.#refreshAll([...names].filter((name) => !this.#writing.has(name)), report);
+    await this.#refreshAll([...names], report, true);
     // Closed meanwhile (the daemon is stopping): the load was cut short and reports nothing.
     if (this.#closed) return;
     this.#loaded = true;
@@ -252,7 +251,8 @@ export class BindingStore {
 
   /**
    * Starts following the directory: files created, rewritten, deleted or renamed into or out
-   * of it take effect within `maxDelayMs` plus the time to read them. A lost-events signal
+   * of it take effect once they settle (`settleMs` after the last change) plus the time to read
+   * them. A lost-events signal
    * (inotify queue overflow) or an event of unknown kind reloads everything, as does calling
    * this after `load()` (to catch up with changes made in between). The watch survives the
    * directory going away and coming back. Throws when the directory cannot be watched.
@@ -294,14 +294,11 @@ export class BindingStore {
       const slash = path.lastIndexOf("/");
       if (!this.#dirPaths.has(path.slice(0, slash))) continue;
       const name = path.slice(slash + 1);
-      if (!isBindingFileName(name)) continue;
-      // "modify" is a write (or truncation, or attribute change) by a writer that may not be
-      // done; "access" is the close of a write; create, rename and remove are whole changes.
-      if (event.kind === "modify") this.#writing.add(name);
-      else this.#writing.delete(name);
-      this.#pending.add(name);
+      // Whatever the kind (a write, its close, an attribute change, a rename, a removal): the
+      // file is looked at until it stops changing.
+      if (isBindingFileName(name)) this.#settler.changed(name, performance.now());
     }
-    if (this.#pending.size > 0) this.#schedule();
+    this.#schedule();
   }
 
   #onGone(): void {
@@ -309,8 +306,7 @@ export class BindingStore {
       `Binding directory ${this.#dir} is gone: withdrawing its ${this.#bindings.size} ` +
         "bindings until it is back",
     );
-    this.#pending.clear();
-    this.#writing.clear();
+    this.#settler.clear();
     const report = new ChangeReport(this.#log);
     for (const name of [...this.#bindings.keys()]) {
       this.#generation.set(name, ++this.#reads); // Reads under way are stale now.
@@ -325,35 +321,64 @@ export class BindingStore {
     this.#schedule();
   }
 
-  /** Flushes once events stop for `quietMs`, or `maxDelayMs` after the first, whichever is first. */
+  /** Sets the timer for the next rescan (at once) or look at unsettled files. */
   #schedule(): void {
-    const now = performance.now();
-    if (this.#timer === undefined) this.#burstStart = now;
+    if (this.#closed) return;
+    const at = this.#rescanPending ? 0 : this.#settler.nextAt();
+    if (at === undefined) return;
+    // A timer due sooner is already set; a later one is moved up.
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
     clearTimeout(this.#timer);
-    const wait = Math.min(this.#quietMs, this.#burstStart + this.#maxDelayMs - now);
-    this.#timer = setTimeout(() => this.#flush(), Math.max(0, wait));
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#flush(), Math.max(0, at - performance.now()));
   }
 
   #flush(): void {
     this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
     if (this.#closed) return;
     if (this.#rescanPending) {
       this.#rescanPending = false;
-      this.#pending.clear();
       this.#log.info(`Reloading every binding of ${this.#dir}: ${this.#rescanWhy}`);
-      this.#track(this.load());
+      this.#track(this.load().then(() => this.#schedule()));
       return;
     }
-    // A name still being written waits for its writer's close (another event).
-    const names = [...this.#pending].filter((name) => !this.#writing.has(name));
-    this.#pending.clear();
-    if (names.length === 0) return;
+    const { ready, stuck } = this.#settler.tick(performance.now(), (name) => this.#look(name));
+    for (const { name, forMs } of stuck) {
+      this.#log.warn(
+        `Binding file ${this.#dir}/${escapeForLog(name)} has not stopped changing for ` +
+          `${Math.round(forMs / 1000)} s: it is read once it has; until then its last complete ` +
+          "version is served",
+      );
+    }
+    this.#schedule();
+    if (ready.length === 0) return;
     const report = new ChangeReport(this.#log);
     this.#track(
-      this.#refreshAll(names, report).then(() => {
+      this.#refreshAll(ready, report, false).then(() => {
         if (!report.empty) report.finish(`Bindings: ${report.counts()}`);
       }),
     );
+  }
+
+  /** The state of `name` now (never following a link), or null when there is none. */
+  #look(name: string): Look | null {
+    try {
+      const info = Deno.lstatSync(`${this.#dir}/${name}`);
+      return {
+        size: info.size,
+        mtime: info.mtime?.getTime() ?? 0,
+        ctime: info.ctime?.getTime() ?? 0,
+        ino: info.ino ?? 0,
+      };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Names waiting for their file to stop changing, with when the change began (ms). */
+  unsettled(): ReadonlyMap<string, number> {
+    return this.#settler.waiting();
   }
 
   #track(work: Promise<void>): void {
@@ -362,16 +387,21 @@ export class BindingStore {
     done.then(() => this.#inFlight.delete(done));
   }
 
-  async #refreshAll(names: readonly string[], report: ChangeReport): Promise<void> {
+  /** Refreshes each of `names`; `reload`: also report again the unchanged files not served. */
+  async #refreshAll(
+    names: readonly string[],
+    report: ChangeReport,
+    reload: boolean,
+  ): Promise<void> {
     for (let i = 0; i < names.length; i++) {
       if (i > 0 && i % READS_PER_TURN === 0) await new Promise((r) => setTimeout(r, 0));
       if (this.#closed) return;
-      await this.#refresh(names[i]!, report);
+      await this.#refresh(names[i]!, report, reload);
     }
   }
 
   /** Reads `name` again and brings the table in line with it (added, replaced or removed). */
-  async #refresh(name: string, report: ChangeReport): Promise<void> {
+  async #refresh(name: string, report: ChangeReport, reload: boolean): Promise<void> {
     const generation = ++this.#reads;
     this.#generation.set(name, generation);
     const shown = escapeForLog(name);
@@ -385,17 +415,21 @@ export class BindingStore {
     if (read.kind !== "text") {
       this.#texts.delete(name);
       if (read.kind === "missing") return this.#remove(name, "file removed", report);
-      report.rejected++;
-      report.error(`Binding file ${this.#dir}/${shown} is not used: ${read.reason}`);
+      report.reject([`Binding file ${this.#dir}/${shown} is not used: ${read.reason}`]);
       return this.#remove(name, "file rejected", report);
     }
     const text = read.text;
-    if (this.#texts.get(name) === text) return; // Touched, or reloaded after lost events.
-    this.#texts.set(name, text);
-    const result = parseBinding(shown, text, false, this.#interner);
+    const last = this.#texts.get(name);
+    if (last?.text === text) {
+      // Touched, chmod'ed, or read again by a reload: nothing to parse or announce.
+      if (last.errors === undefined) report.unchanged++;
+      else if (reload) report.reject(last.errors);
+      return;
+    }
+    const result = parseBinding(name, text, false, this.#interner);
+    this.#texts.set(name, result.ok ? { text } : { text, errors: result.errors });
     if (!result.ok) {
-      report.rejected++;
-      for (const error of result.errors) report.error(error);
+      report.reject(result.errors);
       return this.#remove(name, "file rejected", report);
     }
     for (const warning of result.warnings) this.#log.warn(warning);
