@@ -22,6 +22,40 @@ function dirnameOf(path: string): string {
   return i <= 0 ? "/" : path.slice(0, i);
 }
 
+/** The account that will own the daemon's directories: its `user` when started as root. */
+function ownerOf(general: GeneralConfig): Account | null {
+  return general.user !== null && Deno.uid() === 0 ? lookupAccount(general.user) : null;
+}
+
+/** The directories of the control socket and the metrics file, where configured. */
+export function runtimeDirectories(general: GeneralConfig): Array<readonly [string, string]> {
+  const dirs: Array<readonly [string, string]> = [];
+  if (general.controlSocket !== null) {
+    dirs.push([dirnameOf(general.controlSocket), "control socket"]);
+  }
+  if (general.metricsFile !== null) dirs.push([dirnameOf(general.metricsFile), "metrics file"]);
+  return dirs;
+}
+
+/**
+ * Makes each missing directory (mode 0755, owned by `owner` when given), since the daemon writes
+ * in them after dropping root; with `required`, an existing one that `owner` cannot write stops
+ * the start (the others are reported when the daemon fails to write there).
+ */
+function prepareDirectories(
+  dirs: ReadonlyArray<readonly [string, string]>,
+  owner: Account | null,
+  required = true,
+): void {
+  for (const [dir, what] of dirs) {
+    if (!ensureDirectory(dir, owner) && !required) continue;
+    const st = Deno.statSync(dir);
+    const why = owner &&
+      whyNotWritable(dir, { uid: st.uid ?? 0, gid: st.gid ?? 0, mode: st.mode ?? 0 }, owner);
+    if (why) throw new Error(`Cannot write the ${what}: ${why}`);
+  }
+}
+
 /** The path of the log file a detached daemon writes. */
 export function logPathOf(general: GeneralConfig): string {
   return `${general.logdir}/nfdhcpd.log`;
@@ -51,24 +85,16 @@ export async function startUp(
     if (!foreground && !isDetachedChild()) {
       const held = inspectPidfile(general.pidfile);
       if (held.state === "held") throw new PidfileHeldError(general.pidfile, held.pid);
-      const owner: Account | null = general.user !== null && Deno.uid() === 0
-        ? lookupAccount(general.user)
-        : null;
-      // Created for the user the daemon drops to, or checked: it writes both after dropping root.
-      const dirs = [[dirnameOf(general.pidfile), "pidfile"], [general.logdir, "log"]] as const;
-      for (const [dir, what] of dirs) {
-        ensureDirectory(dir, owner);
-        const st = Deno.statSync(dir);
-        const why = owner &&
-          whyNotWritable(dir, { uid: st.uid ?? 0, gid: st.gid ?? 0, mode: st.mode ?? 0 }, owner);
-        if (why) throw new Error(`Cannot write the ${what}: ${why}`);
-      }
+      const owner = ownerOf(general);
+      prepareDirectories([[dirnameOf(general.pidfile), "pidfile"], [general.logdir, "log"]], owner);
       const outcome = await detach();
       if (outcome.code !== 0) {
         log.error(`${outcome.message}${existsSync(logPath) ? `; see ${logPath}` : ""}`);
       }
       return { kind: "exit", code: outcome.code };
     }
+    // The control socket and metrics file are made after dropping root, in the foreground too.
+    prepareDirectories(runtimeDirectories(general), ownerOf(general), false);
     const privileges = dropPrivilegesByReexec(general.user);
     if (privileges.kind === "kept" && Deno.uid() !== 0) {
       const missing = missingNetCapabilities();

@@ -1,10 +1,13 @@
-/** Without -f, as root with `user`: the pid and log directories are made for that user, or refused. */
+/**
+ * As root with `user`: the pid and log directories (without -f) and the control socket's and
+ * metrics file's (always) are made for that user, or refused.
+ */
 import assert from "node:assert/strict";
 import { lookupAccount } from "../../ffi/privileges.ts";
-import { daemonConfig } from "../../lab/daemon.ts";
+import { Daemon, daemonCommand, daemonConfig } from "../../lab/daemon.ts";
 import { startDetached, terminate } from "../../lab/detached.ts";
 import { type Lab, withLab } from "../../lab/netns.ts";
-import { requireCommands } from "../../lab/proc.ts";
+import { requireCommands, run, waitFor } from "../../lab/proc.ts";
 
 const CONFIG = { serverIp: "10.50.0.1", nameservers: ["192.0.2.1"], domain: "example.test" };
 
@@ -48,5 +51,40 @@ Deno.test("a log directory the user cannot write is refused before detaching, na
       "no pointer to a log that is not there",
     );
     assert.equal(started.pid, null);
+  });
+});
+
+Deno.test("in the foreground, missing control socket and metrics directories are made for the user", async () => {
+  requireCommands(["setpriv"]);
+  await withLab({}, async (lab) => {
+    for (const dir of [lab.dir, lab.datapath]) Deno.chmodSync(dir, 0o755);
+    const socket = `${lab.dir}/run/nfdhcpd/control.sock`;
+    const metricsFile = `${lab.dir}/metrics/node/nfdhcpd.prom`;
+    const path = await configFor(lab, {
+      user: "nobody",
+      control_socket: socket,
+      metrics_file: metricsFile,
+      metrics_interval: "1",
+    });
+    await Daemon.start(lab, { config: path, debug: false });
+    const nobody = lookupAccount("nobody");
+    for (const dir of [`${lab.dir}/run/nfdhcpd`, `${lab.dir}/metrics/node`]) {
+      const st = Deno.statSync(dir);
+      assert.equal(st.uid, nobody.uid, `${dir} owner`);
+      assert.equal(st.mode! & 0o022, 0, `${dir} is writable by others`);
+    }
+    const status = await run([...daemonCommand(), "status", "--socket", socket], {
+      allowFailure: true,
+      timeoutMs: 20_000,
+    });
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^version +nfdhcpd /);
+    await waitFor("the metrics file", () => {
+      try {
+        return Deno.statSync(metricsFile).uid === nobody.uid;
+      } catch {
+        return false;
+      }
+    }, { timeoutMs: 10_000 });
   });
 });
