@@ -376,9 +376,10 @@ export class BindingStore {
     }
   }
 
-  /** Names waiting for their file to stop changing, with when the change began (ms). */
+  /** Names waiting for their file to stop changing, with when the change began (epoch ms). */
   unsettled(): ReadonlyMap<string, number> {
-    return this.#settler.waiting();
+    const offset = Date.now() - performance.now();
+    return new Map([...this.#settler.waiting()].map(([name, since]) => [name, since + offset]));
   }
 
   #track(work: Promise<void>): void {

@@ -10,6 +10,7 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/config.ts";
 import type { ConfigProblem } from "../config/findings.ts";
 import { errorMessage } from "../error_message.ts";
 import { escapeControls, escapeForLog } from "../log_text.ts";
+import { type Look, sameLook } from "../bindings/settle.ts";
 
 export const CHECK_USAGE = `Usage: nfdhcpd check [-c FILE] [--config-only] [BINDING_FILE...]
 
@@ -29,9 +30,14 @@ Options:
 /** The daemon reads no binding file larger than this (src/bindings/store.ts). */
 const MAX_BINDING_BYTES = 64 * 1024;
 
+/** How long after the first look at the files they are looked at again, to see them change. */
+const SECOND_LOOK_MS = 200;
+
 /** What the check found: lines to print, and counts for the summary. */
 interface Tally {
   readonly lines: string[];
+  /** The binding files read, with their state when read (see {@link lookAgain}). */
+  readonly looks: Array<{ readonly path: string; readonly look: Look }>;
   configErrors: number;
   configWarnings: number;
   bindingsOk: number;
@@ -64,8 +70,10 @@ export async function checkCommand(args: string[]): Promise<number> {
   if (values["config-only"] && positionals.length > 0) {
     return usageError("nfdhcpd check", "--config-only takes no binding files", CHECK_USAGE);
   }
+  const startedAt = performance.now();
   const tally: Tally = {
     lines: [],
+    looks: [],
     configErrors: 0,
     configWarnings: 0,
     bindingsOk: 0,
@@ -93,9 +101,45 @@ export async function checkCommand(args: string[]): Promise<number> {
   } else {
     bindings = await checkBindingDirectory(loaded.config.general.datapath, tally);
   }
+  await lookAgain(tally, startedAt);
   for (const line of tally.lines) console.log(escapeControls(line));
   console.log(escapeControls(`${configPath}: ${configSummary(tally)}; ${bindings}`));
   return tally.configErrors + tally.bindingsBad + tally.directoryErrors > 0 ? 1 : 0;
+}
+
+/**
+ * Looks at every binding file read once more, `SECOND_LOOK_MS` after the check began, and warns
+ * about those that changed meanwhile: a writer is at work (or never stops), and the daemon reads
+ * such a file only once it has stopped changing.
+ */
+async function lookAgain(tally: Tally, startedAt: number): Promise<void> {
+  if (tally.looks.length === 0) return;
+  const wait = startedAt + SECOND_LOOK_MS - performance.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  for (const { path, look } of tally.looks) {
+    if (sameLook(look, lookAt(path))) continue;
+    tally.lines.push(
+      `${escapeForLog(path)}: warning: the file changed while it was checked: a writer is at ` +
+        "work; the daemon reads it once it has stopped changing",
+    );
+  }
+}
+
+function lookAt(path: string): Look | null {
+  try {
+    return toLook(Deno.lstatSync(path));
+  } catch {
+    return null;
+  }
+}
+
+function toLook(info: Deno.FileInfo): Look {
+  return {
+    size: info.size,
+    mtime: info.mtime?.getTime() ?? 0,
+    ctime: info.ctime?.getTime() ?? 0,
+    ino: info.ino ?? 0,
+  };
 }
 
 /** `file:line: [section] key: reason`; the line, section and key only when known. */
@@ -147,12 +191,13 @@ async function checkBindingDirectory(datapath: string, tally: Tally): Promise<st
  */
 async function checkBindingFile(path: string, named: boolean, tally: Tally): Promise<void> {
   const shown = escapeForLog(path);
-  const name = escapeForLog(path.slice(path.lastIndexOf("/") + 1));
+  const tap = path.slice(path.lastIndexOf("/") + 1);
+  const name = escapeForLog(tap);
   const refuse = (reason: string) => {
     tally.lines.push(`${shown}: ${reason}`);
     tally.bindingsBad++;
   };
-  if (named && !isBindingFileName(path.slice(path.lastIndexOf("/") + 1))) {
+  if (named && !isBindingFileName(tap)) {
     return refuse(
       "the daemon ignores this file: its name is not an interface name, is hidden or looks " +
         "like a temporary file",
@@ -178,7 +223,8 @@ async function checkBindingFile(path: string, named: boolean, tally: Tally): Pro
   } catch (e) {
     return refuse(`cannot read: ${errorMessage(e)}`);
   }
-  const result = parseBinding(name, text, true);
+  tally.looks.push({ path, look: toLook(info) });
+  const result = parseBinding(tap, text, true);
   const messages = result.ok ? result.warnings : result.errors;
   for (const message of messages) {
     const { line, reason } = locateBindingMessage(name, message);

@@ -31,6 +31,8 @@ export interface DaemonView {
   /** Binding files present but not loaded. */
   readonly rejectedBindings: () => number;
   readonly tapExists: (tap: string) => boolean;
+  /** Binding files changing now (read once they stop), by name; absent: none. */
+  readonly changingBindings?: () => ReadonlyMap<string, number>;
   readonly lastReload: () => StatusReport["lastReload"];
   readonly now?: () => number;
 }
@@ -80,10 +82,19 @@ export function statusReport(view: DaemonView): StatusReport {
 }
 
 /** One binding's line of `clients`. */
-function clientReport(b: Binding, view: DaemonView): ClientReport {
+function clientReport(
+  b: Binding,
+  view: DaemonView,
+  changing: ReadonlyMap<string, number>,
+): ClientReport {
   const a = view.dispatcher.traffic.activity(b.tap);
   const ipv6 = vmAddress(b);
-  const flags = [...(b.private ? ["PRIVATE"] : []), ...(b.macspoof ? ["MACSPOOF"] : [])];
+  const flags = [
+    ...(b.private ? ["PRIVATE"] : []),
+    ...(b.macspoof ? ["MACSPOOF"] : []),
+    // Its file is being changed: what is served is the last version read.
+    ...(changing.has(b.tap) ? ["CHANGING"] : []),
+  ];
   return {
     tap: b.tap,
     present: view.tapExists(b.tap),
@@ -110,5 +121,6 @@ function clientReport(b: Binding, view: DaemonView): ClientReport {
 export function clientsReport(view: DaemonView, tap: string | null): { clients: ClientReport[] } {
   const bindings = [...view.bindings()].filter((b) => tap === null || b.tap === tap);
   bindings.sort((x, y) => (x.tap < y.tap ? -1 : x.tap > y.tap ? 1 : 0));
-  return { clients: bindings.map((b) => clientReport(b, view)) };
+  const changing = view.changingBindings?.() ?? new Map<string, number>();
+  return { clients: bindings.map((b) => clientReport(b, view, changing)) };
 }

@@ -282,6 +282,7 @@ class Daemon {
       bindingCount: () => this.store.size,
       rejectedBindings: () => this.#filesNotLoaded(),
       tapExists: (tap) => this.#interfaces.byName(tap) !== undefined,
+      changingBindings: () => this.store.unsettled(),
       lastReload: () => this.#lastReload,
     };
   }

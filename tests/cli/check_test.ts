@@ -256,3 +256,45 @@ Deno.test("conf/nfdhcpd.service checks nfdhcpd.conf before start and before the 
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("check: a binding file that changes while it is checked is warned about", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "nfdhcpd-check-" });
+  const path = `${dir}/tap7`;
+  Deno.writeTextFileSync(path, "MAC=52:54:00:00:00:07\n");
+  const writer = setInterval(() => {
+    Deno.writeTextFileSync(path, `MAC=52:54:00:00:00:07\n# ${Date.now()}\n`);
+  }, 20);
+  try {
+    const r = await check("-c", "conf/nfdhcpd.conf", path);
+    assert.match(
+      r.out,
+      new RegExp(`^${path}: warning: the file changed while it was checked`, "m"),
+    );
+    assert.equal(r.code, 0, "a warning, not an error: the daemon waits for the file");
+  } finally {
+    clearInterval(writer);
+    Deno.removeSync(dir, { recursive: true });
+  }
+  const still = Deno.makeTempDirSync({ prefix: "nfdhcpd-check-" });
+  try {
+    Deno.writeTextFileSync(`${still}/tap7`, "MAC=52:54:00:00:00:07\n");
+    const r = await check("-c", "conf/nfdhcpd.conf", `${still}/tap7`);
+    assert.doesNotMatch(r.out, /changed while/);
+  } finally {
+    Deno.removeSync(still, { recursive: true });
+  }
+});
+
+Deno.test("check: a file whose name the log escapes gets its lines and reasons", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "nfdhcpd-check-" });
+  try {
+    const path = `${dir}/tap\\9`;
+    Deno.writeTextFileSync(path, "HOSTNAME=vm\nMAC=zz\n");
+    const r = await check("-c", "conf/nfdhcpd.conf", path);
+    const shown = `${dir}/tap\\\\9`;
+    assert.equal(lines(r.out)[0], `${shown}:2: MAC is not a MAC address: "zz"`);
+    assert.equal(r.code, 1);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
