@@ -117,3 +117,44 @@ Deno.test("Ganeti ifup: a value that could forge a key is refused and nothing is
   assert.notEqual(path.code, 0);
   assert.deepEqual(lab.files(), []);
 });
+
+Deno.test("Ganeti ifup: a control character in any value, or the TAP's name, is refused and writes nothing", async () => {
+  using lab = new HookLab();
+  for (const c of ["\n", "\r", "\t", "\x01", "\x1b", "\x7f"]) {
+    for (const key of ["INSTANCE", "MAC", "IP", "TAGS", "NETWORK_GATEWAY6"]) {
+      // The backslash sequence must reach stderr as it is, not as the line break it spells.
+      const env = ganetiEnv({ [key]: `${ganetiEnv()[key]}${c}x\\nFORGED` });
+      const result = await lab.run({ program: HOOK, args: ["tap3"], env });
+      assert.notEqual(result.code, 0, `${key} with ${JSON.stringify(c)}`);
+      assert.match(
+        result.stderr,
+        /^nfdhcpd hook: refusing \w+ "[^\n]*\?x\\nFORGED": it holds a control/,
+      );
+      assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+    }
+    const tap = await lab.run({ program: HOOK, args: [`tap${c}3`], env: ganetiEnv() });
+    assert.notEqual(tap.code, 0);
+    assert.match(tap.stderr, /refusing the interface name "tap\?3"/);
+  }
+  assert.deepEqual(lab.files(), []);
+});
+
+Deno.test("Ganeti ifdown: an INSTANCE whose lines look like another instance's marker removes nothing", async () => {
+  using lab = new HookLab();
+  assert.equal((await lab.run({ program: HOOK, args: ["tap3"], env: ganetiEnv() })).code, 0);
+  const forged = [
+    "db1\n# nfdhcpd: Ganeti NIC of web1.example.org",
+    "db1\nMAC=aa:00:00:4e:2f:11",
+    "web1.example.org\r",
+  ];
+  for (const INSTANCE of forged) {
+    const env = ganetiEnv({ INSTANCE });
+    const result = await lab.run({ program: HOOK, args: ["--down", "tap3"], env });
+    assert.notEqual(result.code, 0, JSON.stringify(INSTANCE));
+    assert.match(
+      result.stderr,
+      /refusing the marker line "# nfdhcpd: Ganeti NIC of [^"]*\?[^"]*": it holds a control/,
+    );
+    assert.deepEqual(lab.files(), ["tap3"], `removed by ${JSON.stringify(INSTANCE)}`);
+  }
+});

@@ -137,3 +137,64 @@ Deno.test("libvirt qemu hook: broken XML or a forging attribute fails the start 
   assert.match(result.stderr, /refusing HOSTNAME/);
   assert.deepEqual(lab.files(), []);
 });
+
+/** Control characters a name or value may carry: each could start a line of its own. */
+const CONTROLS = ["\n", "\r", "\t", "\x01", "\x1b", "\x7f"];
+
+Deno.test("libvirt qemu hook: a domain name with a control character is refused and writes nothing", async () => {
+  using lab = new HookLab();
+  const names = [...CONTROLS.map((c) => `web${c}1`), "dom\nMACSPOOF=1\nIP=10.0.0.99"];
+  for (const name of names) {
+    const result = await lab.run({
+      program: HOOK,
+      args: [name, "started", "begin", "-"],
+      stdin: domainXml(),
+    });
+    assert.notEqual(result.code, 0, JSON.stringify(name));
+    assert.match(
+      result.stderr,
+      /refusing the marker line "# nfdhcpd: libvirt domain [^\n]*": it holds a control character/,
+    );
+    assert.deepEqual(lab.files(), [], JSON.stringify(name));
+  }
+});
+
+Deno.test("libvirt qemu hook: a refused value in a later NIC leaves the earlier NICs unwritten", async () => {
+  using lab = new HookLab();
+  // The control characters XML 1.0 allows (as character references): the others do not parse.
+  for (const code of ["&#9;", "&#10;", "&#13;", "&#127;"]) {
+    const xml = domainXml().replace('gateway6="fe80::1"', `gateway6="fe80::${code}1"`);
+    const result = await lab.run({
+      program: HOOK,
+      args: ["web1", "started", "begin", "-"],
+      stdin: xml,
+    });
+    assert.notEqual(result.code, 0, code);
+    assert.match(result.stderr, /refusing GATEWAY6 "fe80::\?1": it holds a control character/);
+    assert.deepEqual(lab.files(), [], "the first NIC's binding was written");
+  }
+});
+
+Deno.test("libvirt qemu hook: stopped with a name whose lines look like another domain's marker removes nothing", async () => {
+  using lab = new HookLab();
+  const started = await lab.run({
+    program: HOOK,
+    args: ["web1", "started", "begin", "-"],
+    stdin: domainXml(),
+  });
+  assert.equal(started.code, 0, started.stderr);
+  const before = lab.text("vnet7");
+  for (
+    const name of ["db1\n# nfdhcpd: libvirt domain web1", "db1\nMAC=52:54:00:ab:cd:07", "web1\r"]
+  ) {
+    const result = await lab.run({
+      program: HOOK,
+      args: [name, "stopped", "end", "-"],
+      stdin: domainXml(),
+    });
+    assert.notEqual(result.code, 0, JSON.stringify(name));
+    assert.match(result.stderr, /refusing the marker line/);
+    assert.deepEqual(lab.files(), ["vnet7", "vnet8"], `removed by ${JSON.stringify(name)}`);
+  }
+  assert.equal(lab.text("vnet7"), before);
+});

@@ -83,3 +83,16 @@ Deno.test("OpenNebula: no template, or a name that is neither action, fails", as
   assert.notEqual((await lab.run({ program: other, stdin: btoa(vmXml()) })).code, 0);
   assert.deepEqual(lab.files(), []);
 });
+
+Deno.test("OpenNebula post: a control character in a later NIC's value leaves every NIC unwritten", async () => {
+  using lab = new HookLab();
+  const post = lab.link("opennebula-vnm", "post");
+  // The control characters XML 1.0 allows (as character references): the others do not parse.
+  for (const code of ["&#9;", "&#10;", "&#13;", "&#127;"]) {
+    const xml = vmXml().replace("<TARGET>one-42-1</TARGET>", `<TARGET>one-42-${code}1</TARGET>`);
+    const result = await lab.run({ program: post, args: ["one-42"], stdin: btoa(xml) });
+    assert.notEqual(result.code, 0, code);
+    assert.match(result.stderr, /refusing INDEV "one-42-\?1": it holds a control character/);
+    assert.deepEqual(lab.files(), [], "NIC 0's binding was written");
+  }
+});
