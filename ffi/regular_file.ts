@@ -72,16 +72,16 @@ export class RegularFileReader {
       // The size may change between fstat and read: read at most one byte past the cap.
       let total = 0;
       while (total < this.#buffer.length) {
-        const n = Number(
-          c.read(fd, this.#buffer.subarray(total), BigInt(this.#buffer.length - total)),
-        );
-        if (n === 0) break;
+        const wanted = this.#buffer.length - total;
+        const n = Number(c.read(fd, this.#buffer.subarray(total), BigInt(wanted)));
         if (n < 0) {
           const code = errno();
           if (code === EINTR) continue;
           return { kind: "refused", reason: `cannot read it: ${errnoText(code)}` };
         }
         total += n;
+        // A regular file's read is short only at its end: no second call to see the end.
+        if (n < wanted) break;
       }
       if (total > this.#maxBytes) return this.#tooLarge();
       return { kind: "text", text: this.#decoder.decode(this.#buffer.subarray(0, total)) };

@@ -397,22 +397,40 @@ export class BindingStore {
     for (let i = 0; i < names.length; i++) {
       if (i > 0 && i % READS_PER_TURN === 0) await new Promise((r) => setTimeout(r, 0));
       if (this.#closed) return;
-      await this.#refresh(names[i]!, report, reload);
+      const pending = this.#refresh(names[i]!, report, reload);
+      if (pending !== undefined) await pending;
     }
   }
 
   /** Reads `name` again and brings the table in line with it (added, replaced or removed). */
-  async #refresh(name: string, report: ChangeReport, reload: boolean): Promise<void> {
+  #refresh(name: string, report: ChangeReport, reload: boolean): Promise<void> | void {
     const generation = ++this.#reads;
     this.#generation.set(name, generation);
-    const shown = escapeForLog(name);
-    let read: FileRead;
+    let read: FileRead | Promise<FileRead>;
     try {
-      read = await this.#readFile(`${this.#dir}/${name}`);
+      read = this.#readFile(`${this.#dir}/${name}`);
     } catch (e) {
       read = { kind: "refused", reason: errorMessage(e) };
     }
+    // The daemon's reads are synchronous: no promise (and no turn of the event loop) per file.
+    if (!(read instanceof Promise)) return this.#apply(name, generation, read, report, reload);
+    return read.then(
+      (r) => this.#apply(name, generation, r, report, reload),
+      (e) =>
+        this.#apply(name, generation, { kind: "refused", reason: errorMessage(e) }, report, reload),
+    );
+  }
+
+  /** Brings the table in line with what the read of `generation` gave. */
+  #apply(
+    name: string,
+    generation: number,
+    read: FileRead,
+    report: ChangeReport,
+    reload: boolean,
+  ): void {
     if (this.#closed || this.#generation.get(name) !== generation) return;
+    const shown = escapeForLog(name);
     if (read.kind !== "text") {
       this.#texts.delete(name);
       if (read.kind === "missing") return this.#remove(name, "file removed", report);
