@@ -17,11 +17,6 @@ export const DHCP6_CONFIG_OPTION = {
 /** NTP server suboption codes (RFC 5908 section 4). */
 export const NTP_SUBOPTION = { serverAddress: 1, multicastAddress: 2, serverFqdn: 3 } as const;
 
-/** One NTP suboption: an address (unicast or multicast) or a server name. */
-export type NtpSuboption =
-  | { readonly kind: "serverAddress" | "multicastAddress"; readonly address: Uint8Array }
-  | { readonly kind: "serverFqdn"; readonly name: string };
-
 /** Option 56's data: one NTP_SUBOPTION_SRV_ADDR per server (RFC 5908 section 4.1). */
 export function encodeNtpServers(servers: readonly Uint8Array[]): Uint8Array {
   const data = new Uint8Array(servers.length * 20);
@@ -32,36 +27,6 @@ export function encodeNtpServers(servers: readonly Uint8Array[]): Uint8Array {
     data.set(server.subarray(0, 16), at + 4);
   });
   return data;
-}
-
-/** Parses option 56's data into its suboptions; a suboption of another code is malformed. */
-export function parseNtpServers(data: Uint8Array): Parsed<NtpSuboption[]> {
-  return guard("NTP server option", () => {
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const found: NtpSuboption[] = [];
-    for (let at = 0; at < data.length;) {
-      need(at + 4 <= data.length, `suboption at ${at} is cut short`);
-      const code = view.getUint16(at);
-      const length = view.getUint16(at + 2);
-      const body = data.subarray(at + 4, at + 4 + length);
-      need(body.length === length, `suboption ${code} of ${length} bytes overruns the option`);
-      if (code === NTP_SUBOPTION.serverFqdn) {
-        const name = readName(body);
-        need(!name.partial, "the server FQDN suboption holds a partial name");
-        found.push({ kind: "serverFqdn", name: name.name });
-      } else {
-        need(
-          code === NTP_SUBOPTION.serverAddress || code === NTP_SUBOPTION.multicastAddress,
-          `unknown suboption ${code}`,
-        );
-        need(length === 16, `address suboption of ${length} bytes`);
-        const kind = code === NTP_SUBOPTION.serverAddress ? "serverAddress" : "multicastAddress";
-        found.push({ kind, address: body });
-      }
-      at += 4 + length;
-    }
-    return found;
-  });
 }
 
 /** The flags of option 39 (RFC 4704 section 4.1). */
@@ -130,12 +95,4 @@ export function encodeUint32(value: number): Uint8Array {
   const data = new Uint8Array(4);
   new DataView(data.buffer).setUint32(0, value);
   return data;
-}
-
-/** Parses a 4-byte number, as option 32 holds. */
-export function parseUint32(data: Uint8Array): Parsed<number> {
-  return guard("32-bit option", () => {
-    need(data.length === 4, `${data.length} bytes, not 4`);
-    return new DataView(data.buffer, data.byteOffset, 4).getUint32(0);
-  });
 }
