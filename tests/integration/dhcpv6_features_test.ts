@@ -160,7 +160,8 @@ Deno.test("dhclient -6 -N -P gets EUI64 and IP6 in IA_NA, PREFIX6 in IA_PD, NTP,
 Deno.test("systemd-networkd takes EUI64 and IP6, and assigns a /64 of its delegated prefix downstream", async (t) => {
   requireCommands([...COMMANDS, NETWORKD]);
   const vm = { name: "vm9", tap: "tap9", mac: "52:54:00:6b:00:09", tapMac: "fe:54:00:6b:00:09" };
-  await withLab({ vms: [vm] }, async (lab) => {
+  // The TAP keeps its kernel link-local address: the host pings into the delegated prefix.
+  await withLab({ vms: [vm], hostLinkLocal: true }, async (lab) => {
     const v = lab.vm(vm.name);
     // networkd handles RAs itself (IPv6AcceptRA=), so the kernel must not.
     await setIpv6Sysctls(v.ns, v.iface, { accept_ra: 0 });
@@ -258,6 +259,28 @@ Deno.test("systemd-networkd takes EUI64 and IP6, and assigns a /64 of its delega
           daemon.log,
           /DHCPv6 (solicit|request) from \S+ on tap9: reply with 2001:db8:9::9, 2001:db8:9::90, prefix 2001:db8:90::\/56/,
         );
+      },
+    );
+
+    await t.step(
+      "the README's one host route line makes the delegated prefix reachable",
+      async () => {
+        // An address the VM routes from its prefix (lan0's stays tentative: a bridge without
+        // ports has no carrier, so its DAD never ends).
+        await run(["ip", "-6", "addr", "add", "2001:db8:90:ff::1/128", "dev", "lo"], { ns: v.ns });
+        // README "IPv6", prefix delegation: the route via the VM's link-local address.
+        await run([
+          ...["ip", "-6", "route", "replace", "2001:db8:90::/56"],
+          ...["via", "fe80::5054:ff:fe6b:9", "dev", v.tap],
+        ], { ns: lab.hv });
+        await waitForLinkLocal(lab.hv, v.tap, 5000);
+        const { code, stdout, stderr } = await run(
+          ["ping", "-6", "-n", "-c", "1", "-W", "2", "2001:db8:90:ff::1"],
+          { ns: lab.hv, allowFailure: true },
+        );
+        const routes = await run(["ip", "-6", "route"], { ns: lab.hv });
+        const out = `${stdout}${stderr}\n--- host routes\n${routes.stdout}${await why()}`;
+        assert.equal(code, 0, `ping 2001:db8:90:ff::1 from the host:\n${out}`);
       },
     );
   });
