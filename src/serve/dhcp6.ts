@@ -125,34 +125,48 @@ function answerDhcp6(packet: Uint8Array, context: ResponderContext): Decision {
   if (built === null) {
     return drop("no-reply", "no addresses to confirm, no reply (RFC 8415 section 18.3.3)");
   }
-  const reply = fitReply(built, MAX_REPLY_PACKET - IPV6_HEADER_LENGTH - UDP_HEADER_LENGTH);
-  if (reply === null) {
+  const fitted = fitReply(built, MAX_REPLY_PACKET - IPV6_HEADER_LENGTH - UDP_HEADER_LENGTH);
+  if (fitted === null) {
     return drop(
       "too-large",
-      `the reply exceeds ${MAX_REPLY_PACKET} bytes even without refused IAs`,
+      `the reply exceeds ${MAX_REPLY_PACKET} bytes even without refused IAs and extra options`,
     );
   }
+  const { reply, leftOut } = fitted;
   const frame = dhcp6Frame(reply, request, binding, indev, (n) => context.frames.allocate(n));
-  return { kind: "reply", frame, why: `${from}: ${NAMES[reply.msgType]} ${summary(reply)}` };
+  const cut = leftOut.length === 0
+    ? ""
+    : `; options ${leftOut.join(", ")} left out to fit ${MAX_REPLY_PACKET} bytes`;
+  return { kind: "reply", frame, why: `${from}: ${NAMES[reply.msgType]} ${summary(reply)}${cut}` };
 }
 
 /**
- * `reply` without the IAs we refuse (those holding no address, from the last) until it is at
- * most `limit` bytes; null when it is still larger without any of them.
+ * `reply` without the IAs we refuse (those holding no address or prefix, from the last), then
+ * without the options we carry as raw bytes (OPTION6_<n>, 39, 56, 59, 32, from the last), until
+ * it is at most `limit` bytes; with the codes of the options left out. Null when it is still
+ * larger without any of them.
  */
-function fitReply(reply: Dhcp6Message, limit: number): Dhcp6Message | null {
+function fitReply(
+  reply: Dhcp6Message,
+  limit: number,
+): { reply: Dhcp6Message; leftOut: number[] } | null {
   let excess = dhcp6Length(reply) - limit;
-  if (excess <= 0) return reply;
+  if (excess <= 0) return { reply, leftOut: [] };
   const left = new Set<Dhcp6Option>();
-  for (let i = reply.options.length - 1; i >= 0 && excess > 0; i--) {
-    const o = reply.options[i]!;
-    if (isRefusedIa(o)) {
-      left.add(o);
-      excess -= dhcp6OptionsLength([o]);
+  const leftOut: number[] = [];
+  const raw = (o: Dhcp6Option) => o.kind === "unknown";
+  for (const expendable of [isRefusedIa, raw]) {
+    for (let i = reply.options.length - 1; i >= 0 && excess > 0; i--) {
+      const o = reply.options[i]!;
+      if (expendable(o)) {
+        left.add(o);
+        if (o.kind === "unknown") leftOut.push(o.code);
+        excess -= dhcp6OptionsLength([o]);
+      }
     }
   }
   if (excess > 0) return null;
-  return { ...reply, options: reply.options.filter((o) => !left.has(o)) };
+  return { reply: { ...reply, options: reply.options.filter((o) => !left.has(o)) }, leftOut };
 }
 
 function isRefusedIa(o: Dhcp6Option): boolean {

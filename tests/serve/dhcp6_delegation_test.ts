@@ -44,6 +44,14 @@ const prefix = (text: string, length: number, preferred: number, valid: number):
   prefix: v6(text),
   options: [],
 });
+/** An IA_PD as a client sends it, or as we refuse it: no T1, no T2. */
+const pdOf = (iaid: number, ...options: Dhcp6Option[]): Dhcp6Option => ({
+  kind: "iaPd",
+  iaid,
+  t1: 0,
+  t2: 0,
+  options,
+});
 /** The IA_PD of ROUTER's prefixes: T2 0.8 × 1800, T1 the renewal time 600. */
 const delegated = (iaid: number, ...more: Dhcp6Option[]): Dhcp6Option => ({
   kind: "iaPd",
@@ -115,7 +123,7 @@ Deno.test("answerDhcp6() delegates PREFIX6 in slaac+dhcpv6 mode too, while IA_NA
 
 Deno.test("answerDhcp6() gives one IA_PD per VM: a second one gets NoPrefixAvail", () => {
   const solicit = request(NETWORKD, 3);
-  const second: Dhcp6Option = { kind: "iaPd", iaid: 9, t1: 0, t2: 0, options: [] };
+  const second = pdOf(9);
   const m = reply(
     replyFrame(answer(
       craftDhcp6({ ...solicit, options: [...solicit.options, second] }),
@@ -125,24 +133,15 @@ Deno.test("answerDhcp6() gives one IA_PD per VM: a second one gets NoPrefixAvail
     DHCP6_MESSAGE.reply,
     0x412e14,
   );
-  assert.deepEqual(findDhcp6Option(m.options.slice(4), "iaPd"), {
-    kind: "iaPd",
-    iaid: 9,
-    t1: 0,
-    t2: 0,
-    options: [status(DHCP6_STATUS.noPrefixAvail, "one IA_PD per VM")],
-  });
+  assert.deepEqual(
+    findDhcp6Option(m.options.slice(4), "iaPd"),
+    pdOf(9, status(DHCP6_STATUS.noPrefixAvail, "one IA_PD per VM")),
+  );
 });
 
 Deno.test("answerDhcp6() renews and rebinds the prefixes, expiring a prefix the VM should drop", () => {
   const renew = request(STATEFUL, 14);
-  const pd: Dhcp6Option = {
-    kind: "iaPd",
-    iaid: 7,
-    t1: 0,
-    t2: 0,
-    options: [prefix("2001:db8:100::", 56, 0, 0), prefix("2001:db8:999::", 48, 100, 200)],
-  };
+  const pd = pdOf(7, prefix("2001:db8:100::", 56, 0, 0), prefix("2001:db8:999::", 48, 100, 200));
   for (const [msgType, ours] of [[DHCP6_MESSAGE.renew, true], [DHCP6_MESSAGE.rebind, false]]) {
     const m = reply(
       replyFrame(answer(withIas(renew, Number(msgType), Boolean(ours), pd), ROUTER, PD_CONFIG)),
@@ -158,25 +157,13 @@ Deno.test("answerDhcp6() renews and rebinds the prefixes, expiring a prefix the 
 });
 
 Deno.test("answerDhcp6() answers a Renew for prefixes of a binding without PREFIX6 with NoBinding", () => {
-  const pd: Dhcp6Option = {
-    kind: "iaPd",
-    iaid: 7,
-    t1: 0,
-    t2: 0,
-    options: [prefix("2001:db8:100::", 56, 0, 0)],
-  };
+  const pd = pdOf(7, prefix("2001:db8:100::", 56, 0, 0));
   const m = reply(
     replyFrame(answer(withIas(request(STATEFUL, 14), DHCP6_MESSAGE.renew, true, pd))),
     DHCP6_MESSAGE.reply,
     0xcecf1b,
   );
-  assert.deepEqual(m.options[2], {
-    kind: "iaPd",
-    iaid: 7,
-    t1: 0,
-    t2: 0,
-    options: [status(DHCP6_STATUS.noBinding, "no binding for this IA")],
-  });
+  assert.deepEqual(m.options[2], pdOf(7, status(DHCP6_STATUS.noBinding, "no binding for this IA")));
 });
 
 Deno.test("answerDhcp6() confirms all of IP6's addresses, and any other one is NotOnLink", () => {
@@ -223,13 +210,7 @@ Deno.test("answerDhcp6() answers a Release of the prefixes with Success; they st
   // The next Request gets them again: the binding file, not the client, says what the VM has.
   const again = reply(
     replyFrame(answer(
-      withIas(request(STATEFUL, 7), DHCP6_MESSAGE.request, true, {
-        kind: "iaPd",
-        iaid: 7,
-        t1: 0,
-        t2: 0,
-        options: [],
-      }),
+      withIas(request(STATEFUL, 7), DHCP6_MESSAGE.request, true, pdOf(7)),
       ROUTER,
       PD_CONFIG,
     )),
