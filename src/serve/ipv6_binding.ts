@@ -10,6 +10,7 @@ import {
   isUnspecified,
   NEXT_HEADER_ICMPV6,
   parseIpv6Packet,
+  sameIpv6,
 } from "../wire/ipv6.ts";
 import { findNdOption, type NdMessage, parseNdMessage } from "../wire/ndp.ts";
 import { type Decision, type InterfaceInfo, refuse } from "./decision.ts";
@@ -53,7 +54,7 @@ export function vmAddresses(binding: Binding): Uint8Array[] {
 function unique(list: ReadonlyArray<Uint8Array | null>): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const a of list) {
-    if (a !== null && !out.some((o) => o.every((b, i) => b === a[i]))) out.push(a);
+    if (a !== null && !out.some((o) => sameIpv6(o, a))) out.push(a);
   }
   return out;
 }
