@@ -232,6 +232,8 @@ export async function pingOnce(vm: Vm, target: string): Promise<number> {
 export interface Dhcp6Result extends Omit<RecordedRun, "answer"> {
   /** The environment of the script call that carried the server's answer, or null without one. */
   readonly vars: Readonly<Record<string, string>> | null;
+  /** The lease file dhclient wrote (empty when it wrote none). */
+  readonly leases: string;
 }
 
 /** For a lease, adds the address as dhclient-script does. */
@@ -248,6 +250,10 @@ export interface Dhcp6RunOptions {
   readonly stateless: boolean;
   /** Give up after this many seconds without an answer (default 10). */
   readonly timeoutSec?: number;
+  /** `-P`: ask for delegated prefixes (with `-N`, addresses too, unless stateless). */
+  readonly prefixes?: boolean;
+  /** More dhclient.conf statements (option definitions, `also request ...;`). */
+  readonly conf?: string;
 }
 
 /**
@@ -262,22 +268,33 @@ export async function runDhclient6(
   options: Dhcp6RunOptions,
 ): Promise<Dhcp6Result> {
   const timeoutSec = options.timeoutSec ?? 10;
-  const answered = options.stateless ? "new_dhcp6_name_servers" : "new_ip6_address";
+  const answered = options.stateless
+    ? "new_dhcp6_name_servers"
+    : options.prefixes
+    ? "new_ip6_prefix"
+    : "new_ip6_address";
+  const mode = options.stateless ? ["-S"] : options.prefixes ? ["-N", "-P"] : [];
+  let leaseFile = "";
   const { answer, ...run } = await runRecorded(lab, vm, {
     name: "dhclient6",
     apply: DHCP6_APPLY,
     cmd: ({ dir, script }) => {
-      Deno.writeTextFileSync(`${dir}/dhclient6.conf`, `timeout ${timeoutSec};\n`);
+      leaseFile = `${dir}/dhclient6.leases`;
+      Deno.writeTextFileSync(
+        `${dir}/dhclient6.conf`,
+        `timeout ${timeoutSec};\n${options.conf ?? ""}`,
+      );
       return [
-        ...["dhclient", "-6", "-d", "-v", ...(options.stateless ? ["-S"] : [])],
-        ...["-cf", `${dir}/dhclient6.conf`, "-lf", `${dir}/dhclient6.leases`],
+        ...["dhclient", "-6", "-d", "-v", ...mode],
+        ...["-cf", `${dir}/dhclient6.conf`, "-lf", leaseFile],
         ...["-pf", `${dir}/dhclient6.pid`, "-sf", script, vm.iface],
       ];
     },
     answered: (e) => answered in e.vars,
     timeoutSec,
   });
-  return { vars: answer?.vars ?? null, ...run };
+  const leases = await Deno.readTextFile(leaseFile).catch(() => "");
+  return { vars: answer?.vars ?? null, leases, ...run };
 }
 
 /** A space-separated dhclient list variable, trailing dots of domain names removed. */

@@ -22,6 +22,11 @@ export interface BindingSpec {
   readonly DOMAIN?: string;
   readonly DOMAIN_SEARCH?: string;
   readonly NTP?: string;
+  readonly IP6?: string;
+  readonly PREFIX6?: string;
+  readonly BOOT_URL6?: string;
+  /** OPTION6_<n> and OPTION6_<n>! (the `!` is part of the key). */
+  readonly [option: `OPTION6_${string}`]: string | undefined;
 }
 
 /** One INI value: booleans become yes/no, lists are comma-separated. */

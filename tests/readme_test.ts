@@ -21,7 +21,7 @@ function bindingExamples(): Array<{ name: string; text: string }> {
 
 Deno.test("README: every binding example parses with no error and no warning, also strictly", () => {
   const examples = bindingExamples();
-  assert.deepEqual(examples.map((e) => e.name), ["tap3", "one-42-0"]);
+  assert.deepEqual(examples.map((e) => e.name), ["tap3", "one-42-0", "tap5"]);
   for (const { name, text } of examples) {
     for (const strict of [false, true]) {
       const result = parseBinding(name, text, strict);

@@ -13,6 +13,12 @@ import {
 import { splitBindingLine } from "./binding_line.ts";
 import { dnsHostName } from "./host_name.ts";
 import {
+  type BindingDhcp6,
+  isDhcp6Key,
+  readDhcp6Keys,
+  splitAddressFamilies,
+} from "./binding_dhcp6.ts";
+import {
   isDomainName,
   parseDomainList,
   parseIpv4List,
@@ -59,6 +65,8 @@ export interface Binding {
   readonly macspoof: boolean;
   /** Per-VM settings that replace the configuration's; absent when the file sets none. */
   readonly overrides?: BindingOverrides;
+  /** IP6, PREFIX6, BOOT_URL6, OPTION6_<n> and NTP's IPv6 servers; absent when the file sets none. */
+  readonly dhcp6?: BindingDhcp6;
 }
 
 /**
@@ -184,12 +192,12 @@ export function parseBinding(
   const slip = strict ? fail : warn;
   /** Keys whose value is unusable: what depends on them is off. */
   const broken = new Set<string>();
-  const bad = (key: string, line: number, reason: string) => {
+  const bad = (key: string, line: number, reason: string, off?: string) => {
     broken.add(key);
     if (FATAL_KEYS.has(key)) return fail(line, reason);
     // The daemon says what it turns off; `check` (strict) calls the value an error, no more.
     if (strict) fail(line, reason);
-    else warn(line, `${reason}; ${DISABLES[key] ?? `${key} ignored`}`);
+    else warn(line, `${reason}; ${off ?? DISABLES[key] ?? `${key} ignored`}`);
   };
 
   const values = new Map<string, { readonly value: string; readonly line: number }>();
@@ -200,7 +208,7 @@ export function parseBinding(
     const split = splitBindingLine(trimmed);
     if (split === null) return slip(line, `not KEY=VALUE, ignored: ${JSON.stringify(trimmed)}`);
     const { key, value } = split;
-    if (!KNOWN_KEYS.has(key)) return slip(line, `unknown key ${key}, ignored`);
+    if (!KNOWN_KEYS.has(key) && !isDhcp6Key(key)) return slip(line, `unknown key ${key}, ignored`);
     const earlier = values.get(key);
     if (earlier) slip(line, `${key} repeats line ${earlier.line}; the last value wins`);
     if (value === null) {
@@ -255,6 +263,7 @@ export function parseBinding(
   const isPrivate = flag("PRIVATE");
   const macspoof = flag("MACSPOOF");
   const overrides = readOverrides(field);
+  const dhcp6 = readDhcp6Keys({ values, subnet6, bad, slip });
   if (errors.length > 0 || mac === null) return { ok: false, errors };
   const ipv4Off = IPV4_KEYS.some((key) => broken.has(key));
   const ipv6Off = IPV6_KEYS.some((key) => broken.has(key));
@@ -274,6 +283,7 @@ export function parseBinding(
     private: isPrivate,
     macspoof,
     ...(overrides === null ? {} : { overrides }),
+    ...(dhcp6 === null ? {} : { dhcp6 }),
   };
   warnings.push(...consistencyWarnings(binding, values));
   return { ok: true, binding, warnings };
@@ -291,7 +301,9 @@ function readOverrides(
   const nameservers6 = field("NAMESERVERS6", "IPv6 addresses", parseIpv6List);
   const domain = field("DOMAIN", "a domain name", (v) => (isDomainName(v) ? v : null));
   const domainSearch = field("DOMAIN_SEARCH", "domain names", parseDomainList);
-  const ntp = field("NTP", "IPv4 addresses", parseIpv4List);
+  // NTP may list IPv6 servers too (DHCPv6 option 56); a family it leaves out keeps the global list.
+  const ntp46 = field("NTP", "IPv4 or IPv6 addresses", splitAddressFamilies);
+  const ntp = ntp46 !== null && ntp46.ipv4.length > 0 ? ntp46.ipv4 : null;
   const overrides: { -readonly [K in keyof BindingOverrides]: BindingOverrides[K] } = {};
   if (routes !== null) overrides.routes = routes;
   if (nameservers !== null) overrides.nameservers = nameservers;

@@ -1,6 +1,7 @@
 /** Reads nfdhcpd.conf: schema, defaults, validation and messages that name file, section and key. */
 import { parseIpv6 } from "../address.ts";
 import { errorMessage } from "../error_message.ts";
+import { INFORMATION_REFRESH_DEFAULT, readDhcpv6Keys } from "./dhcpv6_keys.ts";
 import { type ConfigProblem, Findings } from "./findings.ts";
 import { parseIni } from "./ini.ts";
 import { SectionReader } from "./section_reader.ts";
@@ -45,6 +46,7 @@ export const CONFIG_DEFAULTS = {
   rsQueue: 43,
   nsQueue: 44,
   dhcpv6Queue: 45,
+  informationRefreshTime: INFORMATION_REFRESH_DEFAULT,
 } as const;
 
 const UINT32_MAX = 4294967295;
@@ -269,7 +271,14 @@ function readIpv6(r: SectionReader): Ipv6Reading {
     ? MODE_QUEUES.find(([, qs]) => qs.every((q) => queues[q] !== null))
     : MODE_QUEUES.find(([m]) => m === modeText);
   const none = { rsQueue: null, nsQueue: null, dhcpv6Queue: null };
-  const base = { enable, raPeriod, nameservers, domains, ...readIpv6Options(r) };
+  const base = {
+    enable,
+    raPeriod,
+    nameservers,
+    domains,
+    ...readIpv6Options(r),
+    ...readDhcpv6Keys(r),
+  };
   // A bad mode or queue is reported already; checking the mode against the queues would only
   // add a consequence of it. With IPv6 off, mode and queues do not matter.
   if (!enable || !MODES.includes(modeText) || queuesBad) {

@@ -59,6 +59,15 @@ export interface Ipv6Config {
   readonly dhcpv6LeaseLifetime?: number;
   /** DHCPv6 T1, seconds; absent: [dhcp] lease_renewal. */
   readonly dhcpv6LeaseRenewal?: number;
+  /** Boot file URL (DHCPv6 option 59, RFC 5970), sent when asked for; a binding's BOOT_URL6 replaces it. */
+  readonly bootUrl?: string;
+  /** NTP servers (DHCPv6 option 56, RFC 5908), sent when asked for. */
+  readonly ntpServers?: readonly Uint8Array[];
+  /** Information refresh time in replies to Information-request (option 32), seconds; absent: 86400. */
+  readonly informationRefreshTime?: number;
+  /** Preferred and valid lifetimes of delegated prefixes (IA_PD); absent: the address lifetime. */
+  readonly prefixPreferredLifetime?: number;
+  readonly prefixValidLifetime?: number;
 }
 
 export interface Config {

@@ -1,6 +1,6 @@
-/** The DHCPv6 responder: Information-Request, and stateful IA_NA leasing of the VM's one address. */
+/** The DHCPv6 responder: Information-Request, stateful IA_NA leasing of the VM's addresses and IA_PD delegation of its prefixes. */
 import type { Binding } from "../bindings/binding.ts";
-import type { Config, Ipv6Config } from "../config/types.ts";
+import type { Config } from "../config/types.ts";
 import { formatIpv6 } from "../address.ts";
 import { pseudoHeaderSum6 } from "../wire/checksum.ts";
 import {
@@ -33,21 +33,12 @@ import {
 } from "../wire/ipv6.ts";
 import { emitUdpHeader, parseUdp, UDP_HEADER_LENGTH, type UdpDatagram } from "../wire/udp.ts";
 import { type Decision, type InterfaceInfo, type RefusalReason, refuse } from "./decision.ts";
-import { hostLinkLocal, searchDomains, vmAddress } from "./ipv6_binding.ts";
+import { type Dhcp6Lifetimes, dhcp6Lifetimes, leaseIas, status } from "./dhcp6_ia.ts";
+import { configurationOptions } from "./dhcp6_settings.ts";
+import { hostLinkLocal, leasedAddresses } from "./ipv6_binding.ts";
 import type { ReplyMemo } from "./memo.ts";
 import type { Responder, ResponderContext } from "./responder.ts";
 import { spoofedBy } from "./source_check.ts";
-
-/**
- * How long the VM's address lives and when the client renews it, in seconds: [ipv6]
- * dhcpv6_lease_lifetime and dhcpv6_lease_renewal, each defaulting to its [dhcp] lease_* key.
- */
-interface Dhcp6Lifetimes {
-  /** Preferred and valid lifetime of the address. */
-  readonly lifetime: number;
-  /** T1: when the client renews (capped at T2). */
-  readonly renewal: number;
-}
 
 /** CS6, as the original marks its replies. */
 const TRAFFIC_CLASS = 0xc0;
@@ -59,8 +50,6 @@ const MAX_PREFERENCE = 255;
  * link carries, so a reply fits whatever the link; IAs we cannot serve are left out to get there.
  */
 const MAX_REPLY_PACKET = 1280;
-/** The most addresses of the client's we return (with lifetime 0) in its IA in Renew/Rebind. */
-const MAX_STALE_ADDRESSES = 8;
 
 const NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(DHCP6_MESSAGE).map(([name, code]) => [code, name]),
@@ -104,11 +93,7 @@ export const dhcp6Responder: Responder = {
 function answerDhcp6(packet: Uint8Array, context: ResponderContext): Decision {
   const { binding, indev, hwSource, memo } = context;
   const config = context.config.ipv6;
-  const { leaseLifetime, leaseRenewal } = context.config.dhcp;
-  const lifetimes: Dhcp6Lifetimes = {
-    lifetime: config.dhcpv6LeaseLifetime ?? leaseLifetime,
-    renewal: config.dhcpv6LeaseRenewal ?? leaseRenewal,
-  };
+  const lifetimes = dhcp6Lifetimes(context.config);
   const ip = parseIpv6Packet(packet);
   if (!ip.ok) return refuse("malformed", `DHCPv6: ${ip.error}`);
   if (ip.value.protocol !== NEXT_HEADER_UDP) {
@@ -140,39 +125,53 @@ function answerDhcp6(packet: Uint8Array, context: ResponderContext): Decision {
   if (built === null) {
     return drop("no-reply", "no addresses to confirm, no reply (RFC 8415 section 18.3.3)");
   }
-  const reply = fitReply(built, MAX_REPLY_PACKET - IPV6_HEADER_LENGTH - UDP_HEADER_LENGTH);
-  if (reply === null) {
+  const fitted = fitReply(built, MAX_REPLY_PACKET - IPV6_HEADER_LENGTH - UDP_HEADER_LENGTH);
+  if (fitted === null) {
     return drop(
       "too-large",
-      `the reply exceeds ${MAX_REPLY_PACKET} bytes even without refused IAs`,
+      `the reply exceeds ${MAX_REPLY_PACKET} bytes even without refused IAs and extra options`,
     );
   }
+  const { reply, leftOut } = fitted;
   const frame = dhcp6Frame(reply, request, binding, indev, (n) => context.frames.allocate(n));
-  return { kind: "reply", frame, why: `${from}: ${NAMES[reply.msgType]} ${summary(reply)}` };
+  const cut = leftOut.length === 0
+    ? ""
+    : `; options ${leftOut.join(", ")} left out to fit ${MAX_REPLY_PACKET} bytes`;
+  return { kind: "reply", frame, why: `${from}: ${NAMES[reply.msgType]} ${summary(reply)}${cut}` };
 }
 
 /**
- * `reply` without the IAs we refuse (those holding no address, from the last) until it is at
- * most `limit` bytes; null when it is still larger without any of them.
+ * `reply` without the IAs we refuse (those holding no address or prefix, from the last), then
+ * without the options we carry as raw bytes (OPTION6_<n>, 39, 56, 59, 32, from the last), until
+ * it is at most `limit` bytes; with the codes of the options left out. Null when it is still
+ * larger without any of them.
  */
-function fitReply(reply: Dhcp6Message, limit: number): Dhcp6Message | null {
+function fitReply(
+  reply: Dhcp6Message,
+  limit: number,
+): { reply: Dhcp6Message; leftOut: number[] } | null {
   let excess = dhcp6Length(reply) - limit;
-  if (excess <= 0) return reply;
+  if (excess <= 0) return { reply, leftOut: [] };
   const left = new Set<Dhcp6Option>();
-  for (let i = reply.options.length - 1; i >= 0 && excess > 0; i--) {
-    const o = reply.options[i]!;
-    if (isRefusedIa(o)) {
-      left.add(o);
-      excess -= dhcp6OptionsLength([o]);
+  const leftOut: number[] = [];
+  const raw = (o: Dhcp6Option) => o.kind === "unknown";
+  for (const expendable of [isRefusedIa, raw]) {
+    for (let i = reply.options.length - 1; i >= 0 && excess > 0; i--) {
+      const o = reply.options[i]!;
+      if (expendable(o)) {
+        left.add(o);
+        if (o.kind === "unknown") leftOut.push(o.code);
+        excess -= dhcp6OptionsLength([o]);
+      }
     }
   }
   if (excess > 0) return null;
-  return { ...reply, options: reply.options.filter((o) => !left.has(o)) };
+  return { reply: { ...reply, options: reply.options.filter((o) => !left.has(o)) }, leftOut };
 }
 
 function isRefusedIa(o: Dhcp6Option): boolean {
   return (o.kind === "iaNa" || o.kind === "iaTa" || o.kind === "iaPd") &&
-    !o.options.some((inner) => inner.kind === "iaAddress");
+    !o.options.some((inner) => inner.kind === "iaAddress" || inner.kind === "iaPrefix");
 }
 
 /** Why RFC 8415 section 16 has the server discard `dhcp`, or null when it answers it. */
@@ -214,7 +213,7 @@ function replyFor(
   dhcp: Dhcp6Message,
   { binding, config, indev, lifetimes, memo }: {
     binding: Binding;
-    config: Ipv6Config;
+    config: Config["ipv6"];
     indev: InterfaceInfo;
     lifetimes: Dhcp6Lifetimes;
     memo: ReplyMemo;
@@ -225,7 +224,9 @@ function replyFor(
   // gets what RFC 8415 section 18.3 has a server without addresses send: an Advertise holding
   // only NoAddrsAvail, Replies with NoAddrsAvail per IA, and no Reply to a Confirm (section
   // 18.3.3: it cannot tell whether the addresses are on link). Its SLAAC address stays its own.
-  const address = config.mode === "dhcpv6" ? vmAddress(binding) : null;
+  // Prefixes (PREFIX6) are delegated in every mode: the M flag is about addresses on the link.
+  const addresses = config.mode === "dhcpv6" ? leasedAddresses(binding) : [];
+  const prefixes = binding.dhcp6?.prefixes ?? [];
   const M = DHCP6_MESSAGE;
   const base = (msgType: number, ...rest: Dhcp6Option[]): Dhcp6Message => ({
     kind: "message",
@@ -233,8 +234,15 @@ function replyFor(
     transactionId: dhcp.transactionId,
     options: [...filterDhcp6Options(dhcp.options, "clientId"), serverIdOption(indev), ...rest],
   });
-  const settings = configurationOptions(binding, config, memo);
-  const lease = (extending: boolean) => leaseIas(dhcp, address, lifetimes, extending);
+  const settings = configurationOptions(
+    dhcp,
+    binding,
+    config,
+    memo,
+    dhcp.msgType === M.informationRequest,
+  );
+  const lease = (extending: boolean) =>
+    leaseIas(dhcp, { addresses, prefixes }, lifetimes, extending);
   const nothing = status(DHCP6_STATUS.noAddrsAvail, "no addresses for this client");
   switch (dhcp.msgType) {
     case M.solicit: {
@@ -257,8 +265,9 @@ function replyFor(
           ? filterDhcp6Options(o.options, "iaAddress").map((a) => a.address)
           : []
       );
-      if (claimed.length === 0 || address === null) return null;
-      const onLink = address !== null && claimed.every((a) => sameIpv6(a, address));
+      // IA_PDs are not confirmed: a client checks its prefixes with a Rebind (section 18.2.12).
+      if (claimed.length === 0 || addresses.length === 0) return null;
+      const onLink = claimed.every((a) => addresses.some((own) => sameIpv6(a, own)));
       return base(
         M.reply,
         onLink
@@ -274,86 +283,8 @@ function replyFor(
   }
 }
 
-/**
- * The IA options of the reply, one per IA of the request, and whether one got an address: the
- * first IA_NA gets the VM's address (T1, T2, lifetimes); later IA_NAs and any IA_TA get
- * NoAddrsAvail and IA_PDs NoPrefixAvail (NoBinding for all when `extending`, in Renew and
- * Rebind). When extending, other addresses the client lists come back with lifetimes 0 so it
- * stops using them (RFC 8415 sections 18.3.4 and 18.3.5).
- */
-function leaseIas(
-  dhcp: Dhcp6Message,
-  address: Uint8Array | null,
-  lifetimes: Dhcp6Lifetimes,
-  extending: boolean,
-): { ias: Dhcp6Option[]; assigned: boolean } {
-  const lifetime = Math.min(lifetimes.lifetime, 0xffffffff);
-  const t2 = Math.floor(lifetime * 0.8);
-  const t1 = Math.min(lifetimes.renewal, t2);
-  const noBinding = status(DHCP6_STATUS.noBinding, "no binding for this IA");
-  let assigned = false;
-  const ias: Dhcp6Option[] = [];
-  for (const o of dhcp.options) {
-    if (o.kind === "iaNa" && !assigned && address !== null) {
-      assigned = true;
-      // Bounded: a client listing many addresses must not grow the reply past the link.
-      const stale = extending
-        ? filterDhcp6Options(o.options, "iaAddress").filter((a) => !sameIpv6(a.address, address))
-          .slice(0, MAX_STALE_ADDRESSES)
-        : [];
-      const addresses = [
-        iaAddress(address, lifetime),
-        ...stale.map((a) => iaAddress(a.address, 0)),
-      ];
-      ias.push({ kind: "iaNa", iaid: o.iaid, t1, t2, options: addresses });
-    } else if (o.kind === "iaNa" || o.kind === "iaTa") {
-      const why = extending ? noBinding : status(DHCP6_STATUS.noAddrsAvail, "one address per VM");
-      ias.push(
-        o.kind === "iaNa"
-          ? { kind: "iaNa", iaid: o.iaid, t1: 0, t2: 0, options: [why] }
-          : { kind: "iaTa", iaid: o.iaid, options: [why] },
-      );
-    } else if (o.kind === "iaPd") {
-      const why = extending ? noBinding : status(DHCP6_STATUS.noPrefixAvail, "no prefixes");
-      ias.push({ kind: "iaPd", iaid: o.iaid, t1: 0, t2: 0, options: [why] });
-    }
-  }
-  return { ias, assigned };
-}
-
-function iaAddress(address: Uint8Array, lifetime: number): Dhcp6Option {
-  return {
-    kind: "iaAddress",
-    address,
-    preferredLifetime: lifetime,
-    validLifetime: lifetime,
-    options: [],
-  };
-}
-
-function status(code: number, message: string): Dhcp6Option {
-  return { kind: "statusCode", status: code, message };
-}
-
 function serverIdOption(indev: InterfaceInfo): Dhcp6Option {
   return { kind: "serverId", duid: serverDuid(indev) };
-}
-
-/**
- * DNS servers (23) and the domain search list (24), each only when there is something to say;
- * the binding's NAMESERVERS6 and DOMAIN_SEARCH replace the configured ones.
- */
-function configurationOptions(
-  binding: Binding,
-  config: Ipv6Config,
-  memo: ReplyMemo,
-): Dhcp6Option[] {
-  const options: Dhcp6Option[] = [];
-  const servers = binding.overrides?.nameservers6 ?? config.nameservers;
-  if (servers.length > 0) options.push({ kind: "dnsServers", servers });
-  const domains = binding.overrides?.domainSearch ?? searchDomains(binding, config, memo);
-  if (domains.length > 0) options.push({ kind: "domainList", domains });
-  return options;
 }
 
 /** The reply frame: host link-local → the client's source address, UDP 547 → its source port. */
@@ -389,11 +320,19 @@ function dhcp6Frame(
   return frame;
 }
 
-/** A short account of a reply for the log: its address or its status. */
+/** A short account of a reply for the log: its addresses and prefixes, or its status. */
 function summary(reply: Dhcp6Message): string {
   const ia = findDhcp6Option(reply.options, "iaNa");
-  const address = ia && findDhcp6Option(ia.options, "iaAddress");
-  if (address) return `with ${formatIpv6(address.address)}`;
+  const addresses = ia ? filterDhcp6Options(ia.options, "iaAddress") : [];
+  const pd = findDhcp6Option(reply.options, "iaPd");
+  const prefixes = pd ? filterDhcp6Options(pd.options, "iaPrefix") : [];
+  const given = [
+    ...addresses.filter((a) => a.validLifetime > 0).map((a) => formatIpv6(a.address)),
+    ...prefixes.filter((p) => p.validLifetime > 0).map((p) =>
+      `prefix ${formatIpv6(p.prefix)}/${p.prefixLength}`
+    ),
+  ];
+  if (given.length > 0) return `with ${given.join(", ")}`;
   const s = findDhcp6Option(reply.options, "statusCode");
   return s ? `with status ${s.status} (${s.message})` : "with DNS settings";
 }

@@ -10,6 +10,7 @@ import {
   isUnspecified,
   NEXT_HEADER_ICMPV6,
   parseIpv6Packet,
+  sameIpv6,
 } from "../wire/ipv6.ts";
 import { findNdOption, type NdMessage, parseNdMessage } from "../wire/ndp.ts";
 import { type Decision, type InterfaceInfo, refuse } from "./decision.ts";
@@ -21,21 +22,41 @@ export function hostLinkLocal(indev: InterfaceInfo): Uint8Array {
 }
 
 /**
- * The VM's global address: EUI64 when the binding has one, else the SLAAC address of its
- * MAC in SUBNET6; null without SUBNET6 or when SUBNET6 is longer than /64 (no SLAAC there).
- * The one rule for "the VM's IPv6 address": DHCPv6 leases it and the clients table shows it.
+ * The VM's global address: EUI64 when the binding has one, else the first of IP6, else the
+ * SLAAC address of its MAC in SUBNET6; null without SUBNET6 or when SUBNET6 is longer than /64
+ * (no SLAAC there) and neither is set. The one rule for "the VM's IPv6 address": DHCPv6 leases
+ * it first and the clients table shows it.
  */
 export function vmAddress(binding: Binding): Uint8Array | null {
-  return binding.eui64 ?? slaacAddress(binding);
+  return leasedAddresses(binding)[0] ?? null;
 }
 
 /**
- * Every global address the VM may hold by the binding: EUI64 (leased by DHCPv6) and the SLAAC
- * address of its MAC, which the VM forms from an autonomous prefix even when EUI64 differs.
+ * What stateful DHCPv6 leases in the VM's IA_NA, in order: EUI64 and IP6's addresses, or the
+ * SLAAC address when the binding names none.
+ */
+export function leasedAddresses(binding: Binding): Uint8Array[] {
+  const named = unique([binding.eui64, ...(binding.dhcp6?.addresses ?? [])]);
+  if (named.length > 0) return named;
+  const slaac = slaacAddress(binding);
+  return slaac === null ? [] : [slaac];
+}
+
+/**
+ * Every global address the VM may hold by the binding: EUI64 and IP6 (leased by DHCPv6) and the
+ * SLAAC address of its MAC, which the VM forms from an autonomous prefix even when they differ.
  */
 export function vmAddresses(binding: Binding): Uint8Array[] {
-  const slaac = slaacAddress(binding);
-  return [binding.eui64, slaac].filter((a): a is Uint8Array => a !== null);
+  return unique([binding.eui64, ...(binding.dhcp6?.addresses ?? []), slaacAddress(binding)]);
+}
+
+/** The addresses of `list` that are set, each once, in order. */
+function unique(list: ReadonlyArray<Uint8Array | null>): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const a of list) {
+    if (a !== null && !out.some((o) => sameIpv6(o, a))) out.push(a);
+  }
+  return out;
 }
 
 /**

@@ -298,3 +298,16 @@ Deno.test("check: a file whose name the log escapes gets its lines and reasons",
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("check: bad DHCPv6 keys are FILE:LINE: reason, saying why an option is the daemon's", async () => {
+  const r = await check("-c", "conf/nfdhcpd.conf", `${FIXTURES}/tapdhcp6`);
+  assert.deepEqual(lines(r.out), [
+    `${FIXTURES}/tapdhcp6:4: IP6: 2001:db8:6::10 is outside SUBNET6 2001:db8:5::/64`,
+    `${FIXTURES}/tapdhcp6:5: PREFIX6: 2001:db8:600::/8: a delegated prefix is a /32 to a /128`,
+    `${FIXTURES}/tapdhcp6:7: OPTION6_1: option 1 is the daemon's: the client identifier is the client's`,
+    `${FIXTURES}/tapdhcp6:8: OPTION6_17: not hex: (pairs of hex digits, colons allowed between pairs): "hex:0:1"`,
+    `${FIXTURES}/tapdhcp6:9: OPTION6_70000: the option number must be 1 to 65535`,
+    "conf/nfdhcpd.conf: OK; 0 bindings OK, 1 with problems",
+  ]);
+  assert.equal(r.code, 1);
+});

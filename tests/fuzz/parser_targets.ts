@@ -22,6 +22,7 @@ import {
 } from "../../src/wire/dhcp4_options.ts";
 import { dhcp6Length, emitDhcp6, parseDhcp6 } from "../../src/wire/dhcp6.ts";
 import { parseDhcp6Options } from "../../src/wire/dhcp6_options.ts";
+import { parseClientFqdn } from "../../src/wire/dhcp6_config_options.ts";
 import { parseDomainNames } from "../../src/wire/dns_name.ts";
 import { parseDuid } from "../../src/wire/duid.ts";
 import { parseEthernet } from "../../src/wire/ethernet.ts";
@@ -69,6 +70,7 @@ export function runParsers(p: Uint8Array): void {
   const tail = app.subarray(4);
   guarded("parseDhcp6Options", () => parseDhcp6Options(tail));
   guarded("parseDuid", () => parseDuid(tail.subarray(0, 30)));
+  parsed("parseClientFqdn", () => parseClientFqdn(tail.subarray(0, 64)));
   parsed("parseDomainNames", () => parseDomainNames(tail.subarray(0, 64)));
   parsed("parseDomainNames (padded)", () => parseDomainNames(tail.subarray(0, 64), true));
   guarded("readOptionArea", () => readOptionArea(app.subarray(240), new Map(), "options"));

@@ -19,6 +19,7 @@ import {
   CONFIRM,
   DNS,
   DOMAINS,
+  fqdn,
   leased,
   packet,
   reply,
@@ -41,6 +42,7 @@ Deno.test("answerDhcp6() answers a captured Solicit with an Advertise of the VM'
     { kind: "preference", value: 255 },
     DNS,
     DOMAINS,
+    fqdn(),
   ]);
 });
 
@@ -65,13 +67,14 @@ Deno.test("answerDhcp6() answers a captured rapid-commit Solicit with a Reply, I
     { kind: "rapidCommit" },
     DNS,
     DOMAINS,
+    fqdn(0x06),
   ]);
 });
 
 Deno.test("answerDhcp6() answers a captured Request with the binding's address, not the one asked", () => {
   const req = request(STATEFUL, 7);
   const m = reply(replyFrame(answer(packet(STATEFUL, 7))), DHCP6_MESSAGE.reply, 0x9577a6);
-  assert.deepEqual(m.options, [clientId(req), SERVER_ID, leased(0x00770010), DNS, DOMAINS]);
+  assert.deepEqual(m.options, [clientId(req), SERVER_ID, leased(0x00770010), DNS, DOMAINS, fqdn()]);
   const wide = reply(
     replyFrame(answer(packet("dhcp6c_stateful_release.pcap", 7))),
     DHCP6_MESSAGE.reply,
@@ -89,6 +92,7 @@ Deno.test("answerDhcp6() answers a captured Renew, expiring the address the VM s
     leased(0x00770010, address("2001:db8:77::12b", 0)),
     DNS,
     DOMAINS,
+    fqdn(),
   ]);
 });
 
@@ -101,9 +105,10 @@ Deno.test("answerDhcp6() answers a captured Rebind like a Renew", () => {
     leased(0x00770010, address("2001:db8:77::1fa", 0)),
     DNS,
     DOMAINS,
+    fqdn(),
   ]);
   const renew = reply(replyFrame(answer(packet(CONFIRM, 7))), DHCP6_MESSAGE.reply, 0xcc1175);
-  assert.equal(renew.options.length, 5);
+  assert.equal(renew.options.length, 6);
 });
 
 Deno.test("answerDhcp6() keeps the binding's address alone when a Renew lists only it", () => {
@@ -223,7 +228,7 @@ Deno.test("answerDhcp6() gives one address per VM: later IAs get NoAddrsAvail", 
     }],
   };
   const m = reply(replyFrame(answer(craftDhcp6(two))), DHCP6_MESSAGE.advertise, 0x3e19f8);
-  const none = status(DHCP6_STATUS.noAddrsAvail, "one address per VM");
+  const none = status(DHCP6_STATUS.noAddrsAvail, "one IA_NA per VM");
   assert.deepEqual(m.options.slice(2, 5), [
     leased(0x00770010),
     { kind: "iaNa", iaid: 2, t1: 0, t2: 0, options: [none] },
@@ -239,6 +244,7 @@ Deno.test("answerDhcp6() without an address to give advertises NoAddrsAvail and 
     status(DHCP6_STATUS.noAddrsAvail, "no addresses for this client"),
     DNS,
     DOMAINS,
+    fqdn(),
   ]);
   const rapid = reply(
     replyFrame(answer(packet("networkd_dhcp4_dhcp6_ra.pcap", 3), b)),
@@ -252,7 +258,7 @@ Deno.test("answerDhcp6() without an address to give advertises NoAddrsAvail and 
     iaid: 0x00770010,
     t1: 0,
     t2: 0,
-    options: [status(DHCP6_STATUS.noAddrsAvail, "one address per VM")],
+    options: [status(DHCP6_STATUS.noAddrsAvail, "no addresses for this client")],
   });
   const renew = reply(replyFrame(answer(packet(STATEFUL, 14), b)), DHCP6_MESSAGE.reply, 0xcecf1b);
   assert.deepEqual(findDhcp6Option(renew.options, "iaNa")!.options, [

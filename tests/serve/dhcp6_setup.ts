@@ -98,3 +98,19 @@ export const status = (code: number, message: string): Dhcp6Option => ({
   status: code,
   message,
 });
+/**
+ * Option 39 to a client that sent one, for BINDING's dotless HOSTNAME testvm: flags N (we update
+ * no DNS; N and O, 0x06, to a client that asked us to with S), then the partial name (RFC 4704
+ * section 4.2: labels without the root), written out.
+ */
+export const fqdn = (flags = 0x04): Dhcp6Option => ({
+  kind: "unknown",
+  code: 39,
+  data: Uint8Array.of(flags, 6, 0x74, 0x65, 0x73, 0x74, 0x76, 0x6d),
+});
+/** Option 32 of every reply to an Information-request: the default, 86400 s (0x00015180). */
+export const REFRESH: Dhcp6Option = {
+  kind: "unknown",
+  code: 32,
+  data: Uint8Array.of(0x00, 0x01, 0x51, 0x80),
+};

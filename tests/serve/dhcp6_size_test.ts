@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { DHCP6_MESSAGE, type Dhcp6Message } from "../../src/wire/dhcp6.ts";
 import type { Dhcp6Option } from "../../src/wire/dhcp6_options.ts";
 import { answer, leased, reply, request, STATEFUL } from "./dhcp6_setup.ts";
-import { craftDhcp6, replyFrame } from "./ipv6_setup.ts";
+import { binding, craftDhcp6, replyFrame } from "./ipv6_setup.ts";
 
 const emptyIa = (iaid: number): Dhcp6Option => ({ kind: "iaNa", iaid, t1: 0, t2: 0, options: [] });
 
@@ -46,4 +46,20 @@ Deno.test("answerDhcp6() returns at most a few of the stale addresses a Renew li
   const m = reply(frame, DHCP6_MESSAGE.reply, renew.transactionId);
   const ia = m.options.find((o) => o.kind === "iaNa");
   assert.ok(ia?.kind === "iaNa" && ia.options.length <= 1 + 8);
+});
+
+Deno.test("answerDhcp6() leaves out the binding's options, from the last, when the reply would not fit", () => {
+  const big = (code: number) => ({ code, data: new Uint8Array(500), always: true });
+  const b = binding({ dhcp6: { options: [big(65001), big(65002), big(65003)] } });
+  const decision = answer(craftDhcp6(request(STATEFUL, 7)), b);
+  const frame = replyFrame(decision);
+  assert.ok(frame.length - 14 <= 1280, `a reply of ${frame.length - 14} bytes`);
+  assert.match(decision.why, /; options 65003 left out to fit 1280 bytes$/);
+  const m = reply(frame, DHCP6_MESSAGE.reply, request(STATEFUL, 7).transactionId);
+  assert.deepEqual(
+    m.options.flatMap((o) => o.kind === "unknown" ? [o.code] : []),
+    [39, 65001, 65002],
+  );
+  // The lease itself is never left out.
+  assert.deepEqual(m.options[2], leased(0x00770010));
 });

@@ -24,7 +24,9 @@ import {
   CONFIRM,
   DNS,
   DOMAINS,
+  fqdn,
   packet,
+  REFRESH,
   reply,
   request,
   SERVER_ID,
@@ -40,7 +42,7 @@ Deno.test("answerDhcp6() answers a captured Information-Request with DNS servers
   const decision = answer(packet("dhclient6_stateless_inforeq.pcap", 1));
   assert.match(decision.why, /DHCPv6 informationRequest from fe80::5054:ff:fe77:10 on tap0: reply/);
   const m = reply(replyFrame(decision), DHCP6_MESSAGE.reply, 0x7b23c6);
-  assert.deepEqual(m.options, [clientId(req), SERVER_ID, DNS, DOMAINS]);
+  assert.deepEqual(m.options, [clientId(req), SERVER_ID, DNS, DOMAINS, fqdn(), REFRESH]);
 });
 
 Deno.test("answerDhcp6() answers a captured Information-Request without option request", () => {
@@ -50,7 +52,7 @@ Deno.test("answerDhcp6() answers a captured Information-Request without option r
     DHCP6_MESSAGE.reply,
     0xb42748,
   );
-  assert.deepEqual(m.options, [clientId(req), SERVER_ID, DNS, DOMAINS]);
+  assert.deepEqual(m.options, [clientId(req), SERVER_ID, DNS, DOMAINS, REFRESH]);
 });
 
 Deno.test("answerDhcp6() answers the captured requests although their UDP checksums are partial", () => {
@@ -74,13 +76,13 @@ Deno.test("answerDhcp6() answers an Information-Request with the hostname's doma
   assert.deepEqual(m.options.slice(1), [SERVER_ID, {
     kind: "domainList",
     domains: ["example.org"],
-  }]);
+  }, REFRESH]);
   const bare = reply(
     replyFrame(answer(packet("dhcp6c_inforeq.pcap", 1), BINDING, c)),
     DHCP6_MESSAGE.reply,
     0xb42748,
   );
-  assert.deepEqual(bare.options.slice(1), [SERVER_ID]);
+  assert.deepEqual(bare.options.slice(1), [SERVER_ID, REFRESH]);
 });
 
 Deno.test("answerDhcp6() answers to the request's source address and port", () => {
@@ -91,7 +93,7 @@ Deno.test("answerDhcp6() answers to the request's source address and port", () =
     0xb42748,
     "fe80::1c2d:3e4f:5a6b:7c8d",
   );
-  assert.equal(m.options.length, 4);
+  assert.equal(m.options.length, 5);
   // From another port than 546, the reply goes back to that port.
   const other = decodeDhcp6Frame(replyFrame(answer(craftDhcp6(req, GUEST_LL, 10546))));
   assert.deepEqual([other.udp.srcPort, other.udp.dstPort], [547, 10546]);

@@ -137,6 +137,20 @@ Deno.test("answerNeighbourSolicitation() never claims the VM's own address", () 
   );
 });
 
+Deno.test("answerNeighbourSolicitation() never claims an address of the binding's IP6 either", () => {
+  const b = binding({ dhcp6: { addresses: [v6("2001:db8:77::a"), v6("2001:db8:77::b")] } });
+  for (const target of ["2001:db8:77::a", "2001:db8:77::b"]) {
+    const dad = craftNd(ns(target, [NONCE]), "::", `ff02::1:ff00:${target.slice(-1)}`);
+    assertDrop(answer(dad, b), /the VM's own address, not answered/);
+  }
+  advert(
+    replyFrame(answer(craftNd(ns("2001:db8:77::c"), GUEST_LL, "ff02::1:ff00:c"), b)),
+    "525400770010",
+    GUEST_LL,
+    "2001:db8:77::c",
+  );
+});
+
 Deno.test("answerNeighbourSolicitation() defends the router's link-local against a DAD probe", () => {
   const dad = craftNd(ns(HOST_LL, [NONCE]), "::", "ff02::1:ff77:1");
   const na = advert(replyFrame(answer(dad)), "333300000001", "ff02::1", HOST_LL);

@@ -1,0 +1,93 @@
+/** Tests for the DHCPv6 option data codecs (client FQDN, NTP server, refresh time) on captured and RFC-laid-out bytes. */
+import assert from "node:assert/strict";
+import { parseIpv6 } from "../../src/address.ts";
+import { parseDhcp6 } from "../../src/wire/dhcp6.ts";
+import {
+  DHCP6_CONFIG_OPTION,
+  encodeClientFqdn,
+  encodeNtpServers,
+  encodeUint32,
+  FQDN_FLAG,
+  parseClientFqdn,
+} from "../../src/wire/dhcp6_config_options.ts";
+import { type Dhcp6Option, emitDhcp6Options } from "../../src/wire/dhcp6_options.ts";
+import { parseIpv6Packet } from "../../src/wire/ipv6.ts";
+import { parseUdp } from "../../src/wire/udp.ts";
+import { fromHex, hex } from "../hex.ts";
+import { capturedFrame } from "../pcap.ts";
+
+const v6 = (text: string) => parseIpv6(text)!;
+
+/** The data of option `code` in the DHCPv6 message of a captured frame. */
+function capturedOption(file: string, frame: number, code: number): Uint8Array {
+  const ip = parseIpv6Packet(capturedFrame(file, frame).ipPacket);
+  if (!ip.ok) throw new Error(ip.error);
+  const udp = parseUdp(ip.value.payload);
+  if (!udp.ok) throw new Error(udp.error);
+  const m = parseDhcp6(udp.value.payload);
+  if (!m.ok) throw new Error(m.error);
+  const o = m.value.options.find((x) => x.kind === "unknown" && x.code === code);
+  if (o?.kind !== "unknown") throw new Error(`no option ${code} in ${file} frame ${frame}`);
+  return o.data;
+}
+
+const NETWORKD = "networkd_dhcp4_dhcp6_ra.pcap";
+
+Deno.test("parseClientFqdn() reads networkd's captured Solicit: S set, the partial name testvm", () => {
+  const data = capturedOption(NETWORKD, 3, DHCP6_CONFIG_OPTION.clientFqdn);
+  assert.equal(hex(data), "010674657374766d");
+  assert.deepEqual(parseClientFqdn(data), {
+    ok: true,
+    value: { flags: FQDN_FLAG.s, name: "testvm", partial: true },
+  });
+});
+
+Deno.test("parseClientFqdn() reads dnsmasq's captured Reply: a fully qualified name", () => {
+  const data = capturedOption(NETWORKD, 10, DHCP6_CONFIG_OPTION.clientFqdn);
+  assert.deepEqual(parseClientFqdn(data), {
+    ok: true,
+    value: { flags: FQDN_FLAG.s, name: "testvm.example.test", partial: false },
+  });
+});
+
+Deno.test("encodeClientFqdn() writes the captured bytes of both a partial and a full name", () => {
+  assert.equal(
+    hex(encodeClientFqdn({ flags: FQDN_FLAG.s, name: "testvm", partial: true })),
+    hex(capturedOption(NETWORKD, 3, DHCP6_CONFIG_OPTION.clientFqdn)),
+  );
+  assert.equal(
+    hex(encodeClientFqdn({ flags: FQDN_FLAG.s, name: "testvm.example.test", partial: false })),
+    hex(capturedOption(NETWORKD, 10, DHCP6_CONFIG_OPTION.clientFqdn)),
+  );
+  // No name at all: the flags byte alone (RFC 4704 section 4.2).
+  assert.equal(hex(encodeClientFqdn({ flags: FQDN_FLAG.n, name: "", partial: false })), "04");
+});
+
+Deno.test("parseClientFqdn() rejects reserved flags, long labels and bytes after the root", () => {
+  for (const bad of ["", "08", "0140", "0103616263000000"]) {
+    assert.equal(parseClientFqdn(fromHex(bad)).ok, false, bad);
+  }
+});
+
+/**
+ * Option 56 (RFC 5908 section 4) with one NTP_SUBOPTION_SRV_ADDR (section 4.1) for
+ * 2001:db8::123, laid out by hand from the RFC's figures: code 0x0038, length 20, suboption
+ * code 0x0001, length 16, the address.
+ */
+const NTP_OPTION = "0038" + "0014" + "0001" + "0010" + "20010db8000000000000000000000123";
+
+Deno.test("encodeNtpServers() lays out option 56 as RFC 5908 draws it", () => {
+  const option: Dhcp6Option = {
+    kind: "unknown",
+    code: DHCP6_CONFIG_OPTION.ntpServer,
+    data: encodeNtpServers([v6("2001:db8::123")]),
+  };
+  const out = new Uint8Array(24);
+  assert.equal(emitDhcp6Options([option], out, 0), 24);
+  assert.equal(hex(out), NTP_OPTION);
+});
+
+Deno.test("encodeUint32() writes option 32's seconds in network order", () => {
+  assert.equal(hex(encodeUint32(86400)), "00015180");
+  assert.equal(hex(encodeUint32(0xffffffff)), "ffffffff");
+});
