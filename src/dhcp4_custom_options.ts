@@ -1,7 +1,7 @@
 /**
  * Operator-given DHCPv4 options (`OPTION_<n>=VALUE` in binding files, `option_<n> = VALUE` in
- * nfdhcpd.conf): the key's code and `!`, the value as text or `hex:` bytes, and the codes the
- * daemon keeps for itself, with why.
+ * nfdhcpd.conf): the key's code and `!`, the value as text or `hex:` bytes, the codes the
+ * daemon keeps for itself, with why; and what a boot file name may be.
  */
 
 /** One option an operator gives, by code: sent when the client asks for it, or `always`. */
@@ -49,19 +49,19 @@ export function parseOptionKey(key: string, prefix: string): OptionKey | null {
   const always = key.endsWith("!");
   const number = key.slice(prefix.length, always ? -1 : undefined);
   if (!/^\d{1,3}$/.test(number)) {
-    return { ok: false, reason: `${key}: not an option number (${prefix}1 to ${prefix}254)` };
+    return { ok: false, reason: `not an option number (${prefix}1 to ${prefix}254)` };
   }
   const code = Number(number);
   if (code === 0 || code === 255) {
     return {
       ok: false,
-      reason: `${key}: option ${code} is ${code === 0 ? "PAD" : "END"}, not an option`,
+      reason: `option ${code} is ${code === 0 ? "PAD" : "END"}, not an option`,
     };
   }
-  if (code > 255) return { ok: false, reason: `${key}: option ${code} is out of range (1 to 254)` };
+  if (code > 255) return { ok: false, reason: `option ${code} is out of range (1 to 254)` };
   const owned = OWNED_DHCP4_OPTIONS.get(code);
   if (owned !== undefined) {
-    return { ok: false, reason: `${key}: option ${code} is the daemon's: ${owned}` };
+    return { ok: false, reason: `option ${code} is the daemon's: ${owned}` };
   }
   return { ok: true, code, always };
 }
@@ -98,4 +98,16 @@ export function mergeCustomOptions(
   const byCode = new Map<number, CustomOption4>();
   for (const level of levels) for (const option of level ?? []) byCode.set(option.code, option);
   return [...byCode.values()].sort((a, b) => a.code - b.code);
+}
+
+/** The longest boot file name: what option 67 holds in one instance. */
+const BOOT_FILE_MAX = 255;
+
+/** Why `name` cannot be a boot file name (too long, or a control character), or null. */
+export function bootFileProblem(name: string): string | null {
+  const bytes = new TextEncoder().encode(name).length;
+  if (bytes > BOOT_FILE_MAX) return `is ${bytes} bytes long; at most ${BOOT_FILE_MAX}`;
+  // deno-lint-ignore no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(name)) return `has a control character: ${JSON.stringify(name)}`;
+  return null;
 }

@@ -3,7 +3,12 @@
  * (its own lease time) and OPTION_<n> (any option an operator gives), read from the file's lines.
  */
 import { parseIpv4 } from "../address.ts";
-import { type CustomOption4, parseOptionKey, parseOptionValue } from "../dhcp4_custom_options.ts";
+import {
+  bootFileProblem,
+  type CustomOption4,
+  parseOptionKey,
+  parseOptionValue,
+} from "../dhcp4_custom_options.ts";
 
 /** What these keys set; each absent when the file does not give it (or gives a bad value). */
 export interface Dhcp4Overrides {
@@ -19,15 +24,13 @@ export interface Dhcp4Overrides {
 
 /** The key prefix of the options an operator gives in a binding file. */
 export const OPTION_KEY_PREFIX = "OPTION_";
-const NAMED_KEYS = new Set(["NEXT_SERVER", "BOOT_FILE", "LEASE"]);
+const NAMED_KEYS: readonly string[] = ["NEXT_SERVER", "BOOT_FILE", "LEASE"];
 
 /** Whether `key` is one of these keys (an OPTION_ key with a bad number included: it is reported). */
 export function isDhcp4BindingKey(key: string): boolean {
-  return NAMED_KEYS.has(key) || key.startsWith(OPTION_KEY_PREFIX);
+  return NAMED_KEYS.includes(key) || key.startsWith(OPTION_KEY_PREFIX);
 }
 
-/** The longest BOOT_FILE: what option 67 holds in one instance. */
-const BOOT_FILE_MAX = 255;
 const UINT32_MAX = 4294967295;
 
 type Lines = ReadonlyMap<string, { readonly value: string; readonly line: number }>;
@@ -75,15 +78,6 @@ export function readDhcp4Keys(
   return Object.keys(out).length === 0 ? null : out;
 }
 
-/** Why `name` cannot be a boot file name (too long, or a control character), or null. */
-export function bootFileProblem(name: string): string | null {
-  const bytes = new TextEncoder().encode(name).length;
-  if (bytes > BOOT_FILE_MAX) return `is ${bytes} bytes long; at most ${BOOT_FILE_MAX}`;
-  // deno-lint-ignore no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(name)) return `has a control character: ${show(name)}`;
-  return null;
-}
-
 /** The OPTION_<n> keys, by code; `OPTION_<n>` and `OPTION_<n>!` both given: the later line wins. */
 function readOptions(
   values: Lines,
@@ -94,7 +88,7 @@ function readOptions(
     const parsed = parseOptionKey(key, OPTION_KEY_PREFIX);
     if (parsed === null || value === "") continue;
     if (!parsed.ok) {
-      bad(key, line, parsed.reason);
+      bad(key, line, `${key}: ${parsed.reason}`);
       continue;
     }
     const bytes = parseOptionValue(value);
