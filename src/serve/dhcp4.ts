@@ -1,11 +1,16 @@
 /** The DHCPv4 responder: a VM's request and its binding in, an OFFER/ACK/NAK frame or a reasoned drop out. */
 import type { Config } from "../config/types.ts";
 import { updateChecksum } from "../wire/checksum.ts";
-import { DHCP4_SERVER_PORT, type Dhcp4Message, parseDhcp4 } from "../wire/dhcp4.ts";
+import {
+  DHCP4_CLIENT_PORT,
+  DHCP4_SERVER_PORT,
+  type Dhcp4Message,
+  parseDhcp4,
+} from "../wire/dhcp4.ts";
 import { IP_PROTOCOL_UDP, type Ipv4Packet, isFragment, parseIpv4Packet } from "../wire/ipv4.ts";
 import type { Parsed } from "../wire/parsed.ts";
 import { parseUdp, type UdpDatagram } from "../wire/udp.ts";
-import { type Decision, refuse } from "./decision.ts";
+import { type Decision, refuse, replyMtu } from "./decision.ts";
 import {
   describeDhcp4Request,
   dhcp4FactValues,
@@ -67,17 +72,22 @@ export const dhcp4Responder: Responder = {
         `Malformed DHCPv4 request on ${context.binding.tap}: ${request.error}`,
       );
     }
-    return answerDhcp4Message(request.value.dhcp, context);
+    return answerDhcp4Message(request.value.dhcp, context, request.value.udp.srcPort);
   },
 };
 
 /**
- * REFERENCE.md's DHCPv4 rules for a parsed message: the source checks here, then the reply from
- * the memo when the same facts were answered with the same settings, else built afresh.
+ * REFERENCE.md's DHCPv4 rules for a parsed message from UDP port `clientPort`: the source checks
+ * here, then the reply from the memo when the same facts were answered with the same settings,
+ * else built afresh.
  */
-export function answerDhcp4Message(dhcp: Dhcp4Message, context: ResponderContext): Decision {
+export function answerDhcp4Message(
+  dhcp: Dhcp4Message,
+  context: ResponderContext,
+  clientPort = DHCP4_CLIENT_PORT,
+): Decision {
   const { binding, memo } = context;
-  const facts = readDhcp4Facts(dhcp);
+  const facts = readDhcp4Facts(dhcp, clientPort);
   const from = () => describeDhcp4Request(facts, binding.tap);
   if (!isBootRequest(facts)) return refuse("malformed", `${from()}: not a BOOTREQUEST`);
   // Unless MACSPOOF the chaddr must be the binding's MAC (hlen 6, or it is not a MAC at all), and
@@ -94,6 +104,7 @@ export function answerDhcp4Message(dhcp: Dhcp4Message, context: ResponderContext
     binding,
     config: context.config.dhcp,
     indevMac: context.indev.mac,
+    linkMtu: replyMtu(binding.mtu, context.indev),
   };
   const { config, indevMac } = settings;
   const values = dhcp4FactValues(facts);
@@ -120,5 +131,5 @@ function withXid(kept: MemoFrame, xid: number, context: ResponderContext): Decis
   frame[xidAt + 3] = xid;
   frame[checksumAt] = checksum >>> 8;
   frame[checksumAt + 1] = checksum;
-  return { kind: "reply", frame, why: kept.why };
+  return { kind: "reply", frame, why: kept.why, ...(kept.debug ? { debug: kept.debug } : {}) };
 }

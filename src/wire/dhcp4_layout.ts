@@ -37,18 +37,12 @@ export interface OptionLayout {
   readonly sname: Uint8Array | null;
 }
 
-/** One area being filled: how many bytes are left and what went in. */
-interface Area {
-  left: number;
-  readonly parts: [number, Uint8Array][];
-}
-
 /**
  * Places `entries` (code and value, in the order they should appear) into the options field
- * and, only when that is not enough, into the free `file` and `sname` fields. Each instance
- * goes to the first area with room, never to an area before the one its previous instance
- * went to, so that a client joining the instances in the order options, file, sname (RFC 3396
- * section 7) gets each value back. Null when they do not fit.
+ * and, only when that is not enough, into the free `file` and `sname` fields (see `place`).
+ * No instance goes to an area before the one its code's previous instance went to, so that a
+ * client joining the instances in the order options, file, sname (RFC 3396 section 7) gets each
+ * value back. Null when they do not fit.
  */
 export function layoutOptions(
   entries: readonly (readonly [number, Uint8Array])[],
@@ -76,32 +70,69 @@ export function layoutOptions(
   };
 }
 
-/** The entries spread over areas of `sizes` bytes (END excluded), or null if they do not fit. */
+/** One instance of an option: its code, its bytes, and where it stands in the order. */
+interface Instance {
+  readonly code: number;
+  readonly bytes: Uint8Array;
+  /** Its position among all instances, in the order they should appear. */
+  readonly order: number;
+}
+
+/**
+ * The entries spread over areas of `sizes` bytes (END excluded), or null if they do not fit.
+ * With one area, instances go in order. With more, the message type is placed first, in the
+ * options field, then the largest first, each in the first area with room (so that small
+ * options do not take the room a long one needs), never in an area before its code's previous
+ * instance; then each area lists its instances in order.
+ */
 function place(
   entries: readonly (readonly [number, Uint8Array])[],
   sizes: readonly number[],
 ): [number, Uint8Array][][] | null {
-  const areas: Area[] = sizes.map((left) => ({ left, parts: [] }));
+  const instances: Instance[] = [];
   for (const [code, value] of entries) {
-    let from = 0;
     let start = 0;
     do {
       const length = Math.min(MAX_INSTANCE, value.length - start);
-      while (from < areas.length && areas[from]!.left < 2 + length) from++;
-      if (from === areas.length) return null;
-      const area = areas[from]!;
-      area.left -= 2 + length;
-      const last = area.parts[area.parts.length - 1];
-      const chunk = value.subarray(start, start + length);
-      // Consecutive instances in the options field stay one value: emitDhcp4 splits it at 255
-      // again. In file and sname each instance is a part of its own.
-      if (from === 0 && last !== undefined && last[0] === code) {
-        last[1] = join(last[1], chunk);
-      } else area.parts.push([code, chunk]);
+      instances.push({
+        code,
+        bytes: value.subarray(start, start + length),
+        order: instances.length,
+      });
       start += length;
     } while (start < value.length);
   }
-  return areas.map((area) => area.parts);
+  const left = [...sizes];
+  const areaOf = new Array<number>(instances.length);
+  const lastArea = new Map<number, number>();
+  // A stable sort: equal lengths (a code's 255-byte instances) keep their order.
+  const bySize = sizes.length === 1
+    ? instances
+    : [...instances].sort((a, b) =>
+      Number(b.code === OPTION.messageType) - Number(a.code === OPTION.messageType) ||
+      b.bytes.length - a.bytes.length
+    );
+  for (const instance of bySize) {
+    let area = lastArea.get(instance.code) ?? 0;
+    while (area < left.length && left[area]! < 2 + instance.bytes.length) area++;
+    // The message type stays in the options field, where every client looks for it first.
+    if (area === left.length || (area > 0 && instance.code === OPTION.messageType)) return null;
+    left[area]! -= 2 + instance.bytes.length;
+    areaOf[instance.order] = area;
+    lastArea.set(instance.code, area);
+  }
+  const areas: [number, Uint8Array][][] = sizes.map(() => []);
+  for (const instance of instances) {
+    const area = areaOf[instance.order]!;
+    const parts = areas[area]!;
+    const last = parts[parts.length - 1];
+    // Consecutive instances in the options field stay one value: emitDhcp4 splits it at 255
+    // again. In file and sname each instance is a part of its own.
+    if (area === 0 && last !== undefined && last[0] === instance.code) {
+      last[1] = join(last[1], instance.bytes);
+    } else parts.push([instance.code, instance.bytes]);
+  }
+  return areas;
 }
 
 function join(a: Uint8Array, b: Uint8Array): Uint8Array {

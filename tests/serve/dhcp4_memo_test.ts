@@ -101,6 +101,8 @@ Deno.test("answerDhcp4Message() misses the memo when any request field the reply
       (m) => withOption(m, OPTION.parameterList, m.options.get(OPTION.parameterList)!.toReversed()),
     ],
     ["parameter request list left out", (m) => withOption(m, OPTION.parameterList, null)],
+    // How much of the reply fits (option 57).
+    ["maximum message size", (m) => withOption(m, OPTION.maxMessageSize, Uint8Array.of(5, 0xdc))],
   ];
   for (const request of [DISCOVER, SELECTING]) {
     for (const [what, change] of changes) {
@@ -118,7 +120,7 @@ Deno.test("answerDhcp4Message() misses the memo when any request field the reply
 });
 
 Deno.test("dhcp4MemoKey() holds every fact but the xid, a fact added later too", () => {
-  const facts = readDhcp4Facts(DISCOVER);
+  const facts = readDhcp4Facts(DISCOVER, 68);
   const matches = (key: object, other: object) =>
     matchesDhcp4Key(dhcp4MemoKey({ ...facts, ...key }), dhcp4FactValues({ ...facts, ...other }));
   assert.equal(matches({}, {}), true);
