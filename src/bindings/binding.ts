@@ -458,7 +458,8 @@ function consistencyWarnings(b: Binding, values: Lines): string[] {
     out.push(`Binding ${b.tap}: no HOSTNAME (or INSTANCE); replies carry no host name`);
   }
   if (b.ip !== null && b.subnet === null) {
-    out.push(`${at("IP")}: IP is set but SUBNET is not; replies carry no subnet mask`);
+    const why = "no lease (as the original), see lease_without_subnet";
+    out.push(`${at("IP")}: IP is set but SUBNET is not; ${why}`);
   }
   if (b.ip !== null && b.subnet !== null) {
     const mask = ipv4Mask(b.subnet.prefixLength);
