@@ -22,6 +22,11 @@ export interface BindingSpec {
   readonly DOMAIN?: string;
   readonly DOMAIN_SEARCH?: string;
   readonly NTP?: string;
+  readonly NEXT_SERVER?: string;
+  readonly BOOT_FILE?: string;
+  readonly LEASE?: string | number;
+  /** `OPTION_252`, `OPTION_252!`: any DHCPv4 option. */
+  readonly [option: `OPTION_${number}` | `OPTION_${number}!`]: string;
 }
 
 /** One INI value: booleans become yes/no, lists are comma-separated. */

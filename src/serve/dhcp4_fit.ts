@@ -58,7 +58,7 @@ export function messageLimit(maxSize: number | null, linkMtu: number): number {
   return Math.min(client, linkMtu) - IPV4_HEADER_LENGTH - UDP_HEADER_LENGTH;
 }
 
-/** What fitting did: the options left out (in the order dropped), and whether it overloaded. */
+/** What fitting did: the options left out (last asked first), and whether it overloaded. */
 export interface Fitted {
   readonly leftOut: readonly number[];
   readonly overload: number;
@@ -68,8 +68,9 @@ export interface Fitted {
  * Puts `ordered` into `reply` within `limit` bytes of DHCP message: all in the options field
  * when they fit; else overloading `file` (when `fileFree`: it holds no boot file name, or the
  * name also travels in option 67) and `sname`; else leaving out options from the end of the
- * order (the client asked for them last, or not at all), never those in KEPT. Null when even the
- * kept options do not fit.
+ * order (the client asked for them last, or not at all), never those in KEPT, until the rest
+ * fits; then each one left out is taken back if it fits after all (a long option asked for last
+ * may have been all that was in the way). Null when even the kept options do not fit.
  */
 export function fitOptions(
   reply: Dhcp4Draft,
@@ -84,22 +85,31 @@ export function fitOptions(
     for (const [code, value] of ordered) reply.options.set(code, value);
     return { leftOut: [], overload: 0 };
   }
-  const kept = [...ordered];
-  const leftOut: number[] = [];
-  for (;;) {
-    const layout = layoutOptions(kept, { options: room, file: fileFree, sname: true });
-    if (layout !== null) {
-      for (const [code, value] of layout.options) reply.options.set(code, value);
-      reply.overload = layout.overload;
-      if (layout.file !== null) reply.file = layout.file;
-      if (layout.sname !== null) reply.sname = layout.sname;
-      return { leftOut, overload: layout.overload };
-    }
+  const roomy = { options: room, file: fileFree, sname: true };
+  let kept = [...ordered];
+  let layout = layoutOptions(kept, roomy);
+  const dropped: (readonly [number, Uint8Array])[] = [];
+  while (layout === null) {
     const last = kept.findLastIndex(([code]) => !KEPT.includes(code));
     if (last < 0) return null;
-    leftOut.push(kept[last]![0]);
+    dropped.push(kept[last]!);
     kept.splice(last, 1);
+    layout = layoutOptions(kept, roomy);
   }
+  // What went last may have made room for what went before it (a long option asked for last
+  // and a shorter one before it): each is tried again, first asked first.
+  const leftOut: number[] = [];
+  for (const part of dropped.toReversed()) {
+    const tried = ordered.filter((p) => p === part || kept.includes(p));
+    const again = layoutOptions(tried, roomy);
+    if (again === null) leftOut.push(part[0]);
+    else [kept, layout] = [tried, again];
+  }
+  for (const [code, value] of layout.options) reply.options.set(code, value);
+  reply.overload = layout.overload;
+  if (layout.file !== null) reply.file = layout.file;
+  if (layout.sname !== null) reply.sname = layout.sname;
+  return { leftOut: leftOut.toReversed(), overload: layout.overload };
 }
 
 /** The debug line's words for what fitting did, or undefined when it did nothing. */

@@ -215,14 +215,21 @@ Deno.test("an OFFER fits the client's maximum message size: overload first, then
   assert.ok(offer.ip.totalLength <= 576, `${offer.ip.totalLength}`);
   assert.equal(offer.dhcp.options.get(52)?.[0], 1);
   for (const code of [1, 3, 51, 53, 54]) assert.ok(offer.dhcp.options.has(code), `${code}`);
-  // First what was not asked for (58), then the last asked: 119 goes, 121 (asked before) stays.
+  // From the end: 58 (not asked for), then 119 (asked last) go; then 58 fits again and is back.
   assert.equal(offer.dhcp.options.has(119), false);
-  assert.equal(offer.dhcp.options.has(121), true);
+  assert.equal(offer.dhcp.options.has(58), true);
   assert.deepEqual(offer.dhcp.options.get(121), full.dhcp.options.get(121));
   assert.equal(
     offer.debug,
-    "DHCPOFFER 10.77.0.95: options overloaded into file; left out options 58, 119 to fit 576 bytes",
+    "DHCPOFFER 10.77.0.95: options overloaded into file; left out option 119 to fit 576 bytes",
   );
+  // Asked for the other way round, 121 goes first, then 119, which alone is too long: 121 is
+  // taken back, and only 119 is left out again.
+  const swapped = BIG_PRL.map((c) => c === 121 ? 119 : c === 119 ? 121 : c);
+  const other = reply(decide(withOption(asking(DISCOVER, swapped), 57, null), {}, BIG));
+  assert.deepEqual(other.dhcp.options.get(121), full.dhcp.options.get(121));
+  assert.equal(other.dhcp.options.has(119), false);
+  assert.match(other.debug ?? "", /left out option 119 to fit/);
   // 576 announced (or less, which counts as 576): the same.
   for (const size of [576, 300]) {
     const fitted = reply(decide(withOption(asking(DISCOVER, BIG_PRL), 57, u16(size)), {}, BIG));
