@@ -9,7 +9,7 @@ import type { DhcpConfig } from "../../src/config/types.ts";
 import type { CustomOption4 } from "../../src/dhcp4_custom_options.ts";
 import { parseStaticRoutes4 } from "../../src/dhcp_values.ts";
 import type { Decision } from "../../src/serve/decision.ts";
-import { answerDhcp4Message, parseDhcp4Request } from "../../src/serve/dhcp4.ts";
+import { answerDhcp4Message } from "../../src/serve/dhcp4.ts";
 import type { Dhcp4Message } from "../../src/wire/dhcp4.ts";
 import { OPTION } from "../../src/wire/dhcp4_options.ts";
 import { capturedFrame } from "../pcap.ts";
@@ -17,32 +17,20 @@ import { answerDhcp4Packet, contextOf } from "./context.ts";
 import {
   addressedToUs,
   BINDING,
+  capturedMessage,
   CONFIG,
   decodeDhcp4Frame,
   type Dhcp4ReplyFrame,
   INDEV,
   ip,
+  withOption,
 } from "./dhcp4_setup.ts";
 
 const encode = (s: string) => new TextEncoder().encode(s);
 const decode = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 
-function message(file: string, frame: number): Dhcp4Message {
-  const parsed = parseDhcp4Request(addressedToUs(capturedFrame(file, frame).ipPacket));
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.value.dhcp;
-}
-
-const DISCOVER = message("dhclient4_dora_renew_release.pcap", 1);
-const INFORM = message("crafted_dhcp4_inform.pcap", 1);
-
-/** `m` with option `code` set to `value` (null: left out). */
-function withOption(m: Dhcp4Message, code: number, value: Uint8Array | null): Dhcp4Message {
-  const options = new Map(m.options);
-  if (value === null) options.delete(code);
-  else options.set(code, value);
-  return { ...m, options };
-}
+const DISCOVER = capturedMessage("dhclient4_dora_renew_release.pcap", 1);
+const INFORM = capturedMessage("crafted_dhcp4_inform.pcap", 1);
 
 const asking = (m: Dhcp4Message, codes: readonly number[] | null) =>
   withOption(m, OPTION.parameterList, codes === null ? null : Uint8Array.from(codes));
@@ -193,7 +181,7 @@ Deno.test("an IPv6-only binding answers nothing else: no 108 asked, a REQUEST, o
     if (d.kind === "drop") assert.match(d.why, /the binding has no IP$/);
   };
   dropped(decide(asking(DISCOVER, [1, 3]), V6_ONLY));
-  dropped(decide(asking(message("dhclient4_dora_renew_release.pcap", 3), [108]), V6_ONLY));
+  dropped(decide(asking(capturedMessage("dhclient4_dora_renew_release.pcap", 3), [108]), V6_ONLY));
   dropped(decide(asking(DISCOVER, [108]), { ...V6_ONLY, subnet6: null }));
 });
 
