@@ -7,6 +7,7 @@ import {
   type Dhcp4Message,
   parseDhcp4,
 } from "../wire/dhcp4.ts";
+import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.ts";
 import { IP_PROTOCOL_UDP, type Ipv4Packet, isFragment, parseIpv4Packet } from "../wire/ipv4.ts";
 import type { Parsed } from "../wire/parsed.ts";
 import { parseUdp, type UdpDatagram } from "../wire/udp.ts";
@@ -100,16 +101,20 @@ export function answerDhcp4Message(
   }
   const spoofed = spoofedBy(binding, context.hwSource, facts.chaddr);
   if (spoofed !== null) return refuse("spoofed-mac", `${from()}: ${spoofed}`);
+  const linkMtu = replyMtu(binding.mtu, context.indev);
   const settings: Dhcp4Settings = {
     binding,
     config: context.config.dhcp,
     indevMac: context.indev.mac,
-    linkMtu: replyMtu(binding.mtu, context.indev),
+    linkMtu,
   };
   const { config, indevMac } = settings;
   const values = dhcp4FactValues(facts);
   const kept = memo.dhcp4Replies.find(binding, config, indevMac, values, matchesDhcp4Key);
-  if (kept !== null) return withXid(kept, facts.xid, context);
+  // A reply fitted to a larger MTU than INDEV has now is built again, to fit.
+  if (kept !== null && kept.frame.length - ETHERNET_HEADER_LENGTH <= linkMtu) {
+    return withXid(kept, facts.xid, context);
+  }
   const outcome = respondDhcp4(facts, settings, memo, context.frames);
   if (outcome.kind === "reply") {
     memo.dhcp4Replies.keep(binding, dhcp4MemoKey(facts), config, indevMac, outcome);

@@ -12,6 +12,7 @@ import type { Decision } from "../../src/serve/decision.ts";
 import { answerDhcp4Message } from "../../src/serve/dhcp4.ts";
 import type { Dhcp4Message } from "../../src/wire/dhcp4.ts";
 import { OPTION } from "../../src/wire/dhcp4_options.ts";
+import { ReplyMemo } from "../../src/serve/memo.ts";
 import { capturedFrame } from "../pcap.ts";
 import { answerDhcp4Packet, contextOf } from "./context.ts";
 import {
@@ -253,4 +254,19 @@ Deno.test("a DHCPv4 reply goes to the request's UDP source port", () => {
   const offer = reply(decision);
   assert.equal(offer.udp.dstPort, 1068);
   assert.equal(offer.udp.srcPort, 67);
+});
+
+Deno.test("a kept reply too large for INDEV's MTU now is built again to fit", () => {
+  const memo = new ReplyMemo();
+  const request = withOption(asking(DISCOVER, BIG_PRL), 57, u16(1500));
+  const binding = BINDING;
+  const dhcp = { ...CONFIG, ...BIG };
+  const at = (mtu: number) =>
+    reply(
+      answerDhcp4Message(request, contextOf({ binding, dhcp, indev: { ...INDEV, mtu }, memo })),
+    );
+  assert.ok(at(1500).ip.totalLength > 900);
+  assert.ok(at(600).ip.totalLength <= 600);
+  // The first was found in the memo and not used.
+  assert.equal(memo.dhcp4Replies.hits, 1);
 });
