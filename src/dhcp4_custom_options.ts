@@ -17,7 +17,7 @@ export interface CustomOption4 {
  * binding and the configuration, they belong to the client or a relay, or they frame the
  * message itself. 0 (PAD) and 255 (END) are not options at all.
  */
-export const OWNED_DHCP4_OPTIONS: ReadonlyMap<number, string> = new Map([
+const OWNED_DHCP4_OPTIONS: ReadonlyMap<number, string> = new Map([
   [1, "the subnet mask comes from SUBNET"],
   [3, "the router comes from GATEWAY (and PRIVATE)"],
   [50, "the requested address is the client's"],

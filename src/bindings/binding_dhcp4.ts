@@ -23,7 +23,7 @@ export interface Dhcp4Overrides {
 }
 
 /** The key prefix of the options an operator gives in a binding file. */
-export const OPTION_KEY_PREFIX = "OPTION_";
+const OPTION_KEY_PREFIX = "OPTION_";
 const NAMED_KEYS: readonly string[] = ["NEXT_SERVER", "BOOT_FILE", "LEASE"];
 
 /** Whether `key` is one of these keys (an OPTION_ key with a bad number included: it is reported). */

@@ -9,7 +9,7 @@ import { formatIpv4 } from "../address.ts";
 import { textOption } from "../wire/dhcp4_options.ts";
 
 /** Option 66 (TFTP server name) and 67 (boot file name), RFC 2132 sections 9.4 and 9.5. */
-export const TFTP_SERVER_NAME = 66;
+const TFTP_SERVER_NAME = 66;
 export const BOOT_FILE_NAME = 67;
 /** The `file` field holds a name of at most 127 bytes and its terminating NUL. */
 const FILE_NAME_MAX = 127;

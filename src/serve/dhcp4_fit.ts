@@ -10,7 +10,7 @@ import { IPV4_HEADER_LENGTH } from "../wire/ipv4.ts";
 import { UDP_HEADER_LENGTH } from "../wire/udp.ts";
 
 /** RFC 2131 section 2: every client takes a message of 576 bytes; option 57 is never less. */
-export const MIN_MAX_MESSAGE = 576;
+const MIN_MAX_MESSAGE = 576;
 /** Where the options field starts: the BOOTP header and the magic cookie. */
 const OPTIONS_AT = 240;
 /** A value's share of an option area: 2 bytes a 255-byte instance, and the value (RFC 3396). */

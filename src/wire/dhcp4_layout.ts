@@ -6,8 +6,8 @@
 import { OPTION } from "./dhcp4_options.ts";
 
 /** Bytes of the `file` and `sname` fields (RFC 2131 section 2). */
-export const FILE_FIELD_LENGTH = 128;
-export const SNAME_FIELD_LENGTH = 64;
+const FILE_FIELD_LENGTH = 128;
+const SNAME_FIELD_LENGTH = 64;
 /** The longest value one option instance carries. */
 const MAX_INSTANCE = 255;
 /** Option 52 itself: code, length, value. */
