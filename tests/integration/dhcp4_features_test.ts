@@ -2,7 +2,8 @@
  * Issue 21's DHCPv4 features as real clients in a VM see them: network boot (siaddr, file, 66,
  * 67), operator options (OPTION_<n>, [dhcp] option_<n>, [host MAC]), LEASE, the IPv6-only OFFER
  * of a binding without IP (dhclient goes V6ONLY), a reply fitted to udhcpc's 576-byte maximum,
- * and a binding with IP but no SUBNET leased only with lease_without_subnet.
+ * a binding with IP but no SUBNET leased only with lease_without_subnet, and a reply to the
+ * request's source port (no real client sends from another port than 68: a Python socket does).
  */
 import assert from "node:assert/strict";
 import { type RecordedRun, resetInterface, runRecorded } from "../../lab/clients.ts";
@@ -267,5 +268,42 @@ Deno.test("IP without SUBNET: udhcpc gets no lease (as the original) unless leas
     assert.equal(leased.answer?.vars.ip, ADDRESS, explain(leased, lenient));
     assert.equal(leased.answer?.vars.subnet, undefined, explain(leased, lenient));
     assert.equal((await lenient.stop()).code, 0, lenient.log);
+  });
+});
+
+/**
+ * A DHCPDISCOVER from UDP port `argv[3]` of eth0 (broadcast flag set, so the OFFER is broadcast
+ * and reaches a socket without an address), then the first reply that socket receives, as
+ * `port yiaddr` on stdout; nothing within 5 s: `timeout`.
+ */
+const DISCOVER_FROM_PORT = `
+import socket, struct, sys
+iface, mac, port = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", "")), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, iface.encode())
+s.bind(("0.0.0.0", port))
+s.settimeout(5)
+head = struct.pack("!BBBBIHHIIII", 1, 1, 6, 0, 0x1f0021aa, 0, 0x8000, 0, 0, 0, 0)
+msg = head + mac + bytes(10 + 64 + 128) + bytes.fromhex("63825363") + bytes([53, 1, 1, 255])
+s.sendto(msg, ("255.255.255.255", 67))
+try:
+    data, _ = s.recvfrom(2048)
+    print(port, socket.inet_ntoa(data[16:20]))
+except socket.timeout:
+    print("timeout")
+`;
+
+Deno.test("a DHCPv4 reply goes to the request's source port, as the original's", async () => {
+  requireCommands(["python3"]);
+  await withVm(async (lab, vm) => {
+    await lab.writeBinding(VM.tap, BINDING);
+    const daemon = await Daemon.start(lab, { config: await lab.writeConfig(config(lab)) });
+    await resetInterface(vm.ns, vm.iface);
+    const result = await run(["python3", "-c", DISCOVER_FROM_PORT, vm.iface, VM.mac, "1068"], {
+      ns: vm.ns,
+    });
+    assert.equal(result.stdout.trim(), `1068 ${ADDRESS}`, `${result.stderr}\n${daemon.log}`);
+    assert.equal((await daemon.stop()).code, 0, daemon.log);
   });
 });
