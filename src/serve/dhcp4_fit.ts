@@ -68,15 +68,16 @@ export interface Fitted {
  * Puts `ordered` into `reply` within `limit` bytes of DHCP message: all in the options field
  * when they fit; else overloading `file` (when `fileFree`: it holds no boot file name, or the
  * name also travels in option 67) and `sname`; else leaving out options from the end of the
- * order (the client asked for them last, or not at all), never those in KEPT, until the rest
- * fits; then each one left out is taken back if it fits after all (a long option asked for last
- * may have been all that was in the way). Null when even the kept options do not fit.
+ * order (the client asked for them last, or not at all), never those in KEPT or `keep`, until
+ * the rest fits; then each one left out is taken back if it fits after all (a long option asked
+ * for last may have been all that was in the way). Null when even the kept options do not fit.
  */
 export function fitOptions(
   reply: Dhcp4Draft,
   ordered: readonly (readonly [number, Uint8Array])[],
   limit: number,
   fileFree: boolean,
+  keep: readonly number[] = [],
 ): Fitted | null {
   const room = limit - OPTIONS_AT;
   let size = 1; // END
@@ -90,7 +91,7 @@ export function fitOptions(
   let layout = layoutOptions(kept, roomy);
   const dropped: (readonly [number, Uint8Array])[] = [];
   while (layout === null) {
-    const last = kept.findLastIndex(([code]) => !KEPT.includes(code));
+    const last = kept.findLastIndex(([code]) => !KEPT.includes(code) && !keep.includes(code));
     if (last < 0) return null;
     dropped.push(kept[last]!);
     kept.splice(last, 1);

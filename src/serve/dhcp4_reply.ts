@@ -215,10 +215,12 @@ function finish(
     reply.siaddr = extras.siaddr;
     if (extras.file !== null) reply.file = extras.file;
   }
-  // `file` may carry options when it holds no name, or when the name also goes in option 67.
-  const fileFree = extras?.file == null || ordered.some(([code]) => code === BOOT_FILE_NAME);
+  // `file` may carry options when it holds no name, or when the name also goes in option 67,
+  // which is then never left out: it may be the only place the name is.
+  const nameIn67 = extras?.file != null && ordered.some(([code]) => code === BOOT_FILE_NAME);
+  const fileFree = extras?.file == null || nameIn67;
   const limit = messageLimit(facts.maxSize, settings.linkMtu ?? DEFAULT_MTU);
-  const fitted = fitOptions(reply, ordered, limit, fileFree);
+  const fitted = fitOptions(reply, ordered, limit, fileFree, nameIn67 ? [BOOT_FILE_NAME] : []);
   if (fitted === null) {
     return drop("too-large", `${answer.what}: its options do not fit ${limit} bytes`);
   }

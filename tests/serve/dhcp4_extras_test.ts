@@ -244,6 +244,15 @@ Deno.test("an OFFER fits the link's MTU below the client's limit, and keeps a bo
   assert.ok(boot.ip.totalLength <= 576);
   assert.equal(boot.dhcp.options.get(52)?.[0], 2);
   assert.equal(nul(boot.dhcp.file), "pxelinux.0");
+  // Asked for in 67 (last), the name may leave file for options, and 67 itself always stays.
+  const in67 = reply(
+    decide(withOption(asking(DISCOVER, [...BIG_PRL, 67]), 57, null), {
+      overrides: { bootFile: "pxelinux.0" },
+    }, BIG),
+  );
+  assert.ok(in67.ip.totalLength <= 576);
+  assert.equal(in67.dhcp.options.get(52)![0]! & 1, 1);
+  assert.equal(decode(in67.dhcp.options.get(67)), "pxelinux.0");
 });
 
 Deno.test("a DHCPv4 reply goes to the request's UDP source port", () => {
