@@ -27,6 +27,11 @@ export interface BindingSpec {
   readonly BOOT_URL6?: string;
   /** OPTION6_<n> and OPTION6_<n>! (the `!` is part of the key). */
   readonly [option: `OPTION6_${string}`]: string | undefined;
+  readonly NEXT_SERVER?: string;
+  readonly BOOT_FILE?: string;
+  readonly LEASE?: string | number;
+  /** `OPTION_252`, `OPTION_252!`: any DHCPv4 option. */
+  readonly [option: `OPTION_${number}` | `OPTION_${number}!`]: string;
 }
 
 /** One INI value: booleans become yes/no, lists are comma-separated. */

@@ -11,6 +11,7 @@ import {
   parseMac,
 } from "../address.ts";
 import { splitBindingLine } from "./binding_line.ts";
+import { type Dhcp4Overrides, isDhcp4BindingKey, readDhcp4Keys } from "./binding_dhcp4.ts";
 import { dnsHostName } from "./host_name.ts";
 import {
   type BindingDhcp6,
@@ -71,9 +72,10 @@ export interface Binding {
 
 /**
  * What a binding may set for its VM alone, each replacing the global setting (the names are
- * those of the original's forks): absent keys leave the configuration's value in force.
+ * those of the original's forks, and the DHCPv4 keys of {@link Dhcp4Overrides}): absent keys
+ * leave the configuration's value in force.
  */
-export interface BindingOverrides {
+export interface BindingOverrides extends Dhcp4Overrides {
   /** ROUTES: classless static routes (DHCPv4 options 121 and 249), for [dhcp] routes. */
   readonly routes?: readonly StaticRoute4[];
   /** NAMESERVERS: DHCPv4 option 6, for [dhcp] nameservers. */
@@ -208,7 +210,9 @@ export function parseBinding(
     const split = splitBindingLine(trimmed);
     if (split === null) return slip(line, `not KEY=VALUE, ignored: ${JSON.stringify(trimmed)}`);
     const { key, value } = split;
-    if (!KNOWN_KEYS.has(key) && !isDhcp6Key(key)) return slip(line, `unknown key ${key}, ignored`);
+    if (!KNOWN_KEYS.has(key) && !isDhcp6Key(key) && !isDhcp4BindingKey(key)) {
+      return slip(line, `unknown key ${key}, ignored`);
+    }
     const earlier = values.get(key);
     if (earlier) slip(line, `${key} repeats line ${earlier.line}; the last value wins`);
     if (value === null) {
@@ -262,7 +266,7 @@ export function parseBinding(
   });
   const isPrivate = flag("PRIVATE");
   const macspoof = flag("MACSPOOF");
-  const overrides = readOverrides(field);
+  const overrides = withDhcp4Keys(readOverrides(field), readDhcp4Keys(values, bad));
   const dhcp6 = readDhcp6Keys({ values, subnet6, bad, slip });
   if (errors.length > 0 || mac === null) return { ok: false, errors };
   const ipv4Off = IPV4_KEYS.some((key) => broken.has(key));
@@ -312,6 +316,14 @@ function readOverrides(
   if (domainSearch !== null) overrides.domainSearch = domainSearch;
   if (ntp !== null) overrides.ntp = ntp;
   return Object.keys(overrides).length === 0 ? null : overrides;
+}
+
+/** The overrides with the DHCPv4 keys added; null when there are neither. */
+function withDhcp4Keys(
+  overrides: BindingOverrides | null,
+  dhcp4: Dhcp4Overrides | null,
+): BindingOverrides | null {
+  return dhcp4 === null ? overrides : { ...overrides, ...dhcp4 };
 }
 
 type Lines = ReadonlyMap<string, { readonly value: string; readonly line: number }>;
@@ -463,7 +475,8 @@ function consistencyWarnings(b: Binding, values: Lines): string[] {
     );
   }
   if (b.ip !== null && b.subnet === null) {
-    out.push(`${at("IP")}: IP is set but SUBNET is not; replies carry no subnet mask`);
+    const why = "no lease (as the original), see lease_without_subnet";
+    out.push(`${at("IP")}: IP is set but SUBNET is not; ${why}`);
   }
   if (b.ip !== null && b.subnet !== null) {
     const mask = ipv4Mask(b.subnet.prefixLength);

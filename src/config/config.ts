@@ -2,6 +2,7 @@
 import { parseIpv6 } from "../address.ts";
 import { errorMessage } from "../error_message.ts";
 import { INFORMATION_REFRESH_DEFAULT, readDhcpv6Keys } from "./dhcpv6_keys.ts";
+import { readDhcp4Extras, readHostSections } from "./dhcp4_extras.ts";
 import { type ConfigProblem, Findings } from "./findings.ts";
 import { parseIni } from "./ini.ts";
 import { SectionReader } from "./section_reader.ts";
@@ -96,9 +97,10 @@ export function parseConfig(
   const ipv6Reader = reader("ipv6");
   const ipv6 = readIpv6(ipv6Reader);
   checkQueueClashes(dhcp, dhcpReader, ipv6, ipv6Reader);
+  const hostSections = readHostSections(document, findings);
   reportUnknownNames(
     document,
-    [generalReader, dhcpReader, ipv6Reader],
+    [generalReader, dhcpReader, ipv6Reader, ...hostSections.readers],
     findings,
     options.strict ?? false,
   );
@@ -108,7 +110,14 @@ export function parseConfig(
     return { ok: false, errors: findings.messages(fileName, "error"), problems };
   }
   const warnings = findings.messages(fileName, "warning");
-  return { ok: true, config: { general, dhcp, ipv6: ipv6.config }, warnings, problems };
+  const { hosts } = hostSections;
+  const dhcpWithHosts = hosts.size === 0 ? dhcp : { ...dhcp, hosts };
+  return {
+    ok: true,
+    config: { general, dhcp: dhcpWithHosts, ipv6: ipv6.config },
+    warnings,
+    problems,
+  };
 }
 
 /** Reads and parses the file at `path`; a file that cannot be read is an error result. */
@@ -170,6 +179,7 @@ function readDhcp(r: SectionReader): DhcpConfig {
     nameservers: r.ipv4List("nameservers"),
     domain: r.domain("domain"),
     ...readDhcpOptions(r),
+    ...readDhcp4Extras(r),
   };
   if (!dhcp.enable) return dhcp;
   if (dhcp.serverIp === null && !dhcp.serverOnLink && !r.given("server_ip")) {

@@ -1,5 +1,6 @@
 /** The typed, validated configuration the daemon runs with. */
 import type { StaticRoute4 } from "../dhcp_values.ts";
+import type { CustomOption4 } from "../dhcp4_custom_options.ts";
 
 /** IPv6 service modes: which of RA-only, RA+DHCPv6 or stateful DHCPv6 we offer. */
 export type Ipv6Mode = "slaac" | "slaac+dhcpv6" | "dhcpv6";
@@ -39,6 +40,16 @@ export interface DhcpConfig {
   readonly ntpServers?: readonly number[];
   /** IPv6-only preferred wait in seconds (option 108, RFC 8925); absent: not offered. */
   readonly ipv6OnlyPreferred?: number;
+  /** next_server: siaddr of a network boot (and option 66); a binding's NEXT_SERVER replaces it. */
+  readonly nextServer?: number;
+  /** boot_file: the `file` field (and option 67); a binding's BOOT_FILE replaces it. */
+  readonly bootFile?: string;
+  /** lease_without_subnet: lease a binding with IP but no SUBNET (the original answered none). */
+  readonly leaseWithoutSubnet?: boolean;
+  /** option_<n> of [dhcp]: options for every VM, in code order. */
+  readonly options?: readonly CustomOption4[];
+  /** The `[host MAC]` sections' options, by lowercase MAC text. */
+  readonly hosts?: ReadonlyMap<string, readonly CustomOption4[]>;
 }
 
 export interface Ipv6Config {

@@ -206,6 +206,9 @@ export class Dispatcher {
           );
           // One line per served request, but a VM (or a flood) cannot make more than 30 a minute.
           log.limited("info", binding.tap, decision.why, 30);
+          if (decision.debug !== undefined && log.enabled("debug")) {
+            log.debug(`${binding.tap}: ${decision.debug}`);
+          }
         }
         return "drop";
       }

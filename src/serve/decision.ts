@@ -50,12 +50,19 @@ export type RefusalReason =
  *   the router's (its owner, a neighbour VM, answers it). Everything else from a bound TAP is
  *   answered or dropped, never passed on.
  * - `drop`: ours, no reply; `reason` says which kind of refusal, `why` the detail. Verdict DROP.
- * - `reply`: ours; `frame` (a whole Ethernet frame) is sent into the TAP, then verdict DROP.
+ * - `reply`: ours; `frame` (a whole Ethernet frame) is sent into the TAP, then verdict DROP;
+ *   `debug`, when set, is logged at debug level beside it.
  */
 export type Decision =
   | { readonly kind: "ignore"; readonly why: string }
   | { readonly kind: "drop"; readonly reason: RefusalReason; readonly why: string }
-  | { readonly kind: "reply"; readonly frame: Uint8Array; readonly why: string };
+  | {
+    readonly kind: "reply";
+    readonly frame: Uint8Array;
+    readonly why: string;
+    /** More for the debug log only (what a DHCPv4 reply left out to fit), if anything. */
+    readonly debug?: string;
+  };
 
 /** A `drop` decision. */
 export function refuse(reason: RefusalReason, why: string): Decision {

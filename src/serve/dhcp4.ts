@@ -1,11 +1,17 @@
 /** The DHCPv4 responder: a VM's request and its binding in, an OFFER/ACK/NAK frame or a reasoned drop out. */
 import type { Config } from "../config/types.ts";
 import { updateChecksum } from "../wire/checksum.ts";
-import { DHCP4_SERVER_PORT, type Dhcp4Message, parseDhcp4 } from "../wire/dhcp4.ts";
+import {
+  DHCP4_CLIENT_PORT,
+  DHCP4_SERVER_PORT,
+  type Dhcp4Message,
+  parseDhcp4,
+} from "../wire/dhcp4.ts";
+import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.ts";
 import { IP_PROTOCOL_UDP, type Ipv4Packet, isFragment, parseIpv4Packet } from "../wire/ipv4.ts";
 import type { Parsed } from "../wire/parsed.ts";
 import { parseUdp, type UdpDatagram } from "../wire/udp.ts";
-import { type Decision, refuse } from "./decision.ts";
+import { type Decision, refuse, replyMtu } from "./decision.ts";
 import {
   describeDhcp4Request,
   dhcp4FactValues,
@@ -67,17 +73,22 @@ export const dhcp4Responder: Responder = {
         `Malformed DHCPv4 request on ${context.binding.tap}: ${request.error}`,
       );
     }
-    return answerDhcp4Message(request.value.dhcp, context);
+    return answerDhcp4Message(request.value.dhcp, context, request.value.udp.srcPort);
   },
 };
 
 /**
- * REFERENCE.md's DHCPv4 rules for a parsed message: the source checks here, then the reply from
- * the memo when the same facts were answered with the same settings, else built afresh.
+ * REFERENCE.md's DHCPv4 rules for a parsed message from UDP port `clientPort`: the source checks
+ * here, then the reply from the memo when the same facts were answered with the same settings,
+ * else built afresh.
  */
-export function answerDhcp4Message(dhcp: Dhcp4Message, context: ResponderContext): Decision {
+export function answerDhcp4Message(
+  dhcp: Dhcp4Message,
+  context: ResponderContext,
+  clientPort = DHCP4_CLIENT_PORT,
+): Decision {
   const { binding, memo } = context;
-  const facts = readDhcp4Facts(dhcp);
+  const facts = readDhcp4Facts(dhcp, clientPort);
   const from = () => describeDhcp4Request(facts, binding.tap);
   if (!isBootRequest(facts)) return refuse("malformed", `${from()}: not a BOOTREQUEST`);
   // Unless MACSPOOF the chaddr must be the binding's MAC (hlen 6, or it is not a MAC at all), and
@@ -90,15 +101,20 @@ export function answerDhcp4Message(dhcp: Dhcp4Message, context: ResponderContext
   }
   const spoofed = spoofedBy(binding, context.hwSource, facts.chaddr);
   if (spoofed !== null) return refuse("spoofed-mac", `${from()}: ${spoofed}`);
+  const linkMtu = replyMtu(binding.mtu, context.indev);
   const settings: Dhcp4Settings = {
     binding,
     config: context.config.dhcp,
     indevMac: context.indev.mac,
+    linkMtu,
   };
   const { config, indevMac } = settings;
   const values = dhcp4FactValues(facts);
   const kept = memo.dhcp4Replies.find(binding, config, indevMac, values, matchesDhcp4Key);
-  if (kept !== null) return withXid(kept, facts.xid, context);
+  // A reply fitted to a larger MTU than INDEV has now is built again, to fit.
+  if (kept !== null && kept.frame.length - ETHERNET_HEADER_LENGTH <= linkMtu) {
+    return withXid(kept, facts.xid, context);
+  }
   const outcome = respondDhcp4(facts, settings, memo, context.frames);
   if (outcome.kind === "reply") {
     memo.dhcp4Replies.keep(binding, dhcp4MemoKey(facts), config, indevMac, outcome);
@@ -120,5 +136,5 @@ function withXid(kept: MemoFrame, xid: number, context: ResponderContext): Decis
   frame[xidAt + 3] = xid;
   frame[checksumAt] = checksum >>> 8;
   frame[checksumAt + 1] = checksum;
-  return { kind: "reply", frame, why: kept.why };
+  return { kind: "reply", frame, why: kept.why, ...(kept.debug ? { debug: kept.debug } : {}) };
 }

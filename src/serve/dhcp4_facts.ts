@@ -5,6 +5,7 @@
 import { formatMac } from "../address.ts";
 import type { Dhcp4Message } from "../wire/dhcp4.ts";
 import {
+  maxMessageSize,
   messageType,
   messageTypeName,
   OPTION,
@@ -41,10 +42,17 @@ export type Dhcp4Facts = {
   readonly serverId: number | null;
   /** Option 55: which options the client wants, in the order it wants them first. */
   readonly prl: Uint8Array | null;
+  /** Option 57: the largest message the client takes, or null. */
+  readonly maxSize: number | null;
+  /** The request's UDP source port: the reply goes back to it, as the original's did. */
+  readonly clientPort: number;
 };
 
-/** The facts of a parsed request (views of its bytes, valid while the packet is). */
-export function readDhcp4Facts(message: Dhcp4Message): Dhcp4Facts {
+/**
+ * The facts of a parsed request (views of its bytes, valid while the packet is) that came from
+ * UDP port `clientPort`.
+ */
+export function readDhcp4Facts(message: Dhcp4Message, clientPort: number): Dhcp4Facts {
   const { options } = message;
   return {
     op: message.op,
@@ -61,6 +69,8 @@ export function readDhcp4Facts(message: Dhcp4Message): Dhcp4Facts {
     requestedIp: requestedIp(options),
     serverId: serverId(options),
     prl: parameterList(options),
+    maxSize: maxMessageSize(options),
+    clientPort,
   };
 }
 

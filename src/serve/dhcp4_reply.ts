@@ -2,14 +2,12 @@
  * DHCPv4 replies built from a request's facts and the settings alone (never from the request),
  * so that a reply is a function of what its memo key holds.
  */
-import { type Binding, hostnameDomain } from "../bindings/binding.ts";
+import type { Binding } from "../bindings/binding.ts";
 import type { DhcpConfig } from "../config/types.ts";
-import type { StaticRoute4 } from "../dhcp_values.ts";
-import { formatIpv4, formatMac, ipv4Mask } from "../address.ts";
+import { formatIpv4, formatMac } from "../address.ts";
 import {
   BOOTP_MIN_LENGTH,
   BOOTREQUEST,
-  DHCP4_CLIENT_PORT,
   DHCP4_SERVER_PORT,
   DHCP4_XID_OFFSET,
   type Dhcp4Draft,
@@ -19,15 +17,10 @@ import {
   replyFromRequest,
 } from "../wire/dhcp4.ts";
 import {
-  classlessRoutesOption,
-  domainSearchOption,
-  ipv4ListOption,
   ipv4Option,
   MESSAGE_TYPE,
   messageTypeName,
   OPTION,
-  textOption,
-  u16Option,
   u32Option,
   u8Option,
 } from "../wire/dhcp4_options.ts";
@@ -45,8 +38,16 @@ import {
   IPV4_HEADER_LENGTH,
 } from "../wire/ipv4.ts";
 import { emitUdpHeader4, UDP_HEADER_LENGTH } from "../wire/udp.ts";
-import { type Decision, refuse } from "./decision.ts";
+import { type Decision, DEFAULT_MTU, refuse } from "./decision.ts";
+import {
+  type Dhcp4BindingOptions,
+  encodeOptions,
+  requestedOnly,
+  serverAddress,
+} from "./dhcp4_binding_options.ts";
+import { BOOT_FILE_NAME, type Dhcp4Extras, withExtras } from "./dhcp4_extra_options.ts";
 import { describeDhcp4Request, type Dhcp4Facts } from "./dhcp4_facts.ts";
+import { describeFit, fitOptions, inClientOrder, messageLimit } from "./dhcp4_fit.ts";
 import type { ReplyMemo } from "./memo.ts";
 
 /** The usual initial TTL; the reply never leaves the TAP anyway. */
@@ -60,6 +61,8 @@ export interface Dhcp4Settings {
   readonly config: DhcpConfig;
   /** INDEV's MAC: the reply's Ethernet source. */
   readonly indevMac: Uint8Array;
+  /** The largest IP packet the link carries to the VM (see `replyMtu`); 1500 when absent. */
+  readonly linkMtu?: number;
 }
 
 /** A reply frame and where its xid and UDP checksum sit, so a kept copy can be reused. */
@@ -83,8 +86,11 @@ export function respondDhcp4(
 ): Dhcp4Outcome {
   const { binding } = settings;
   const from = () => describeDhcp4Request(facts, binding.tap);
-  if (binding.ip === null) return drop("no-address", `${from()}: the binding has no IP`);
   const build = { facts, settings, memo, frames };
+  if (binding.ip === null) {
+    if (isIpv6OnlyDiscover(facts, binding)) return answerIpv6Only(build);
+    return drop("no-address", `${from()}: the binding has no IP`);
+  }
   switch (facts.type) {
     case MESSAGE_TYPE.discover:
       return answerLease(build, binding.ip, MESSAGE_TYPE.offer);
@@ -133,162 +139,8 @@ interface Build {
   readonly frames: FrameAllocator;
 }
 
-/**
- * The server address: server_ip; with server_on_link the binding's gateway, else its subnet's
- * first address (as the original). The original requires server_ip without server_on_link; if
- * the config lets it be unset we fall back to the on-link address rather than invent one.
- */
-function serverAddress(binding: Binding, config: DhcpConfig): number | null {
-  if (!config.serverOnLink && config.serverIp !== null) return config.serverIp;
-  if (binding.gateway !== null) return binding.gateway;
-  return binding.subnet === null ? null : (binding.subnet.network + 1) >>> 0;
-}
-
-/**
- * The binding's DOMAIN, else config.domain, else what follows the hostname's first dot. The
- * original takes `hostname.split('.', 1)[-1]`, which for a dotless `testvm` sends "testvm" as
- * the domain; a name without a dot has no domain part, so we send no option 15 then.
- */
-function domainOf(binding: Binding, config: DhcpConfig): string | null {
-  return binding.overrides?.domain ?? (config.domain || hostnameDomain(binding));
-}
-
-/**
- * Option values that depend only on the binding and the config, encoded once per pair and kept
- * in the memo (small typed arrays are what a reply would otherwise allocate most).
- */
-export interface Dhcp4BindingOptions {
-  /** Options 12 and 15, which every reply but NAK starts with. */
-  readonly names: readonly (readonly [number, Uint8Array])[];
-  /** OFFER/ACK options after the names: 28, 1, 58, 51, 3, 26, in the original's order. */
-  readonly lease: readonly (readonly [number, Uint8Array])[];
-  readonly dns: Uint8Array | null;
-  /** Options after DNS that OFFER, ACK and INFORM's ACK carry when set: NTP (42), search (119). */
-  readonly more: readonly (readonly [number, Uint8Array])[];
-  /** The classless static routes (the value of 121 and 249), or null when there are none. */
-  readonly routes: Uint8Array | null;
-  /** Option 108's value when [dhcp] ipv6_only_preferred is set, else null. */
-  readonly ipv6OnlyPreferred: Uint8Array | null;
-  /** The server address and its option 54 value, or null when there is none. */
-  readonly server: { readonly address: number; readonly id: Uint8Array } | null;
-}
-
 function bindingOptions({ settings: { binding, config }, memo }: Build): Dhcp4BindingOptions {
   return memo.dhcp4Options.get(binding, config, null, () => encodeOptions(binding, config));
-}
-
-function encodeOptions(binding: Binding, config: DhcpConfig): Dhcp4BindingOptions {
-  const names: [number, Uint8Array][] = [];
-  if (binding.hostname) names.push([OPTION.hostname, textOption(binding.hostname)]);
-  const domain = domainOf(binding, config);
-  if (domain !== null) names.push([OPTION.domainName, textOption(domain)]);
-  const lease: [number, Uint8Array][] = [];
-  if (binding.subnet !== null) {
-    const mask = ipv4Mask(binding.subnet.prefixLength);
-    lease.push([OPTION.broadcastAddress, ipv4Option((binding.subnet.network | ~mask) >>> 0)]);
-    lease.push([OPTION.subnetMask, ipv4Option(mask)]);
-  }
-  lease.push([OPTION.renewalTime, u32Option(config.leaseRenewal)]);
-  lease.push([OPTION.leaseTime, u32Option(config.leaseLifetime)]);
-  if (binding.gateway !== null && !binding.private) {
-    lease.push([OPTION.router, ipv4Option(binding.gateway)]);
-  }
-  if (binding.mtu !== null) lease.push([OPTION.interfaceMtu, u16Option(binding.mtu)]);
-  const overrides = binding.overrides;
-  const nameservers = overrides?.nameservers ?? config.nameservers;
-  const dns = nameservers.length > 0 ? ipv4ListOption(nameservers) : null;
-  const more: [number, Uint8Array][] = [];
-  const ntp = overrides?.ntp ?? config.ntpServers ?? [];
-  if (ntp.length > 0) more.push([OPTION.ntpServers, ipv4ListOption(ntp)]);
-  const search = overrides?.domainSearch ?? config.domainSearch ?? [];
-  if (search.length > 0) more.push([OPTION.domainSearch, domainSearchOption(search)]);
-  const routes = staticRoutes(binding, config);
-  const wait = config.ipv6OnlyPreferred;
-  const address = serverAddress(binding, config);
-  return {
-    names,
-    lease,
-    dns,
-    more,
-    routes: routes.length > 0 ? classlessRoutesOption(routes) : null,
-    ipv6OnlyPreferred: wait === undefined ? null : u32Option(wait),
-    server: address === null ? null : { address, id: ipv4Option(address) },
-  };
-}
-
-/**
- * The classless static routes of a binding: its ROUTES, else [dhcp] routes (without their default
- * routes for a PRIVATE binding, which gets no router). A client that takes option 121 ignores
- * option 3 (RFC 3442), so the GATEWAY goes in as well: as the default route unless one is
- * listed, and, when it lies outside SUBNET (a routed /32 with a gateway such as 169.254.0.1),
- * first a host route to it on the link, without which the default route has no way there.
- * With no routes listed and an on-link GATEWAY, option 3 says it all and there are none.
- */
-export function staticRoutes(binding: Binding, config: DhcpConfig): StaticRoute4[] {
-  const own = binding.overrides?.routes;
-  const listed = own ?? (config.routes ?? []).filter((r) => !binding.private || r.prefixLength > 0);
-  const gateway = binding.private ? null : binding.gateway;
-  // Without a SUBNET nothing says where the link ends: the GATEWAY is taken as on the link, as
-  // the original's option 3 alone did.
-  const offLink = gateway !== null && binding.subnet !== null && !inSubnet(gateway, binding);
-  if (listed.length === 0 && !offLink) return [];
-  const routes: StaticRoute4[] = [];
-  if (offLink && !listed.some((r) => r.prefixLength === 32 && r.destination === gateway)) {
-    routes.push({ destination: gateway, prefixLength: 32, router: 0 });
-  }
-  routes.push(...listed);
-  if (gateway !== null && !listed.some((r) => r.prefixLength === 0)) {
-    routes.push({ destination: 0, prefixLength: 0, router: gateway });
-  }
-  return routes;
-}
-
-function inSubnet(address: number, binding: Binding): boolean {
-  const subnet = binding.subnet;
-  return subnet !== null && ((address & ipv4Mask(subnet.prefixLength)) >>> 0) === subnet.network;
-}
-
-/**
- * The options that depend on what the client asked for (option 55): 121 and 249 only when
- * requested (RFC 3442 section 2; 249 is only ever asked for), 121 also when the client sends no
- * list; 108 only when requested (RFC 8925 section 3.3).
- */
-function requestedOnly(
-  options: Dhcp4BindingOptions,
-  prl: Uint8Array | null,
-): [number, Uint8Array][] {
-  const out: [number, Uint8Array][] = [];
-  if (options.routes !== null) {
-    if (prl === null || prl.includes(OPTION.classlessRoutes)) {
-      out.push([OPTION.classlessRoutes, options.routes]);
-    }
-    if (prl?.includes(OPTION.msClasslessRoutes)) {
-      out.push([OPTION.msClasslessRoutes, options.routes]);
-    }
-  }
-  if (options.ipv6OnlyPreferred !== null && prl?.includes(OPTION.ipv6OnlyPreferred)) {
-    out.push([OPTION.ipv6OnlyPreferred, options.ipv6OnlyPreferred]);
-  }
-  return out;
-}
-
-/**
- * Sets `parts` on the reply in the order RFC 2131 section 4.3.1 asks for: the options the
- * client's parameter request list names, in its order, then the others in ours. Nothing is
- * left out for not being asked for: mask, router, lease time, server identifier and message type
- * are needed whether requested or not.
- */
-function setInOrder(
-  reply: Dhcp4Draft,
-  parts: readonly (readonly [number, Uint8Array])[],
-  prl: Uint8Array | null,
-): void {
-  if (prl !== null) {
-    for (const code of prl) {
-      for (const [c, value] of parts) if (c === code) reply.options.set(c, value);
-    }
-  }
-  for (const [code, value] of parts) if (!reply.options.has(code)) reply.options.set(code, value);
 }
 
 /** Options 53 and 54, which close every reply (in the original's order), then the client id. */
@@ -304,7 +156,8 @@ function closing(type: number, serverId: Uint8Array, facts: Dhcp4Facts): [number
 
 /** OFFER or ACK: the binding's address and the network around it. */
 function answerLease(build: Build, ip: number, type: number): Dhcp4Outcome {
-  const { facts } = build;
+  const { facts, settings: { binding, config } } = build;
+  if (binding.subnet === null && !config.leaseWithoutSubnet) return noSubnet(build, type);
   const options = bindingOptions(build);
   if (options.server === null) return noServer(build, type);
   const reply = replyFromRequest(facts);
@@ -315,9 +168,94 @@ function answerLease(build: Build, ip: number, type: number): Dhcp4Outcome {
   if (options.dns !== null) parts.push([OPTION.dnsServers, options.dns]);
   parts.push(...options.more, ...requestedOnly(options, facts.prl));
   parts.push(...closing(type, options.server.id, facts));
-  setInOrder(reply, parts, facts.prl);
   const what = `${messageTypeName(type)} ${formatIpv4(ip)}`;
-  return send(build, reply, options.server.address, type, what);
+  return finish(build, reply, withExtras(parts, options.extras, facts.prl), {
+    server: options.server.address,
+    type,
+    what,
+    extras: options.extras,
+  });
+}
+
+/**
+ * The original sent no lease to a binding with IP but no SUBNET (its reply needed the mask and
+ * failed); so do we, unless [dhcp] lease_without_subnet asks for a lease without mask.
+ */
+function noSubnet({ facts, settings: { binding } }: Build, type: number): Dhcp4Outcome {
+  return drop(
+    "no-address",
+    `${describeDhcp4Request(facts, binding.tap)}: no ${messageTypeName(type)}, the binding has ` +
+      "IP but no SUBNET (as the original; [dhcp] lease_without_subnet = yes leases it)",
+  );
+}
+
+/** Where an answer comes from and what it is, for `finish`. */
+interface Answer {
+  readonly server: number;
+  readonly type: number;
+  readonly what: string;
+  /** Network boot: siaddr and the `file` field; none for the IPv6-only answer. */
+  readonly extras?: Dhcp4Extras;
+}
+
+/**
+ * Sets siaddr and the boot file, puts `parts` in the client's order within its size (leaving
+ * out what does not fit, see `fitOptions`) and sends the reply.
+ */
+function finish(
+  build: Build,
+  reply: Dhcp4Draft,
+  parts: readonly (readonly [number, Uint8Array])[],
+  answer: Answer,
+): Dhcp4Outcome {
+  const { facts, settings } = build;
+  const ordered = inClientOrder(parts, facts.prl);
+  const extras = answer.extras;
+  if (extras !== undefined) {
+    reply.siaddr = extras.siaddr;
+    if (extras.file !== null) reply.file = extras.file;
+  }
+  // `file` may carry options when it holds no name, or when the name also goes in option 67,
+  // which is then never left out: it may be the only place the name is.
+  const nameIn67 = extras?.file != null && ordered.some(([code]) => code === BOOT_FILE_NAME);
+  const fileFree = extras?.file == null || nameIn67;
+  const limit = messageLimit(facts.maxSize, settings.linkMtu ?? DEFAULT_MTU);
+  const fitted = fitOptions(reply, ordered, limit, fileFree, nameIn67 ? [BOOT_FILE_NAME] : []);
+  if (fitted === null) {
+    return drop("too-large", `${answer.what}: its options do not fit ${limit} bytes`);
+  }
+  const left = describeFit(fitted, limit);
+  const debug = left === undefined ? undefined : `${answer.what}: ${left}`;
+  return send(build, reply, answer.server, answer.type, answer.what, debug);
+}
+
+/**
+ * RFC 8925 section 3.3: a VM with IPv6 (SUBNET6) and no IP whose DISCOVER asks for option 108
+ * is told to stay IPv6-only; any other request of such a VM gets nothing, not even a NAK.
+ */
+function isIpv6OnlyDiscover(facts: Dhcp4Facts, binding: Binding): boolean {
+  return binding.subnet6 !== null && facts.type === MESSAGE_TYPE.discover &&
+    facts.prl !== null && facts.prl.includes(OPTION.ipv6OnlyPreferred);
+}
+
+/**
+ * The IPv6-only OFFER: yiaddr 0.0.0.0 and option 108 with [dhcp] ipv6_only_preferred, or 0 when
+ * that is unset (RFC 8925 section 3.1: the client then waits its own MIN_V6ONLY_WAIT).
+ */
+function answerIpv6Only(build: Build): Dhcp4Outcome {
+  const { facts, settings: { config } } = build;
+  const options = bindingOptions(build);
+  if (options.server === null) return noServer(build, MESSAGE_TYPE.offer);
+  const reply = replyFromRequest(facts);
+  const wait = options.ipv6OnlyPreferred ?? u32Option(0);
+  const parts: (readonly [number, Uint8Array])[] = [[OPTION.ipv6OnlyPreferred, wait]];
+  parts.push(...closing(MESSAGE_TYPE.offer, options.server.id, facts));
+  const seconds = config.ipv6OnlyPreferred ?? 0;
+  return finish(build, reply, parts, {
+    server: options.server.address,
+    type: MESSAGE_TYPE.offer,
+    what: `DHCPOFFER 0.0.0.0 (IPv6-only preferred, ${seconds} s)`,
+  });
 }
 
 /** ACK to INFORM: names and DNS only; no address, no lease (RFC 2131 section 3.4). */
@@ -334,9 +272,13 @@ function answerInform(build: Build): Dhcp4Outcome {
     code !== OPTION.ipv6OnlyPreferred
   );
   parts.push(...options.more, ...wanted, ...closing(MESSAGE_TYPE.ack, options.server.id, facts));
-  setInOrder(reply, parts, facts.prl);
   const what = `DHCPACK to DHCPINFORM from ${formatIpv4(facts.ciaddr)}`;
-  return send(build, reply, options.server.address, MESSAGE_TYPE.ack, what);
+  return finish(build, reply, withExtras(parts, options.extras, facts.prl), {
+    server: options.server.address,
+    type: MESSAGE_TYPE.ack,
+    what,
+    extras: options.extras,
+  });
 }
 
 /** NAK: the client asks for an address that is not its binding's. */
@@ -365,7 +307,8 @@ function noServer({ facts, settings: { binding } }: Build, type: number): Dhcp4O
  * a NAK to 255.255.255.255 (section 4.3.2); else to ciaddr when the client has an address
  * (RENEWING, REBINDING, INFORM); else, when the client set the broadcast bit because it cannot
  * take unicast before it has an address, to 255.255.255.255; else to yiaddr at the client's
- * MAC, which a client without an address accepts. giaddr is copied, never used.
+ * MAC, which a client without an address accepts. giaddr is copied, never used. The UDP
+ * destination is the request's source port (68 from every real client), as the original's was.
  */
 function destination(facts: Dhcp4Facts, yiaddr: number, type: number): number {
   if (type === MESSAGE_TYPE.nak) return IPV4_BROADCAST;
@@ -381,6 +324,7 @@ function send(
   server: number,
   type: number,
   what: string,
+  debug?: string,
 ): Dhcp4Reply {
   const dst = destination(facts, reply.yiaddr, type);
   // The MAC check passed, so unless MACSPOOF the chaddr is the binding's MAC; with MACSPOOF a
@@ -407,7 +351,7 @@ function send(
   );
   emitDhcp4(reply, frame, dhcpAt, BOOTP_MIN_LENGTH);
   emitUdpHeader4(
-    { srcPort: DHCP4_SERVER_PORT, dstPort: DHCP4_CLIENT_PORT },
+    { srcPort: DHCP4_SERVER_PORT, dstPort: facts.clientPort },
     frame,
     udpAt,
     dhcpLength,
@@ -422,5 +366,6 @@ function send(
     } on ${binding.tap}${dst === IPV4_BROADCAST ? " (broadcast)" : ""}`,
     xidAt: dhcpAt + DHCP4_XID_OFFSET,
     checksumAt: udpAt + UDP_CHECKSUM_OFFSET,
+    ...(debug === undefined ? {} : { debug }),
   };
 }

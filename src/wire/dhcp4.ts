@@ -46,6 +46,8 @@ const FILE_LENGTH = FIELD.cookie - FIELD.file;
 /** 99.130.83.99 (RFC 2131 section 3). */
 const MAGIC_COOKIE = 0x63825363;
 const MAX_OPTION_CHUNK = 255;
+/** Option 52 in the options field: code, length 1, value. */
+const OVERLOAD_LENGTH = 3;
 
 /** A DHCPv4 message. Parsed ones hold views of the input bytes, not copies. */
 export interface Dhcp4Message {
@@ -74,7 +76,17 @@ export interface Dhcp4Message {
 /** A reply being built: the same fields, still writable, and options in emit order. */
 export type Dhcp4Draft =
   & { -readonly [K in Exclude<keyof Dhcp4Message, "options">]: Dhcp4Message[K] }
-  & { options: Map<number, Uint8Array> };
+  & { options: Map<number, Uint8Array> }
+  & Overloaded;
+
+/**
+ * A message that may carry options in `file` and `sname` (RFC 2132 section 9.3): `overload` is
+ * option 52's value, written first in the options field, and those fields then hold option
+ * areas already encoded (see `layoutOptions`). Absent or 0: no option 52 is written.
+ */
+export interface Overloaded {
+  overload?: number;
+}
 
 /**
  * Parses a DHCP message (a UDP payload). Plain BOOTP (no magic cookie) and hlen beyond the
@@ -124,14 +136,18 @@ export function parseDhcp4(bytes: Uint8Array): Parsed<Dhcp4Message> {
   });
 }
 
-/** Whether `emitDhcp4` writes option `code`: it never overloads, so 52 is left out. */
+/**
+ * Whether `emitDhcp4` writes option `code` from the options map: 52 comes only from the
+ * message's `overload`, so a parsed message's merged options are never declared overloaded.
+ */
 function emitted(code: number): boolean {
   return code !== OPTION.pad && code !== OPTION.end && code !== OPTION.overload;
 }
 
 /** Bytes `emitDhcp4` will write for `message`, padded to `minLength`. */
-export function dhcp4Length(message: Dhcp4Message, minLength = 0): number {
+export function dhcp4Length(message: Dhcp4Message & Overloaded, minLength = 0): number {
   let length = FIELD.options + 1; // the END option
+  if (message.overload) length += OVERLOAD_LENGTH;
   for (const [code, value] of message.options) {
     if (!emitted(code)) continue;
     // RFC 3396: a value over 255 bytes goes out as several options with the same code.
@@ -149,12 +165,13 @@ function putField(into: Uint8Array, at: number, size: number, value: Uint8Array)
 }
 
 /**
- * Writes `message` at `into[offset]`: header, cookie, options in map order, END, then zeros up
+ * Writes `message` at `into[offset]`: header, cookie, option 52 when `overload` is set, options
+ * in map order, END, then zeros up
  * to `minLength` (use `BOOTP_MIN_LENGTH` for replies). Returns the length written; throws
  * RangeError when `into` has no room (the caller sizes it with `dhcp4Length`).
  */
 export function emitDhcp4(
-  message: Dhcp4Message,
+  message: Dhcp4Message & Overloaded,
   into: Uint8Array,
   offset = 0,
   minLength = 0,
@@ -183,6 +200,12 @@ export function emitDhcp4(
   putField(out, FIELD.file, FILE_LENGTH, message.file);
   view.setUint32(FIELD.cookie, MAGIC_COOKIE);
   let at = FIELD.options;
+  if (message.overload) {
+    out[at] = OPTION.overload;
+    out[at + 1] = 1;
+    out[at + 2] = message.overload;
+    at += OVERLOAD_LENGTH;
+  }
   for (const [code, value] of message.options) {
     if (!emitted(code)) continue;
     let start = 0;

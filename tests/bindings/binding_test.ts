@@ -93,7 +93,7 @@ Deno.test("parseBinding() ignores comments, blank lines, white space around keys
   assert.equal(binding.ip, parseIpv4("10.0.0.9"));
   assert.deepEqual(warnings, [
     "Binding tap0: no HOSTNAME (or INSTANCE); replies carry no host name",
-    "Binding tap0 line 5: IP is set but SUBNET is not; replies carry no subnet mask",
+    "Binding tap0 line 5: IP is set but SUBNET is not; no lease (as the original), see lease_without_subnet",
   ]);
 });
 

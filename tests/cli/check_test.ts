@@ -129,13 +129,26 @@ Deno.test("check: each bad binding file is FILE:LINE: reason; warnings do not fa
     `${FIXTURES}/tapnomac: MAC is missing`,
     `${FIXTURES}/taptypo:2: unknown key IPADDR, ignored`,
     `${FIXTURES}/tapwarn: warning: no HOSTNAME (or INSTANCE); replies carry no host name`,
-    `${FIXTURES}/tapwarn:2: warning: IP is set but SUBNET is not; replies carry no subnet mask`,
+    `${FIXTURES}/tapwarn:2: warning: IP is set but SUBNET is not; no lease (as the original), see lease_without_subnet`,
     "conf/nfdhcpd.conf: OK; 2 bindings OK, 5 with problems",
   ]);
   assert.equal(r.code, 1);
   const good = await check("-c", "conf/nfdhcpd.conf", `${FIXTURES}/tapgood`);
   assert.deepEqual(lines(good.out), ["conf/nfdhcpd.conf: OK; 1 binding OK, 0 with problems"]);
   assert.equal(good.code, 0);
+});
+
+Deno.test("check: bad DHCPv4 keys of a binding, each FILE:LINE: reason; owned options say why", async () => {
+  const r = await check("-c", "conf/nfdhcpd.conf", `${FIXTURES}/tapdhcp4keys`);
+  assert.deepEqual(lines(r.out), [
+    `${FIXTURES}/tapdhcp4keys:5: NEXT_SERVER is not an IPv4 address: "192.0.2.300"`,
+    `${FIXTURES}/tapdhcp4keys:7: LEASE is not seconds from 1 to 4294967295: "forever"`,
+    `${FIXTURES}/tapdhcp4keys:8: OPTION_53: option 53 is the daemon's: the message type says what the reply is`,
+    `${FIXTURES}/tapdhcp4keys:9: OPTION_252 is not hex bytes (two hex digits a byte, colons between): "hex:zz"`,
+    `${FIXTURES}/tapdhcp4keys:10: OPTION_300: option 300 is out of range (1 to 254)`,
+    "conf/nfdhcpd.conf: OK; 0 bindings OK, 1 with problems",
+  ]);
+  assert.equal(r.code, 1);
 });
 
 Deno.test("check: links, FIFOs, huge files and names the daemon ignores are refused unread", async () => {

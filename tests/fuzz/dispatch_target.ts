@@ -159,7 +159,9 @@ function checkReply(frame: Uint8Array, service: Service, binding: Binding, reque
     if (internetChecksum(eth.value.payload, 0, ip.value.headerLength) !== 0) fail("IPv4 checksum");
     const udp = parseUdp(ip.value.payload);
     if (!udp.ok) return fail(`reply: ${udp.error}`);
-    if (udp.value.srcPort !== 67 || udp.value.dstPort !== 68) fail("DHCPv4 reply ports");
+    // From 67, back to the port the request came from (as the original).
+    const from = requestPort(request);
+    if (udp.value.srcPort !== 67 || udp.value.dstPort !== from) fail("DHCPv4 reply ports");
     if (!isUdpChecksumValid4(udp.value, ip.value.src, ip.value.dst)) fail("UDP checksum");
     const dhcp = parseDhcp4(udp.value.payload);
     if (!dhcp.ok) return fail(`reply: ${dhcp.error}`);
@@ -207,6 +209,13 @@ function requestXid(p: Uint8Array): number | null {
   const udp = ip.ok ? parseUdp(ip.value.payload) : null;
   const dhcp = udp?.ok ? parseDhcp4(udp.value.payload) : null;
   return dhcp?.ok ? dhcp.value.xid : null;
+}
+
+/** The UDP source port of a DHCPv4 request, or null when it has none. */
+function requestPort(p: Uint8Array): number | null {
+  const ip = parseIpv4Packet(p);
+  const udp = ip.ok ? parseUdp(ip.value.payload) : null;
+  return udp?.ok ? udp.value.srcPort : null;
 }
 
 function u16At(p: Uint8Array, at: number): number {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
 import type { DhcpConfig } from "../../src/config/types.ts";
 import type { Decision, InterfaceInfo } from "../../src/serve/decision.ts";
-import { answerDhcp4Message, parseDhcp4Request } from "../../src/serve/dhcp4.ts";
+import { answerDhcp4Message } from "../../src/serve/dhcp4.ts";
 import {
   dhcp4FactValues,
   dhcp4MemoKey,
@@ -17,15 +17,15 @@ import { ReplyMemo } from "../../src/serve/memo.ts";
 import { parseMac } from "../../src/address.ts";
 import { type Dhcp4Message, FLAG_BROADCAST } from "../../src/wire/dhcp4.ts";
 import { OPTION } from "../../src/wire/dhcp4_options.ts";
-import { capturedFrame } from "../pcap.ts";
 import { contextOf } from "./context.ts";
 import {
-  addressedToUs,
   BINDING as DHCP4_BINDING,
+  capturedMessage,
   CONFIG as DHCP4_CONFIG,
   decodeDhcp4Frame,
   INDEV,
   ip,
+  withOption,
 } from "./dhcp4_setup.ts";
 
 /** The captures' binding with a few more options in the reply. */
@@ -34,21 +34,8 @@ const BINDING: Binding = { ...DHCP4_BINDING, hostname: "testvm.example.test", mt
 const SPOOFABLE: Binding = { ...BINDING, macspoof: true };
 const CONFIG: DhcpConfig = { ...DHCP4_CONFIG, nameservers: [ip(192, 0, 2, 2)], domain: null };
 
-function message(file: string, frame: number): Dhcp4Message {
-  const parsed = parseDhcp4Request(addressedToUs(capturedFrame(file, frame).ipPacket));
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.value.dhcp;
-}
-
-const DISCOVER = message("dhclient4_dora_renew_release.pcap", 1);
-const SELECTING = message("dhclient4_dora_renew_release.pcap", 3);
-
-function withOption(m: Dhcp4Message, code: number, value: Uint8Array | null): Dhcp4Message {
-  const options = new Map(m.options);
-  if (value === null) options.delete(code);
-  else options.set(code, value);
-  return { ...m, options };
-}
+const DISCOVER = capturedMessage("dhclient4_dora_renew_release.pcap", 1);
+const SELECTING = capturedMessage("dhclient4_dora_renew_release.pcap", 3);
 
 const u32 = (n: number) => Uint8Array.of(n >>> 24, n >>> 16, n >>> 8, n);
 
@@ -101,6 +88,8 @@ Deno.test("answerDhcp4Message() misses the memo when any request field the reply
       (m) => withOption(m, OPTION.parameterList, m.options.get(OPTION.parameterList)!.toReversed()),
     ],
     ["parameter request list left out", (m) => withOption(m, OPTION.parameterList, null)],
+    // How much of the reply fits (option 57).
+    ["maximum message size", (m) => withOption(m, OPTION.maxMessageSize, Uint8Array.of(5, 0xdc))],
   ];
   for (const request of [DISCOVER, SELECTING]) {
     for (const [what, change] of changes) {
@@ -118,7 +107,7 @@ Deno.test("answerDhcp4Message() misses the memo when any request field the reply
 });
 
 Deno.test("dhcp4MemoKey() holds every fact but the xid, a fact added later too", () => {
-  const facts = readDhcp4Facts(DISCOVER);
+  const facts = readDhcp4Facts(DISCOVER, 68);
   const matches = (key: object, other: object) =>
     matchesDhcp4Key(dhcp4MemoKey({ ...facts, ...key }), dhcp4FactValues({ ...facts, ...other }));
   assert.equal(matches({}, {}), true);

@@ -4,6 +4,8 @@ import type { Binding } from "../../src/bindings/binding.ts";
 import type { DhcpConfig } from "../../src/config/types.ts";
 import type { InterfaceInfo } from "../../src/serve/decision.ts";
 import { parseMac } from "../../src/address.ts";
+import { parseDhcp4Request } from "../../src/serve/dhcp4.ts";
+import { capturedFrame } from "../pcap.ts";
 import { type Dhcp4Message, parseDhcp4 } from "../../src/wire/dhcp4.ts";
 import { type EthernetFrame, parseEthernet } from "../../src/wire/ethernet.ts";
 import { type Ipv4Packet, parseIpv4Packet } from "../../src/wire/ipv4.ts";
@@ -82,4 +84,19 @@ export function addressedToUs(packet: Uint8Array): Uint8Array {
     if (captured.every((b, j) => copy[i + j] === b)) copy.set(ours, i);
   }
   return copy;
+}
+
+/** A captured request's DHCP message, addressed to CONFIG's server (see `addressedToUs`). */
+export function capturedMessage(file: string, frame: number): Dhcp4Message {
+  const parsed = parseDhcp4Request(addressedToUs(capturedFrame(file, frame).ipPacket));
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.value.dhcp;
+}
+
+/** `m` with option `code` set to `value` (null: left out). */
+export function withOption(m: Dhcp4Message, code: number, value: Uint8Array | null): Dhcp4Message {
+  const options = new Map(m.options);
+  if (value === null) options.delete(code);
+  else options.set(code, value);
+  return { ...m, options };
 }

@@ -292,13 +292,36 @@ Deno.test("answerDhcp4Message() drops when server_on_link finds neither GATEWAY 
   assertDropped(
     answer(request("dhclient4_dora_renew_release.pcap", 1), { gateway: null, subnet: null }, {
       serverOnLink: true,
+      leaseWithoutSubnet: true,
     }),
     /^DHCPOFFER to 52:54:00:77:00:10 on tap0: no server address/,
   );
 });
 
-Deno.test("answerDhcp4Message() sends no mask or broadcast option for a binding without SUBNET", () => {
-  const reply = replyOf(answer(request("dhclient4_dora_renew_release.pcap", 1), { subnet: null }));
+Deno.test("answerDhcp4Message() leases no IP without SUBNET, as the original; NAK and INFORM still answered", () => {
+  const noSubnet = { subnet: null };
+  for (const frame of [1, 3]) {
+    assertDropped(
+      answer(request("dhclient4_dora_renew_release.pcap", frame), noSubnet),
+      /: no DHCP(OFFER|ACK), the binding has IP but no SUBNET \(as the original; \[dhcp\] lease_without_subnet = yes leases it\)$/,
+    );
+  }
+  // The original's reply failed only where it needed the mask: a NAK and INFORM's ACK went out.
+  const nak = replyOf(answer(request("dhclient4_dora_renew_release.pcap", 3), {
+    ...noSubnet,
+    ip: ip(10, 77, 0, 96),
+  }));
+  assert.equal(nak.dhcp.options.get(53)?.[0], 6);
+  const inform = replyOf(answer(request("crafted_dhcp4_inform.pcap", 1), noSubnet));
+  assert.equal(inform.dhcp.options.get(53)?.[0], 5);
+});
+
+Deno.test("answerDhcp4Message() with lease_without_subnet leases IP without mask or broadcast", () => {
+  const reply = replyOf(
+    answer(request("dhclient4_dora_renew_release.pcap", 1), { subnet: null }, {
+      leaseWithoutSubnet: true,
+    }),
+  );
   assert.deepEqual(optionList(reply.dhcp).map(([code]) => code), [12, 15, 58, 51, 3, 6, 53, 54]);
 });
 
