@@ -36,7 +36,10 @@ export interface QueuedPacket {
 
 export type Verdict = "accept" | "drop";
 
-/** Decides a packet; must not throw (a throw is logged and answered with ACCEPT). */
+/**
+ * Decides a packet; must not throw. A throw is logged, counted (`handlerErrors`) and answered with
+ * DROP, unless `NfQueueOptions.served` says the packet's interface is none of ours (then ACCEPT).
+ */
 export type PacketHandler = (packet: QueuedPacket) => Verdict;
 
 export interface NfQueueOptions {
@@ -49,6 +52,12 @@ export interface NfQueueOptions {
   readonly receiveBuffer?: number;
   /** Called for errors that do not stop the loop (handler throws, ENOBUFS). */
   readonly onError?: (message: string) => void;
+  /**
+   * Whether packets from interface `ifindex` (the bridge port when bridged, else the in-device)
+   * are the handler's to answer: a packet the handler fails on is dropped when they are (or when
+   * this throws, or is not given), and passed on when they are not, as the handler would have.
+   */
+  readonly served?: (ifindex: number) => boolean;
 }
 
 /** Counters since start. */
@@ -249,10 +258,12 @@ export class NfQueue {
       });
     } catch (e) {
       this.stats.handlerErrors++;
+      verdict = this.#failedVerdict(m);
       this.#onError(
-        `Packet ${m.id} on queue ${m.queue}: handler failed: ${e instanceof Error ? e.stack : e}`,
+        `Packet ${m.id} on queue ${m.queue}: handler failed (${verdict}): ${
+          e instanceof Error ? e.stack : e
+        }`,
       );
-      verdict = "accept";
     }
     if (verdict === "drop") {
       this.stats.dropped++;
@@ -268,6 +279,17 @@ export class NfQueue {
       this.#onError(callError(`nfq_set_verdict(${m.queue}, ${m.id}, ACCEPT)`).message);
     }
   };
+
+  /** The verdict for a packet the handler failed on: fail closed unless it is plainly not ours. */
+  #failedVerdict(m: QueueMessage): Verdict {
+    const served = this.#options.served;
+    if (served === undefined) return "drop";
+    try {
+      return served(m.physindev || m.indev) ? "drop" : "accept";
+    } catch {
+      return "drop";
+    }
+  }
 
   #onNetlinkError = (code: number): void => {
     this.#onError(`NFQUEUE netlink error: ${errnoText(code)} (errno ${code})`);

@@ -10,13 +10,14 @@ import { BindingStore, isBindingFileName } from "../bindings/store.ts";
 import { loadConfig } from "../config/config.ts";
 import type { Config } from "../config/types.ts";
 import { clientsReport, type DaemonView, statusReport } from "../control/reports.ts";
-import type { StatusReport } from "../control/protocol.ts";
+import type { StatusReport } from "../metrics/status_report.ts";
 import { ControlServer } from "../control/server.ts";
 import { TraceHub } from "../control/trace.ts";
 import { metricsText } from "../metrics/exposition.ts";
 import { readKernelQueues } from "../metrics/kernel_queue.ts";
 import { MetricsFileWriter } from "../metrics/textfile.ts";
 import { ReplyMemo } from "../serve/memo.ts";
+import { isQueued, serviceQueues } from "../serve/services.ts";
 import { periodicAdvert } from "../serve/router_advert.ts";
 import { unsolicitedNeighbourAdverts } from "../serve/unsolicited.ts";
 import { FrameAllocator } from "../wire/ethernet.ts";
@@ -34,29 +35,9 @@ export interface DaemonOptions {
   readonly foreground: boolean;
 }
 
-/** The NFQUEUE numbers the configuration asks us to serve, with the service on each. */
-export function queueServicesOf(config: Config): Map<number, string> {
-  const services = new Map<number, string>();
-  if (config.dhcp.enable) services.set(config.dhcp.queue, "dhcp4");
-  if (config.ipv6.enable) {
-    const { rsQueue, nsQueue, dhcpv6Queue } = config.ipv6;
-    if (rsQueue !== null) services.set(rsQueue, "rs");
-    if (nsQueue !== null) services.set(nsQueue, "ns");
-    if (dhcpv6Queue !== null) services.set(dhcpv6Queue, "dhcp6");
-  }
-  return services;
-}
-
 /** The NFQUEUE numbers the configuration asks us to serve. */
-export function queuesOf(config: Config): number[] {
-  const queues: number[] = [];
-  if (config.dhcp.enable) queues.push(config.dhcp.queue);
-  if (config.ipv6.enable) {
-    for (const q of [config.ipv6.rsQueue, config.ipv6.nsQueue, config.ipv6.dhcpv6Queue]) {
-      if (q !== null) queues.push(q);
-    }
-  }
-  return queues;
+function queuesOf(config: Config): number[] {
+  return serviceQueues(config).map((q) => q.queue);
 }
 
 /** Packets a queue holds for their verdict before the kernel drops more (fail-closed). */
@@ -176,6 +157,10 @@ class Daemon {
       queues: queuesOf(config),
       maxLength: QUEUE_MAX_LENGTH,
       onError: (m) => log.limited("warning", "nfqueue", m),
+      served: (ifindex) => {
+        const tap = interfaces.nameOf(ifindex);
+        return tap === undefined || this.store.get(tap) !== undefined;
+      },
     }, (packet) => dispatcher.handle(packet));
     this.#queue.attach(this.#poller);
     this.#raTimer = new RaTimer({
@@ -264,7 +249,7 @@ class Daemon {
 
   /** What `status`, `clients` and the metrics read. */
   get #view(): DaemonView {
-    const services = queueServicesOf(this.config);
+    const services = new Map(serviceQueues(this.config).map((q) => [q.queue, q.service.name]));
     return {
       startedAt: this.#startedAt,
       configPath: this.configPath,
@@ -341,7 +326,7 @@ class Daemon {
   /** Sends the unsolicited NAs of {@link unsolicitedNeighbourAdverts} into the binding's TAP. */
   #announceRouter(binding: Binding): void {
     const ipv6 = this.config.ipv6;
-    if (!ipv6.enable || ipv6.nsQueue === null || binding.subnet6 === null) return;
+    if (!isQueued("ns", this.config) || binding.subnet6 === null) return;
     const link = this.#linkOf(binding);
     if (link === null) return;
     for (const frame of unsolicitedNeighbourAdverts(binding, link.indev)) {
@@ -472,11 +457,10 @@ class Daemon {
 
   /** Sends one unsolicited RA into the binding's TAP; false when there is nothing to send. */
   #advertise(binding: Binding): boolean {
-    const ipv6 = this.config.ipv6;
-    if (!ipv6.enable || ipv6.rsQueue === null) return false;
+    if (!isQueued("rs", this.config)) return false;
     const link = this.#linkOf(binding);
     if (link === null) return false;
-    const frame = periodicAdvert(binding, ipv6, link.indev, this.#memo);
+    const frame = periodicAdvert(binding, this.config.ipv6, link.indev, this.#memo);
     if (frame === null) return false;
     return this.#sendUnsolicited(binding, link.tap, frame, "RA");
   }

@@ -5,7 +5,14 @@
  */
 import { formatIpv4, formatIpv6, formatMac } from "../address.ts";
 import { parseDhcp4 } from "../wire/dhcp4.ts";
-import { messageType, messageTypeName, OPTION } from "../wire/dhcp4_options.ts";
+import {
+  messageType,
+  messageTypeName,
+  OPTION,
+  parseClasslessRoutes,
+} from "../wire/dhcp4_options.ts";
+import { parseCompressedDomainNames } from "../wire/dns_name.ts";
+import { dhcp6OptionCode } from "../serve/packet_report.ts";
 import { DHCP6_MESSAGE, parseDhcp6 } from "../wire/dhcp6.ts";
 import type { Dhcp6Option } from "../wire/dhcp6_options.ts";
 import { parseIcmpv6 } from "../wire/icmpv6.ts";
@@ -99,6 +106,7 @@ function describeIpv4(bytes: Uint8Array, at: number): PacketSummary {
   for (const [code, value] of m.options) {
     const name = DHCP4_FIELDS[code];
     if (name !== undefined) fields[name[0]] = name[1](value);
+    else if (code !== OPTION.messageType) fields.options = [...asList(fields.options), `${code}`];
   }
   return {
     ...base,
@@ -121,6 +129,19 @@ const u32 = (v: Uint8Array) =>
   v.length < 4 ? -1 : new DataView(v.buffer, v.byteOffset).getUint32(0);
 const u16 = (v: Uint8Array) => v.length < 2 ? -1 : (v[0]! << 8) | v[1]!;
 const text = (v: Uint8Array) => new TextDecoder().decode(v);
+const names = (v: Uint8Array): FieldValue => {
+  const parsed = parseCompressedDomainNames(v);
+  return parsed.ok ? parsed.value : `unreadable (${parsed.error})`;
+};
+const routes = (v: Uint8Array): FieldValue => {
+  const parsed = parseClasslessRoutes(v);
+  if (!parsed.ok) return `unreadable (${parsed.error})`;
+  return parsed.value.map((r) =>
+    `${formatIpv4(r.destination)}/${r.prefixLength} via ${
+      r.router === 0 ? "link" : formatIpv4(r.router)
+    }`
+  );
+};
 
 /** The DHCPv4 options shown, by code: the field's name and how its value reads. */
 const DHCP4_FIELDS: Readonly<Record<number, readonly [string, (v: Uint8Array) => FieldValue]>> = {
@@ -137,6 +158,11 @@ const DHCP4_FIELDS: Readonly<Record<number, readonly [string, (v: Uint8Array) =>
   [OPTION.renewalTime]: ["renewal", u32],
   [OPTION.rebindingTime]: ["rebinding", u32],
   [OPTION.message]: ["message", text],
+  [OPTION.ntpServers]: ["ntp", ipv4List],
+  [OPTION.ipv6OnlyPreferred]: ["ipv6OnlyWait", u32],
+  [OPTION.domainSearch]: ["search", names],
+  [OPTION.classlessRoutes]: ["routes", routes],
+  [OPTION.msClasslessRoutes]: ["msRoutes", routes],
 };
 
 function describeIpv6(bytes: Uint8Array, at: number): PacketSummary {
@@ -223,6 +249,9 @@ function addNdOption(fields: Record<string, FieldValue>, o: NdOption): void {
     case "dnssl":
       fields.domains = [...asList(fields.domains), ...o.domains];
       break;
+    case "pref64":
+      fields.pref64 = `${formatIpv6(o.prefix)}/${o.prefixLength} lifetime ${o.lifetime}s`;
+      break;
     case "unknown":
       fields.options = [...asList(fields.options), `type ${o.type}`];
   }
@@ -259,8 +288,12 @@ function addDhcp6Option(fields: Record<string, FieldValue>, o: Dhcp6Option): voi
     case "optionRequest":
       fields.requests = o.codes.map(String);
       break;
-    default:
+    case "preference":
+      fields.preference = o.value;
       break;
+    default:
+      // Identifiers, elapsed time, unknown codes: named by their code.
+      fields.options = [...asList(fields.options), `${dhcp6OptionCode(o)}`];
   }
 }
 

@@ -1,4 +1,5 @@
 /** What a responder decided for one queued request; the dispatcher turns it into a verdict. */
+import type { ReplyReport } from "./packet_report.ts";
 
 /** The interface facts a responder needs; they come from the FFI edge's cache. */
 export interface InterfaceInfo {
@@ -50,12 +51,19 @@ export type RefusalReason =
  *   the router's (its owner, a neighbour VM, answers it). Everything else from a bound TAP is
  *   answered or dropped, never passed on.
  * - `drop`: ours, no reply; `reason` says which kind of refusal, `why` the detail. Verdict DROP.
- * - `reply`: ours; `frame` (a whole Ethernet frame) is sent into the TAP, then verdict DROP.
+ * - `reply`: ours; `frame` (a whole Ethernet frame) is sent into the TAP, then verdict DROP;
+ *   `wrote` says what the frame carries (its type, address and option codes), so that nothing
+ *   after the responder reads the frame again.
  */
 export type Decision =
   | { readonly kind: "ignore"; readonly why: string }
   | { readonly kind: "drop"; readonly reason: RefusalReason; readonly why: string }
-  | { readonly kind: "reply"; readonly frame: Uint8Array; readonly why: string };
+  | {
+    readonly kind: "reply";
+    readonly frame: Uint8Array;
+    readonly why: string;
+    readonly wrote: ReplyReport;
+  };
 
 /** A `drop` decision. */
 export function refuse(reason: RefusalReason, why: string): Decision {

@@ -1,5 +1,4 @@
 /** The DHCPv4 responder: a VM's request and its binding in, an OFFER/ACK/NAK frame or a reasoned drop out. */
-import type { Config } from "../config/types.ts";
 import { updateChecksum } from "../wire/checksum.ts";
 import { DHCP4_SERVER_PORT, type Dhcp4Message, parseDhcp4 } from "../wire/dhcp4.ts";
 import { IP_PROTOCOL_UDP, type Ipv4Packet, isFragment, parseIpv4Packet } from "../wire/ipv4.ts";
@@ -15,6 +14,7 @@ import {
 } from "./dhcp4_facts.ts";
 import { type Dhcp4Settings, isBootRequest, respondDhcp4 } from "./dhcp4_reply.ts";
 import type { MemoFrame } from "./memo.ts";
+import { dhcp4TypeLabel } from "./packet_report.ts";
 import type { Responder, ResponderContext } from "./responder.ts";
 import { spoofedBy } from "./source_check.ts";
 
@@ -54,10 +54,6 @@ export function parseDhcp4Request(packet: Uint8Array): Parsed<Dhcp4Request> {
 
 /** The DHCPv4 server: UDP to port 67, while [dhcp] enable_dhcp is on. */
 export const dhcp4Responder: Responder = {
-  name: "dhcp4",
-  answers: { ipVersion: 4, protocol: IP_PROTOCOL_UDP, port: DHCP4_SERVER_PORT, icmpType: null },
-  enabled: (config: Config) => config.dhcp.enable,
-  disabledWhy: "DHCP is disabled",
   answer(packet: Uint8Array, context: ResponderContext): Decision {
     // A packet to port 67 that does not parse is still a bound VM's: dropped, not passed on.
     const request = parseDhcp4Request(packet);
@@ -78,6 +74,7 @@ export const dhcp4Responder: Responder = {
 export function answerDhcp4Message(dhcp: Dhcp4Message, context: ResponderContext): Decision {
   const { binding, memo } = context;
   const facts = readDhcp4Facts(dhcp);
+  context.report.read(dhcp4TypeLabel(facts.type), facts.clientId, facts.prl);
   const from = () => describeDhcp4Request(facts, binding.tap);
   if (!isBootRequest(facts)) return refuse("malformed", `${from()}: not a BOOTREQUEST`);
   // Unless MACSPOOF the chaddr must be the binding's MAC (hlen 6, or it is not a MAC at all), and
@@ -120,5 +117,5 @@ function withXid(kept: MemoFrame, xid: number, context: ResponderContext): Decis
   frame[xidAt + 3] = xid;
   frame[checksumAt] = checksum >>> 8;
   frame[checksumAt + 1] = checksum;
-  return { kind: "reply", frame, why: kept.why };
+  return { kind: "reply", frame, why: kept.why, wrote: kept.wrote };
 }

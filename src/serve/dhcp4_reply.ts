@@ -48,6 +48,7 @@ import { emitUdpHeader4, UDP_HEADER_LENGTH } from "../wire/udp.ts";
 import { type Decision, refuse } from "./decision.ts";
 import { describeDhcp4Request, type Dhcp4Facts } from "./dhcp4_facts.ts";
 import type { ReplyMemo } from "./memo.ts";
+import { dhcp4TypeLabel } from "./packet_report.ts";
 
 /** The usual initial TTL; the reply never leaves the TAP anyway. */
 const REPLY_TTL = 64;
@@ -420,6 +421,11 @@ function send(
     why: `${what} to ${
       clientMac === binding.mac ? binding.macText : formatMac(clientMac)
     } on ${binding.tap}${dst === IPV4_BROADCAST ? " (broadcast)" : ""}`,
+    wrote: {
+      type: dhcp4TypeLabel(type),
+      address: reply.yiaddr,
+      options: [...reply.options.keys()],
+    },
     xidAt: dhcpAt + DHCP4_XID_OFFSET,
     checksumAt: udpAt + UDP_CHECKSUM_OFFSET,
   };

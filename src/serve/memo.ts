@@ -7,6 +7,7 @@ import type { Binding } from "../bindings/binding.ts";
 import { sameMac } from "../address.ts";
 import type { Dhcp4MemoKey } from "./dhcp4_facts.ts";
 import type { Dhcp4BindingOptions } from "./dhcp4_reply.ts";
+import type { ReplyReport } from "./packet_report.ts";
 
 /**
  * One value per binding, valid while the config section and the INDEV MAC it was built from are
@@ -44,6 +45,7 @@ export class PerBindingMemo<V> {
 export interface MemoFrame {
   readonly frame: Uint8Array;
   readonly why: string;
+  readonly wrote: ReplyReport;
   readonly xidAt: number;
   readonly checksumAt: number;
 }
@@ -91,8 +93,17 @@ export class FrameMemo<K> {
       kept.settings === settings && sameMac(kept.mac, mac)
     );
     if (current.length >= FRAMES_PER_BINDING) current.shift();
-    const { frame, why, xidAt, checksumAt } = entry;
-    current.push({ key, settings, mac: mac.slice(), frame: frame.slice(), why, xidAt, checksumAt });
+    const { frame, why, wrote, xidAt, checksumAt } = entry;
+    current.push({
+      key,
+      settings,
+      mac: mac.slice(),
+      frame: frame.slice(),
+      why,
+      wrote,
+      xidAt,
+      checksumAt,
+    });
     this.#entries.set(binding, current);
   }
 
