@@ -87,6 +87,22 @@ const DRAIN_ALL_ROUNDS = 256;
 const DROP_BATCH = 16;
 const RECV_SIZE = BigInt(RECV_BUFFER);
 
+/**
+ * The verdict for a packet from `ifindex` that the handler failed on: DROP (fail closed) unless
+ * `served` says plainly that the interface is not one the handler answers for.
+ */
+export function verdictOnFailure(
+  served: ((ifindex: number) => boolean) | undefined,
+  ifindex: number,
+): Verdict {
+  if (served === undefined) return "drop";
+  try {
+    return served(ifindex) ? "drop" : "accept";
+  } catch {
+    return "drop";
+  }
+}
+
 /** One nfq handle with any number of queues on it, drained by a `Poller`. */
 export class NfQueue {
   #h: Deno.PointerObject;
@@ -258,7 +274,7 @@ export class NfQueue {
       });
     } catch (e) {
       this.stats.handlerErrors++;
-      verdict = this.#failedVerdict(m);
+      verdict = verdictOnFailure(this.#options.served, m.physindev || m.indev);
       this.#onError(
         `Packet ${m.id} on queue ${m.queue}: handler failed (${verdict}): ${
           e instanceof Error ? e.stack : e
@@ -279,17 +295,6 @@ export class NfQueue {
       this.#onError(callError(`nfq_set_verdict(${m.queue}, ${m.id}, ACCEPT)`).message);
     }
   };
-
-  /** The verdict for a packet the handler failed on: fail closed unless it is plainly not ours. */
-  #failedVerdict(m: QueueMessage): Verdict {
-    const served = this.#options.served;
-    if (served === undefined) return "drop";
-    try {
-      return served(m.physindev || m.indev) ? "drop" : "accept";
-    } catch {
-      return "drop";
-    }
-  }
 
   #onNetlinkError = (code: number): void => {
     this.#onError(`NFQUEUE netlink error: ${errnoText(code)} (errno ${code})`);

@@ -157,6 +157,7 @@ class Daemon {
       queues: queuesOf(config),
       maxLength: QUEUE_MAX_LENGTH,
       onError: (m) => log.limited("warning", "nfqueue", m),
+      // A packet the dispatcher failed on is dropped unless its interface is known and unbound.
       served: (ifindex) => {
         const tap = interfaces.nameOf(ifindex);
         return tap === undefined || this.store.get(tap) !== undefined;
