@@ -139,7 +139,7 @@ interface Build {
  * first address (as the original). The original requires server_ip without server_on_link; if
  * the config lets it be unset we fall back to the on-link address rather than invent one.
  */
-function serverAddress(binding: Binding, config: DhcpConfig): number | null {
+export function serverAddress(binding: Binding, config: DhcpConfig): number | null {
   if (!config.serverOnLink && config.serverIp !== null) return config.serverIp;
   if (binding.gateway !== null) return binding.gateway;
   return binding.subnet === null ? null : (binding.subnet.network + 1) >>> 0;

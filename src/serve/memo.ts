@@ -1,7 +1,9 @@
 /**
- * The reply memo: replies and reply parts kept between packets. The daemon owns one, passes it to
- * every responder in the context and clears it on reload and on any binding change; every entry
- * also records what it was built from, so a stale one is never used even before a clear.
+ * The reply memo: replies and reply parts kept between packets, under the TAP of the binding they
+ * were built for. The daemon owns one, passes it to every responder in the context, clears it on
+ * reload and forgets one TAP's entries when that TAP's binding changes or goes (the others keep
+ * theirs); every entry also records what it was built from (the binding, the settings, INDEV's
+ * MAC), so a stale one is never used even before it is forgotten.
  */
 import type { Binding } from "../bindings/binding.ts";
 import { sameMac } from "../address.ts";
@@ -10,34 +12,45 @@ import type { Dhcp4BindingOptions } from "./dhcp4_reply.ts";
 import type { ReplyReport } from "./packet_report.ts";
 
 /**
- * One value per binding, valid while the config section and the INDEV MAC it was built from are
- * the same (bindings and configs are immutable and replaced on change, so identity tells them).
+ * One value per binding, valid while the binding, the config section and the INDEV MAC it was
+ * built from are the same (bindings and configs are immutable and replaced on change, so identity
+ * tells them). Kept under the binding's TAP, so that a change forgets that TAP's value alone.
  */
 export class PerBindingMemo<V> {
-  #entries = new WeakMap<
-    Binding,
-    { readonly settings: object; readonly mac: Uint8Array | null; readonly value: V }
+  readonly #entries = new Map<
+    string,
+    {
+      readonly binding: Binding;
+      readonly settings: object;
+      readonly mac: Uint8Array | null;
+      readonly value: V;
+    }
   >();
   /** Lookups answered from the memo: lets tests see the hit path taken. */
   hits = 0;
 
   /** The value for `binding`, built by `build` unless one from the same settings is kept. */
   get(binding: Binding, settings: object, mac: Uint8Array | null, build: () => V): V {
-    const kept = this.#entries.get(binding);
+    const kept = this.#entries.get(binding.tap);
     if (
-      kept !== undefined && kept.settings === settings &&
+      kept !== undefined && kept.binding === binding && kept.settings === settings &&
       (mac === null ? kept.mac === null : kept.mac !== null && sameMac(kept.mac, mac))
     ) {
       this.hits++;
       return kept.value;
     }
     const value = build();
-    this.#entries.set(binding, { settings, mac: mac?.slice() ?? null, value });
+    this.#entries.set(binding.tap, { binding, settings, mac: mac?.slice() ?? null, value });
     return value;
   }
 
+  /** Forgets the value kept for `tap`'s binding. */
+  forget(tap: string): void {
+    this.#entries.delete(tap);
+  }
+
   clear(): void {
-    this.#entries = new WeakMap();
+    this.#entries.clear();
   }
 }
 
@@ -65,7 +78,7 @@ interface KeptFrame<K> extends MemoFrame {
  * built with. A binding has a few (a client alternates OFFER and ACK), so they are scanned.
  */
 export class FrameMemo<K> {
-  #entries = new WeakMap<Binding, KeptFrame<K>[]>();
+  readonly #entries = new Map<string, { readonly binding: Binding; frames: KeptFrame<K>[] }>();
   hits = 0;
 
   /** The frame kept for `binding` whose key `matches`, built with `settings` and `mac`. */
@@ -76,9 +89,9 @@ export class FrameMemo<K> {
     facts: F,
     matches: (key: K, facts: F) => boolean,
   ): MemoFrame | null {
-    const entries = this.#entries.get(binding);
-    if (entries === undefined) return null;
-    for (const kept of entries) {
+    const entries = this.#entries.get(binding.tap);
+    if (entries === undefined || entries.binding !== binding) return null;
+    for (const kept of entries.frames) {
       if (kept.settings === settings && sameMac(kept.mac, mac) && matches(kept.key, facts)) {
         this.hits++;
         return kept;
@@ -89,7 +102,8 @@ export class FrameMemo<K> {
 
   /** Keeps `entry` under `key`; frames built with other settings or another MAC are dropped. */
   keep(binding: Binding, key: K, settings: object, mac: Uint8Array, entry: MemoFrame): void {
-    const current = (this.#entries.get(binding) ?? []).filter((kept) =>
+    const entries = this.#entries.get(binding.tap);
+    const current = (entries?.binding === binding ? entries.frames : []).filter((kept) =>
       kept.settings === settings && sameMac(kept.mac, mac)
     );
     if (current.length >= FRAMES_PER_BINDING) current.shift();
@@ -104,11 +118,16 @@ export class FrameMemo<K> {
       xidAt,
       checksumAt,
     });
-    this.#entries.set(binding, current);
+    this.#entries.set(binding.tap, { binding, frames: current });
+  }
+
+  /** Forgets the frames kept for `tap`'s binding. */
+  forget(tap: string): void {
+    this.#entries.delete(tap);
   }
 
   clear(): void {
-    this.#entries = new WeakMap();
+    this.#entries.clear();
   }
 }
 
@@ -123,7 +142,18 @@ export class ReplyMemo {
   /** The binding's search domains that can be encoded as DNS names, for the [ipv6] section. */
   readonly searchDomains = new PerBindingMemo<readonly string[]>();
 
-  /** Forgets everything: the daemon calls it on reload and on any binding change. */
+  /**
+   * Forgets what was kept for `tap`'s binding: the daemon calls it when that binding changes or
+   * goes. Nothing kept for one binding is built from another's, so no other entry depends on it.
+   */
+  forget(tap: string): void {
+    this.dhcp4Options.forget(tap);
+    this.dhcp4Replies.forget(tap);
+    this.periodicAdverts.forget(tap);
+    this.searchDomains.forget(tap);
+  }
+
+  /** Forgets everything: the daemon calls it on reload. */
   clear(): void {
     this.dhcp4Options.clear();
     this.dhcp4Replies.clear();
