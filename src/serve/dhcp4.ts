@@ -13,7 +13,7 @@ import {
   readDhcp4Facts,
 } from "./dhcp4_facts.ts";
 import { type Dhcp4Settings, isBootRequest, respondDhcp4 } from "./dhcp4_reply.ts";
-import type { MemoFrame } from "./memo.ts";
+import type { MemoFrame } from "./memo_tables.ts";
 import { dhcp4TypeLabel } from "./packet_report.ts";
 import type { Responder, ResponderContext } from "./responder.ts";
 import { spoofedBy } from "./source_check.ts";

@@ -47,8 +47,13 @@ import {
 import { emitUdpHeader4, UDP_HEADER_LENGTH } from "../wire/udp.ts";
 import { type Decision, refuse } from "./decision.ts";
 import { describeDhcp4Request, type Dhcp4Facts } from "./dhcp4_facts.ts";
-import type { ReplyMemo } from "./memo.ts";
+import type { PerBindingMemo } from "./memo_tables.ts";
 import { dhcp4TypeLabel } from "./packet_report.ts";
+
+/** The part of the daemon's ReplyMemo (memo.ts) a reply is built with. */
+export interface OptionsMemo {
+  readonly dhcp4Options: PerBindingMemo<Dhcp4BindingOptions>;
+}
 
 /** The usual initial TTL; the reply never leaves the TAP anyway. */
 const REPLY_TTL = 64;
@@ -79,7 +84,7 @@ export type Dhcp4Outcome = Extract<Decision, { kind: "drop" }> | Dhcp4Reply;
 export function respondDhcp4(
   facts: Dhcp4Facts,
   settings: Dhcp4Settings,
-  memo: ReplyMemo,
+  memo: OptionsMemo,
   frames: FrameAllocator,
 ): Dhcp4Outcome {
   const { binding } = settings;
@@ -130,7 +135,7 @@ function drop(...args: Parameters<typeof refuse>): Extract<Decision, { kind: "dr
 interface Build {
   readonly facts: Dhcp4Facts;
   readonly settings: Dhcp4Settings;
-  readonly memo: ReplyMemo;
+  readonly memo: OptionsMemo;
   readonly frames: FrameAllocator;
 }
 
