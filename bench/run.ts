@@ -15,6 +15,7 @@ import { parseArgs } from "./options.ts";
 import { prerequisites } from "./programs.ts";
 import { header, Results } from "./report.ts";
 import { scaleRun } from "./scale.ts";
+import { printStartup } from "./startup.ts";
 import { startDnsmasq, startOurs, startReflector } from "./servers.ts";
 import { summary } from "./summary.ts";
 import { sweepStale, Topology } from "./topology.ts";
@@ -98,7 +99,26 @@ async function main(): Promise<number> {
     await t.destroy();
   }
   await summary(res, o);
-  if (o.scale > 0) await scaleRun(o, work, res);
+  if (o.scale > 0) {
+    await scaleRun(o, work, res);
+    await res.print("");
+    const { candidate, reference } = await printStartup(
+      o.scale,
+      Math.max(3, o.reps),
+      (l) => res.print(l),
+    );
+    await res.addRaw({
+      run_id: res.runId,
+      time: new Date().toISOString(),
+      bench: "startup",
+      server: "ours-routed",
+      n: o.scale,
+      ready_ms: candidate.readyMs,
+      rss_mib: candidate.rssMiB,
+      reference_ready_ms: reference?.readyMs ?? null,
+      reference_rss_mib: reference?.rssMiB ?? null,
+    });
+  }
   await res.print("");
   await res.print(
     `# done in ${((performance.now() - t0) / 1000).toFixed(0)} s; JSON lines: ${res.jsonl}`,
