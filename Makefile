@@ -9,7 +9,7 @@ TEST_PACKAGES := iproute2 iptables nftables isc-dhcp-client udhcpc ndisc6 kmod p
 TEST_PACKAGES += debhelper lintian adduser libxml2-utils
 # man(1) and groff for the man pages' test (tests/docs/man_test.ts: man --warnings).
 TEST_PACKAGES += man-db groff-base
-BENCH_PACKAGES := dnsmasq-base gcc libc6-dev
+BENCH_PACKAGES := dnsmasq-base gcc libc6-dev libnetfilter-queue-dev
 # Exactly what the daemon uses: FFI (libnetfilter_queue, libc), its config, state and log files,
 # and setpriv to drop privileges. Nothing else.
 PERMISSIONS := --allow-ffi --allow-read --allow-write --allow-env --allow-run=setsid --allow-sys
@@ -126,15 +126,20 @@ $(REFERENCE_BUNDLE): | deno
 	  (cd bench/build/ref-735c40a && $(abspath $(DENO)) bundle --quiet -o ../reference-735c40a.js main.ts); \
 	else echo "no commit 735c40a here: the start-up point prints the saved reference only"; fi
 
+NFQ_RESPONDER := bench/build/nfq_responder
+$(NFQ_RESPONDER): bench/nfq_responder.c | bench-deps
+	@mkdir -p bench/build
+	$(CC) -O2 -Wall -Wextra -o $@ bench/nfq_responder.c -lnetfilter_queue
+
 $(LOADGEN): bench/loadgen.c | bench-deps
 	@mkdir -p bench/build
 	$(CC) -O2 -Wall -Wextra -o $@ bench/loadgen.c -lm
 
 # The benchmark against dnsmasq (not part of make test); BENCH_ARGS passes options to bench/run.ts.
-bench: deno deps bench-deps bundle $(LOADGEN) $(REFERENCE_BUNDLE)
+bench: deno deps bench-deps bundle $(LOADGEN) $(NFQ_RESPONDER) $(REFERENCE_BUNDLE)
 	$(BENCH_CMD) $(BENCH_ARGS)
 
-bench-quick: deno deps bench-deps bundle $(LOADGEN) $(REFERENCE_BUNDLE)
+bench-quick: deno deps bench-deps bundle $(LOADGEN) $(NFQ_RESPONDER) $(REFERENCE_BUNDLE)
 	$(BENCH_CMD) --quick $(BENCH_ARGS)
 
 # The soak (not part of make test; root, minutes): one daemon under mixed real clients and churning

@@ -3,13 +3,13 @@
 import { BenchError } from "./exec.ts";
 
 /** A server compared by the bench. */
-export type Peer = "ours-routed" | "ours-bridged" | "dnsmasq";
+export type Peer = "ours-routed" | "ours-bridged" | "dnsmasq" | "c-nfq";
 /** Anything that answers the load generator: a compared server or the calibration reflector. */
 export type Server = Peer | "reflector";
 /** A load generator mode: DHCPv4 DORA, RS→RA, or DHCPv6 Information-Request→Reply. */
 export type Mode = "dora" | "rs" | "inforeq";
 /** The compared servers, in their default order. */
-export const SERVERS: readonly Peer[] = ["ours-routed", "ours-bridged", "dnsmasq"];
+export const SERVERS: readonly Peer[] = ["ours-routed", "ours-bridged", "dnsmasq", "c-nfq"];
 /** Zero-work AF_PACKET responder in the load generator: the generator's own ceiling. */
 export const REFLECTOR: Server = "reflector";
 

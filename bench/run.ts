@@ -16,7 +16,7 @@ import { prerequisites } from "./programs.ts";
 import { header, Results } from "./report.ts";
 import { scaleRun } from "./scale.ts";
 import { printStartup } from "./startup.ts";
-import { startDnsmasq, startOurs, startReflector } from "./servers.ts";
+import { startCResponder, startDnsmasq, startOurs, startReflector } from "./servers.ts";
 import { summary } from "./summary.ts";
 import { sweepStale, Topology } from "./topology.ts";
 
@@ -80,6 +80,8 @@ async function main(): Promise<number> {
       for (const s of order) {
         const srv = s === "dnsmasq"
           ? await startDnsmasq(t, dnsmasqWork)
+          : s === "c-nfq"
+          ? await startCResponder(t, work)
           : await startOurs(s, t, work, { ipv6: o.ipv6 && s === "ours-routed", raPeriod: 1800 });
         await probe(t, n - 1, 10);
         for (const c of o.cs) await measure(t, srv, "dora", c, rep, o, res);
