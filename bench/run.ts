@@ -7,6 +7,7 @@
  * (see `--help` and bench/README.md).
  */
 
+import { startChurn } from "./churn.ts";
 import { cleanupAll, onCleanupLast } from "./cleanup.ts";
 import { BenchError, killLive, log } from "./exec.ts";
 import { probe } from "./loadgen.ts";
@@ -85,6 +86,17 @@ async function main(): Promise<number> {
           : await startOurs(s, t, work, { ipv6: o.ipv6 && s === "ours-routed", raPeriod: 1800 });
         await probe(t, n - 1, 10);
         for (const c of o.cs) await measure(t, srv, "dora", c, rep, o, res);
+        if (s === "ours-routed" && o.churn) {
+          // The same point while tap0's binding is rewritten 10 times a second.
+          const path = `${work}/ours-routed/bindings/tap0`;
+          const stop = startChurn(path, await Deno.readTextFile(path));
+          const c = Math.max(...o.cs);
+          try {
+            await measure(t, srv, "dora", c, rep, o, res, { bench: "dhcp4-churn" });
+          } finally {
+            await stop();
+          }
+        }
         if (s === "ours-routed" && o.ipv6) {
           for (const c of o.cs) await measure(t, srv, "rs", c, rep, o, res);
           for (const c of o.cs) await measure(t, srv, "inforeq", c, rep, o, res);

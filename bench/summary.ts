@@ -94,6 +94,28 @@ export async function summary(res: Results, o: Options): Promise<void> {
       );
     }
   }
+  const churn = recs.filter((r) => r.bench === "dhcp4-churn");
+  if (churn.length) {
+    await res.print("");
+    await res.print(
+      "== churn (ours routed): tap0's binding rewritten 10 times a second; medians; " +
+        "ratio = with churn / without ==",
+    );
+    for (const n of o.ns) {
+      const c = Math.max(...o.cs);
+      const rate = (bench: string) =>
+        median(
+          recs.filter((r) =>
+            r.bench === bench && r.server === "ours-routed" && r.n === n && r.c === c
+          ).map((r) => r.rate),
+        );
+      const [with_, without] = [rate("dhcp4-churn"), rate("dhcp4")];
+      await res.print(
+        `N=${f0(n, 5)} C=${f0(c, 3)} with churn ${f0(with_, 8)}/s, without ${f0(without, 8)}/s, ` +
+          `ratio ${Number.isFinite(with_ / without) ? (with_ / without).toFixed(3) : "-"}`,
+      );
+    }
+  }
   const v6 = recs.filter((r) => r.bench === "rs" || r.bench === "dhcp6-inforeq");
   if (v6.length) {
     await res.print("");
