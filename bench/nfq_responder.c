@@ -1,9 +1,9 @@
 /*
  * The C reference responder of `make bench`: a libnetfilter_queue loop answering DHCPv4 from a
- * table, doing the work our daemon does per request (TAP -> binding, MAC check, OFFER/ACK with
- * the same options, the frame written into the TAP through one AF_PACKET socket, verdict DROP;
- * ACCEPT for an interface without a binding), and nothing else: the bar our packet path is
- * measured against. Bench-only: its input is the bench's own binding files, in its namespaces.
+ * table, doing the main work our daemon does per request (TAP -> binding, chaddr check, OFFER/ACK
+ * with the options ours sends in the bench, the frame written into the TAP through one AF_PACKET
+ * socket, verdict DROP; ACCEPT for an interface without a binding), and less (no Ethernet source
+ * check, no log line): the bar our packet path is measured against. Bench-only: its input is the bench's own binding files, in its namespaces.
  *
  *   nfq_responder QUEUE DATAPATH SERVER_IP DNS_IP
  *
