@@ -177,11 +177,14 @@ export async function printStartup(
     await print(`735c40a:   no reference bundle (${REFERENCE_BUNDLE}: make bench builds it)`);
   }
   const saved = JSON.parse(await Deno.readTextFile(SAVED)) as SavedReference;
+  const comparable = saved.bindings === bindings
+    ? `ours/saved: ready ${(c.readyMs / saved.ready_ms).toFixed(2)}x, RSS ${
+      c.rssMiB.toFixed(1)
+    } MiB (target <= 64)`
+    : `not comparable with ${bindings} bindings`;
   await print(
     `saved:     ${saved.commit} ready ${saved.ready_ms} ms, RSS ${saved.rss_mib} MiB ` +
-      `(${saved.bindings} bindings, ${saved.measured}); ours/saved: ready ${
-        (c.readyMs / saved.ready_ms).toFixed(2)
-      }x, RSS ${c.rssMiB.toFixed(1)} MiB (target <= 64)`,
+      `(${saved.bindings} bindings, ${saved.measured}); ${comparable}`,
   );
   return result;
 }
