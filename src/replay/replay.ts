@@ -12,7 +12,7 @@ import type { RefusalReason } from "../serve/decision.ts";
 import { ReplyMemo } from "../serve/memo.ts";
 import { RequestReport } from "../serve/packet_report.ts";
 import { FrameAllocator } from "../wire/ethernet.ts";
-import { describePacket, type PacketSummary } from "./describe.ts";
+import { describePacket, describeRequest, type PacketSummary } from "./describe.ts";
 
 /** What a replay runs with besides the packets. */
 export interface ReplaySettings {
@@ -82,7 +82,8 @@ export function replay(
     }
     const { ip, ipOffset, hwSource } = link.value;
     const mac = hwSource === null ? null : formatMac(hwSource);
-    const request = describePacket(ip, ipOffset);
+    // What no responder reads (skipped, unbound, or not parsed) is described from its bytes.
+    const described = () => describePacket(ip, ipOffset);
     const row = serviceFor(ip);
     const notRequest = link.value.outgoing
       ? "sent by the capturing host"
@@ -90,7 +91,7 @@ export function replay(
       ? row.why
       : null;
     if (notRequest !== null) {
-      if (settings.all) records.push(skipped(base, mac, request, notRequest));
+      if (settings.all) records.push(skipped(base, mac, described(), notRequest));
       continue;
     }
     const binding = settings.bindingFor(hwSource);
@@ -99,7 +100,7 @@ export function replay(
       records.push({
         ...base,
         mac,
-        request,
+        request: described(),
         tap: null,
         kind: "ignore",
         reason: null,
@@ -124,7 +125,8 @@ export function replay(
     records.push({
       ...base,
       mac,
-      request,
+      // The request as the responder read it: the packet is not read a second time.
+      request: describeRequest(report) ?? described(),
       tap: binding.tap,
       kind: decision.kind,
       reason: decision.kind === "drop" ? decision.reason : null,

@@ -63,6 +63,7 @@ export const dhcp4Responder: Responder = {
         `Malformed DHCPv4 request on ${context.binding.tap}: ${request.error}`,
       );
     }
+    context.report.dhcp4 = request.value;
     return answerDhcp4Message(request.value.dhcp, context);
   },
 };

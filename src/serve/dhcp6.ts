@@ -120,6 +120,7 @@ function answerDhcp6(packet: Uint8Array, context: ResponderContext): Decision {
   const dhcp = parseDhcp6(udp.value.payload);
   if (!dhcp.ok) return refuse("malformed", `DHCPv6: ${dhcp.error}`);
   reportRequest(dhcp.value, context.report);
+  context.report.dhcp6 = { ip: ip.value, udp: udp.value, dhcp: dhcp.value };
   const name = NAMES[dhcp.value.msgType] ?? `message type ${dhcp.value.msgType}`;
   const from = `DHCPv6 ${name} from ${formatIpv6(ip.value.src)} on ${binding.tap}`;
   const drop = (reason: RefusalReason, why: string) => refuse(reason, `${from}: ${why}`);

@@ -20,7 +20,7 @@ import {
 } from "../wire/ndp.ts";
 import { type Decision, type InterfaceInfo, type RefusalReason, refuse } from "./decision.ts";
 import { hostLinkLocal, readNdRequest, vmAddresses } from "./ipv6_binding.ts";
-import type { ReplyReport } from "./packet_report.ts";
+import type { ReplyReport, RequestReport } from "./packet_report.ts";
 import type { Responder } from "./responder.ts";
 import { spoofedBy } from "./source_check.ts";
 
@@ -51,8 +51,15 @@ import { spoofedBy } from "./source_check.ts";
  * shapes an NA.
  */
 export const neighbourSolicitationResponder: Responder = {
-  answer: (packet, { binding, indev, hwSource, frames }) =>
-    answerNeighbourSolicitation(packet, binding, indev, hwSource, (n) => frames.allocate(n)),
+  answer: (packet, { binding, indev, hwSource, frames, report }) =>
+    answerNeighbourSolicitation(
+      packet,
+      binding,
+      indev,
+      hwSource,
+      (n) => frames.allocate(n),
+      report,
+    ),
 };
 
 /** Every NA we answer with: one option, the target link-layer address. */
@@ -68,9 +75,11 @@ function answerNeighbourSolicitation(
   indev: InterfaceInfo,
   hwSource: Uint8Array | null,
   allocate: AllocateFrame,
+  report: RequestReport,
 ): Decision {
   const request = readNdRequest(packet, "neighbourSolicitation");
   if ("kind" in request) return request;
+  report.nd = request;
   const { ip, message: { target }, sourceMac } = request;
   const dad = isUnspecified(ip.src);
   const from = `${dad ? "DAD probe" : "NS"} for ${formatIpv6(target)} from ${

@@ -4,7 +4,12 @@
  */
 import { DHCP6_OPTION } from "../wire/dhcp6_options.ts";
 import type { Dhcp6Option } from "../wire/dhcp6_options.ts";
-import { ND_OPTION, type NdOption } from "../wire/ndp.ts";
+import { ND_OPTION, type NdMessage, type NdOption } from "../wire/ndp.ts";
+import type { Dhcp4Message } from "../wire/dhcp4.ts";
+import type { Dhcp6Message, Dhcp6Relay } from "../wire/dhcp6.ts";
+import type { Ipv4Packet } from "../wire/ipv4.ts";
+import type { Ipv6Packet } from "../wire/ipv6.ts";
+import type { UdpDatagram } from "../wire/udp.ts";
 
 /** The label of a type that is not one of the names below (and of what no responder read). */
 export const OTHER = "other";
@@ -72,12 +77,30 @@ export class RequestReport {
   clientId: Uint8Array | null = null;
   /** The options the client asked for: DHCPv4 option 55, DHCPv6 option 6; null when none. */
   requested: ArrayLike<number> | null = null;
+  /**
+   * The request as its responder parsed it (one of the three, once it parsed), for whoever
+   * describes it (`replay`) without reading the packet again; the parse's own objects.
+   */
+  dhcp4:
+    | { readonly ip: Ipv4Packet; readonly udp: UdpDatagram; readonly dhcp: Dhcp4Message }
+    | null = null;
+  dhcp6:
+    | {
+      readonly ip: Ipv6Packet;
+      readonly udp: UdpDatagram;
+      readonly dhcp: Dhcp6Message | Dhcp6Relay;
+    }
+    | null = null;
+  nd: { readonly ip: Ipv6Packet; readonly message: NdMessage } | null = null;
 
   /** Forgets the last packet's; `type` is what the packet's headers already tell. */
   reset(type: string): void {
     this.type = type;
     this.clientId = null;
     this.requested = null;
+    this.dhcp4 = null;
+    this.dhcp6 = null;
+    this.nd = null;
   }
 
   /** What the responder read. */

@@ -122,6 +122,7 @@ export const routerSolicitationResponder: Responder = {
     const { binding, indev } = context;
     const request = readNdRequest(packet, "routerSolicitation");
     if ("kind" in request) return request;
+    context.report.nd = request;
     const { ip, sourceMac } = request;
     const from = `RS from ${formatIpv6(ip.src)} on ${binding.tap}`;
     const spoofed = spoofedBy(binding, context.hwSource, sourceMac ?? macOfEui64(ip.src));

@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { parseBinding } from "../../src/bindings/binding.ts";
 import { parseConfig } from "../../src/config/config.ts";
 import { readCapture } from "../../src/pcap/capture.ts";
+import { describePacket, describeRequest } from "../../src/replay/describe.ts";
 import { recordText } from "../../src/replay/format.ts";
+import { ipPacketOf } from "../../src/pcap/link.ts";
+import { decidePacket, serviceFor } from "../../src/serve/decide.ts";
+import { ReplyMemo } from "../../src/serve/memo.ts";
+import { RequestReport } from "../../src/serve/packet_report.ts";
+import { FrameAllocator } from "../../src/wire/ethernet.ts";
 import { replay } from "../../src/replay/replay.ts";
 import { parseMac } from "../../src/address.ts";
 
@@ -56,4 +62,31 @@ Deno.test("replay names PREF64 in an RA when nat64_prefix is set", async () => {
   const ra = records.find((r) => r.reply?.type === "RA")!;
   assert.match(recordText(ra), /pref64 64:ff9b::\/96 lifetime \d+s/);
   assert.ok(ra.report!.sent!.includes(38), `${ra.report!.sent}`);
+});
+
+Deno.test("describeRequest() tells every request a responder read exactly as describePacket() reads it from its bytes", async () => {
+  const s = settings("[dhcp]\nserver_ip = 10.77.0.1\n[ipv6]\nmode = dhcpv6\n", BINDING);
+  const deps = {
+    config: () => s.config,
+    interfaceInfo: (name: string) => ({ name, mac: s.indevMac }),
+    memo: new ReplyMemo(),
+    frames: new FrameAllocator(),
+  };
+  let compared = 0;
+  for (const entry of Deno.readDirSync(FIXTURES)) {
+    if (!entry.name.endsWith(".pcap")) continue;
+    for (const packet of readCapture(await Deno.readFile(`${FIXTURES}${entry.name}`))) {
+      const link = ipPacketOf(packet.linkType, packet.data);
+      if (!link.ok) continue;
+      const { ip, ipOffset, hwSource } = link.value;
+      const report = new RequestReport();
+      const row = serviceFor(ip);
+      decidePacket({ payload: ip, hwSource: () => hwSource }, s.bindingFor(), deps, 0, row, report);
+      const read = describeRequest(report);
+      if (read === null) continue;
+      assert.deepEqual(read, describePacket(ip, ipOffset), `${entry.name} #${packet.number}`);
+      compared++;
+    }
+  }
+  assert.ok(compared >= 40, `${compared} requests compared`);
 });
