@@ -3,13 +3,13 @@
 import { BenchError } from "./exec.ts";
 
 /** A server compared by the bench. */
-export type Peer = "ours-routed" | "ours-bridged" | "dnsmasq";
+export type Peer = "ours-routed" | "ours-bridged" | "dnsmasq" | "c-nfq";
 /** Anything that answers the load generator: a compared server or the calibration reflector. */
 export type Server = Peer | "reflector";
 /** A load generator mode: DHCPv4 DORA, RS→RA, or DHCPv6 Information-Request→Reply. */
 export type Mode = "dora" | "rs" | "inforeq";
 /** The compared servers, in their default order. */
-export const SERVERS: readonly Peer[] = ["ours-routed", "ours-bridged", "dnsmasq"];
+export const SERVERS: readonly Peer[] = ["ours-routed", "ours-bridged", "dnsmasq", "c-nfq"];
 /** Zero-work AF_PACKET responder in the load generator: the generator's own ceiling. */
 export const REFLECTOR: Server = "reflector";
 
@@ -35,6 +35,8 @@ export interface Options {
   ipv6: boolean;
   /** Also the generator-ceiling points (reflector). */
   calibrate: boolean;
+  /** Also the churn points: one VM rewrites its binding 10 times a second (ours routed). */
+  churn: boolean;
   /** Bindings for the scale figures; 0 skips them. */
   scale: number;
   /** `ra_period` of the scale run, in seconds. */
@@ -60,6 +62,7 @@ const FLAG_OPTIONS: Record<string, (o: Options) => void> = {
   "--quick": () => {},
   "--no-ipv6": (o) => (o.ipv6 = false),
   "--no-calibrate": (o) => (o.calibrate = false),
+  "--no-churn": (o) => (o.churn = false),
   "--keep": (o) => (o.keep = true),
 };
 
@@ -76,6 +79,7 @@ function usage(): never {
   --servers LIST        subset of ${SERVERS.join(",")} (default all)
   --no-ipv6             skip the RS->RA and Information-Request->Reply points
   --no-calibrate        skip the generator-ceiling points (zero-work reflector)
+  --no-churn            skip the churn points (tap0's binding rewritten 10/s, ours routed)
   --scale K             bindings for the scale figures, 0 = skip (default 10000)
   --ra-period S         ra_period for the scale run (default 20)
   --keep                keep the work directory (logs, configs)
@@ -114,6 +118,7 @@ export function parseArgs(args: string[]): Options {
     servers: [...SERVERS],
     ipv6: true,
     calibrate: true,
+    churn: true,
     scale: 10000,
     raPeriod: 20,
     keep: false,

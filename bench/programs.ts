@@ -11,6 +11,8 @@ const DAEMON = new URL("../bin/nfdhcpd.js", import.meta.url).pathname;
 /** How to start our daemon: NFDHCPD_CMD (as `make integration` sets it) or deno on the bundle. */
 export const DAEMON_CMD: string[] = Deno.env.get("NFDHCPD_CMD")?.trim().split(/\s+/) ??
   [Deno.execPath(), "run", "--allow-all", DAEMON];
+/** The C reference responder (a libnetfilter_queue loop), built by the Makefile. */
+export const NFQ_RESPONDER: string = new URL("build/nfq_responder", import.meta.url).pathname;
 /** dnsmasq, from dnsmasq-base. */
 export const DNSMASQ = "/usr/sbin/dnsmasq";
 
@@ -39,6 +41,9 @@ export function prerequisites(o: Options): void {
     if (!exists(file)) {
       missing.push(`${file} missing: run 'make bundle' (or use --servers dnsmasq --scale 0)`);
     }
+  }
+  if (o.servers.includes("c-nfq") && !exists(NFQ_RESPONDER)) {
+    missing.push(`${NFQ_RESPONDER} missing: run 'make bench/build/nfq_responder'`);
   }
   if (o.servers.includes("dnsmasq") && !exists(DNSMASQ)) {
     missing.push(`${DNSMASQ} missing: apt-get install dnsmasq-base`);

@@ -7,6 +7,7 @@
  * (see `--help` and bench/README.md).
  */
 
+import { startChurn } from "./churn.ts";
 import { cleanupAll, onCleanupLast } from "./cleanup.ts";
 import { BenchError, killLive, log } from "./exec.ts";
 import { probe } from "./loadgen.ts";
@@ -15,7 +16,8 @@ import { parseArgs } from "./options.ts";
 import { prerequisites } from "./programs.ts";
 import { header, Results } from "./report.ts";
 import { scaleRun } from "./scale.ts";
-import { startDnsmasq, startOurs, startReflector } from "./servers.ts";
+import { printStartup } from "./startup.ts";
+import { startCResponder, startDnsmasq, startOurs, startReflector } from "./servers.ts";
 import { summary } from "./summary.ts";
 import { sweepStale, Topology } from "./topology.ts";
 
@@ -79,9 +81,22 @@ async function main(): Promise<number> {
       for (const s of order) {
         const srv = s === "dnsmasq"
           ? await startDnsmasq(t, dnsmasqWork)
+          : s === "c-nfq"
+          ? await startCResponder(t, work)
           : await startOurs(s, t, work, { ipv6: o.ipv6 && s === "ours-routed", raPeriod: 1800 });
         await probe(t, n - 1, 10);
         for (const c of o.cs) await measure(t, srv, "dora", c, rep, o, res);
+        if (s === "ours-routed" && o.churn) {
+          // The same point while tap0's binding is rewritten 10 times a second.
+          const path = `${work}/ours-routed/bindings/tap0`;
+          const stop = startChurn(path, await Deno.readTextFile(path));
+          const c = Math.max(...o.cs);
+          try {
+            await measure(t, srv, "dora", c, rep, o, res, { bench: "dhcp4-churn" });
+          } finally {
+            await stop();
+          }
+        }
         if (s === "ours-routed" && o.ipv6) {
           for (const c of o.cs) await measure(t, srv, "rs", c, rep, o, res);
           for (const c of o.cs) await measure(t, srv, "inforeq", c, rep, o, res);
@@ -98,7 +113,26 @@ async function main(): Promise<number> {
     await t.destroy();
   }
   await summary(res, o);
-  if (o.scale > 0) await scaleRun(o, work, res);
+  if (o.scale > 0) {
+    await scaleRun(o, work, res);
+    await res.print("");
+    const { candidate, reference } = await printStartup(
+      o.scale,
+      Math.max(3, o.reps),
+      (l) => res.print(l),
+    );
+    await res.addRaw({
+      run_id: res.runId,
+      time: new Date().toISOString(),
+      bench: "startup",
+      server: "ours-routed",
+      n: o.scale,
+      ready_ms: candidate.readyMs,
+      rss_mib: candidate.rssMiB,
+      reference_ready_ms: reference?.readyMs ?? null,
+      reference_rss_mib: reference?.rssMiB ?? null,
+    });
+  }
   await res.print("");
   await res.print(
     `# done in ${((performance.now() - t0) / 1000).toFixed(0)} s; JSON lines: ${res.jsonl}`,

@@ -1,4 +1,7 @@
-/** Bench servers under test: our daemon (routed, bridged), dnsmasq and the reflector, with configs. */
+/**
+ * Bench servers under test: our daemon (routed, bridged), dnsmasq, the C reference responder and
+ * the reflector, with their configs.
+ */
 
 import {
   CLIENT_IP_BASE,
@@ -14,7 +17,7 @@ import {
 } from "./addressing.ts";
 import { nsExec } from "./exec.ts";
 import { REFLECTOR } from "./options.ts";
-import { DAEMON_CMD, DNSMASQ, LOADGEN } from "./programs.ts";
+import { DAEMON_CMD, DNSMASQ, LOADGEN, NFQ_RESPONDER } from "./programs.ts";
 import { type Running, spawnServer } from "./spawn.ts";
 import { type Topology, writeBindings } from "./topology.ts";
 
@@ -62,6 +65,25 @@ ra_period = ${o.raPeriod}
     server,
     t,
     [...DAEMON_CMD, "-f", "-c", conf],
+    `${dir}/stderr.log`,
+    true,
+  );
+}
+
+/**
+ * Starts the C reference responder (bench/nfq_responder.c) on `t`, routed as ours is: the same
+ * binding files and queue rule, DHCPv4 only; resolves once it prints `ready`.
+ */
+export async function startCResponder(t: Topology, work: string): Promise<Running> {
+  const dir = `${work}/c-nfq`;
+  await Deno.mkdir(dir, { recursive: true });
+  await writeBindings(`${dir}/bindings`, t.n, false);
+  await t.setBridged(false);
+  await t.firewall("c-nfq", false);
+  return await spawnServer(
+    "c-nfq",
+    t,
+    [NFQ_RESPONDER, "42", `${dir}/bindings`, SERVER_IP, DNS4],
     `${dir}/stderr.log`,
     true,
   );

@@ -1,6 +1,12 @@
-/** Bench summary: medians over repetitions per N and C, ours/dnsmasq ratios, the ceiling, IPv6. */
+/**
+ * Bench summary: medians over repetitions per N and C, ours/dnsmasq and ours/C-reference ratios,
+ * the ceiling, IPv6.
+ */
 
-import { type Options, type Server, SERVERS } from "./options.ts";
+import { type Options, type Peer, type Server, SERVERS } from "./options.ts";
+
+/** The servers of the r/b/d columns (the C reference has columns of its own). */
+const RBD: readonly Peer[] = ["ours-routed", "ours-bridged", "dnsmasq"];
 import { f0, fp, type Measurement, median, type Results } from "./report.ts";
 
 /**
@@ -12,7 +18,8 @@ export async function summary(res: Results, o: Options): Promise<void> {
   await res.print("");
   await res.print(
     "== DHCPv4 summary: medians over repetitions; ratio = ours / dnsmasq (DORA/s), " +
-      "ACK latency in us; ceiling = the generator against a zero-work responder ==",
+      "ACK latency in us; ceiling = the generator against a zero-work responder; " +
+      "c-nfq = the C reference responder, r/c = ours routed / it ==",
   );
   await res.print(
     [
@@ -29,6 +36,8 @@ export async function summary(res: Results, o: Options): Promise<void> {
       "srvCPU r/b/d".padStart(14),
       "genCPU r/b/d".padStart(14),
       "ceiling/s (x fastest)".padStart(21),
+      "c-nfq/s".padStart(8),
+      "r/c".padStart(5),
     ].join(" "),
   );
   for (const n of o.ns) {
@@ -47,7 +56,7 @@ export async function summary(res: Results, o: Options): Promise<void> {
           )
           : "-";
       const cpu = (f: (r: Measurement) => number | null) =>
-        SERVERS.map((s) => fp(med(s, (r) => f(r) ?? undefined), 0)).join("/");
+        RBD.map((s) => fp(med(s, (r) => f(r) ?? undefined), 0)).join("/");
       const d = rate("dnsmasq");
       const ceiling = (n: number, c: number): string => {
         const x = median(
@@ -77,7 +86,33 @@ export async function summary(res: Results, o: Options): Promise<void> {
           cpu((r) => r.server_cpu).padStart(14),
           cpu((r) => r.gen_cpu).padStart(14),
           ceiling(n, c),
+          f0(rate("c-nfq"), 8),
+          (Number.isFinite(rate("ours-routed") / rate("c-nfq"))
+            ? (rate("ours-routed") / rate("c-nfq")).toFixed(2)
+            : "-").padStart(5),
         ].join(" "),
+      );
+    }
+  }
+  const churn = recs.filter((r) => r.bench === "dhcp4-churn");
+  if (churn.length) {
+    await res.print("");
+    await res.print(
+      "== churn (ours routed): tap0's binding rewritten 10 times a second; medians; " +
+        "ratio = with churn / without ==",
+    );
+    for (const n of o.ns) {
+      const c = Math.max(...o.cs);
+      const rate = (bench: string) =>
+        median(
+          recs.filter((r) =>
+            r.bench === bench && r.server === "ours-routed" && r.n === n && r.c === c
+          ).map((r) => r.rate),
+        );
+      const [with_, without] = [rate("dhcp4-churn"), rate("dhcp4")];
+      await res.print(
+        `N=${f0(n, 5)} C=${f0(c, 3)} with churn ${f0(with_, 8)}/s, without ${f0(without, 8)}/s, ` +
+          `ratio ${Number.isFinite(with_ / without) ? (with_ / without).toFixed(3) : "-"}`,
       );
     }
   }

@@ -111,7 +111,8 @@ export class Topology {
 
   /**
    * Sets the mangle PREROUTING rules and `br_netfilter` switches for `server`: NFQUEUE 42 (and
-   * 43..45 for IPv6) from the TAPs for ours, by `physdev` when bridged; nothing for the others.
+   * 43..45 for IPv6) from the TAPs for ours and the C reference, by `physdev` when bridged;
+   * nothing for the others.
    */
   async firewall(server: Server, ipv6: boolean): Promise<void> {
     const ipt = (args: string[], opt: { allowFail?: boolean } = {}) =>
@@ -131,7 +132,7 @@ export class Topology {
         `bridged mode needs br_netfilter (net.bridge.bridge-nf-call-iptables): ${r.stderr.trim()}`,
       );
     }
-    if (server === "ours-routed") {
+    if (server === "ours-routed" || server === "c-nfq") {
       await ipt(
         "-t mangle -A PREROUTING -i tap+ -p udp --dport 67 -j NFQUEUE --queue-num 42".split(" "),
       );

@@ -36,7 +36,10 @@ export interface QueuedPacket {
 
 export type Verdict = "accept" | "drop";
 
-/** Decides a packet; must not throw (a throw is logged and answered with ACCEPT). */
+/**
+ * Decides a packet; must not throw. A throw is logged, counted (`handlerErrors`) and answered with
+ * DROP, unless `NfQueueOptions.served` says the packet's interface is none of ours (then ACCEPT).
+ */
 export type PacketHandler = (packet: QueuedPacket) => Verdict;
 
 export interface NfQueueOptions {
@@ -49,6 +52,12 @@ export interface NfQueueOptions {
   readonly receiveBuffer?: number;
   /** Called for errors that do not stop the loop (handler throws, ENOBUFS). */
   readonly onError?: (message: string) => void;
+  /**
+   * Whether packets from interface `ifindex` (the bridge port when bridged, else the in-device)
+   * are the handler's to answer: a packet the handler fails on is dropped when they are (or when
+   * this throws, or is not given), and passed on when they are not, as the handler would have.
+   */
+  readonly served?: (ifindex: number) => boolean;
 }
 
 /** Counters since start. */
@@ -77,6 +86,22 @@ const DRAIN_ALL_ROUNDS = 256;
 /** Most DROP verdicts held back for one nfq_set_verdict_batch(). */
 const DROP_BATCH = 16;
 const RECV_SIZE = BigInt(RECV_BUFFER);
+
+/**
+ * The verdict for a packet from `ifindex` that the handler failed on: DROP (fail closed) unless
+ * `served` says plainly that the interface is not one the handler answers for.
+ */
+export function verdictOnFailure(
+  served: ((ifindex: number) => boolean) | undefined,
+  ifindex: number,
+): Verdict {
+  if (served === undefined) return "drop";
+  try {
+    return served(ifindex) ? "drop" : "accept";
+  } catch {
+    return "drop";
+  }
+}
 
 /** One nfq handle with any number of queues on it, drained by a `Poller`. */
 export class NfQueue {
@@ -249,10 +274,12 @@ export class NfQueue {
       });
     } catch (e) {
       this.stats.handlerErrors++;
+      verdict = verdictOnFailure(this.#options.served, m.physindev || m.indev);
       this.#onError(
-        `Packet ${m.id} on queue ${m.queue}: handler failed: ${e instanceof Error ? e.stack : e}`,
+        `Packet ${m.id} on queue ${m.queue}: handler failed (${verdict}): ${
+          e instanceof Error ? e.stack : e
+        }`,
       );
-      verdict = "accept";
     }
     if (verdict === "drop") {
       this.stats.dropped++;

@@ -16,6 +16,8 @@ const S_IFIFO = 0o010000;
 const STAT = Deno.build.arch === "aarch64" ? { mode: 16, size: 48 } : { mode: 24, size: 48 };
 /** Larger than struct stat on every Linux architecture Deno runs on. */
 const STAT_BYTES = 256;
+/** Linux's PATH_MAX, the terminating NUL included. */
+const PATH_BYTES = 4096;
 
 const TYPE_NAMES: Readonly<Record<number, string>> = {
   0o010000: "a FIFO",
@@ -40,19 +42,30 @@ export type FileRead =
 export class RegularFileReader {
   readonly #maxBytes: number;
   readonly #buffer: Uint8Array;
+  readonly #bufferBytes: bigint;
   readonly #stat = new Uint8Array(STAT_BYTES);
+  readonly #statView = new DataView(this.#stat.buffer);
+  /** The path being opened, NUL-terminated: encoded in place, nothing allocated per file. */
+  readonly #path = new Uint8Array(PATH_BYTES);
+  readonly #encoder = new TextEncoder();
   readonly #decoder = new TextDecoder();
 
   /** Files larger than `maxBytes` are refused; at most `maxBytes + 1` bytes are ever read. */
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes;
     this.#buffer = new Uint8Array(maxBytes + 1);
+    this.#bufferBytes = BigInt(this.#buffer.length);
   }
 
   /** The text of `path` if it is a regular file (not a link to one) of at most `maxBytes`. */
   read(path: string): FileRead {
     const c = libc();
-    const fd = c.open(cString(path), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0);
+    const { read, written } = this.#encoder.encodeInto(path, this.#path);
+    if (read < path.length || written >= PATH_BYTES) {
+      return { kind: "refused", reason: "cannot open it: its path is too long" };
+    }
+    this.#path[written] = 0;
+    const fd = c.open(this.#path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0) {
       const code = errno();
       if (code === ENOENT) return { kind: "missing" };
@@ -63,25 +76,35 @@ export class RegularFileReader {
       if (c.fstat(fd, this.#stat) !== 0) {
         return { kind: "refused", reason: `cannot fstat it: ${errnoText(errno())}` };
       }
-      const view = new DataView(this.#stat.buffer);
+      const view = this.#statView;
       const type = view.getUint32(STAT.mode, true) & S_IFMT;
       if (type !== S_IFREG) {
         return { kind: "refused", reason: `it is ${TYPE_NAMES[type] ?? "not a regular file"}` };
       }
-      if (view.getBigInt64(STAT.size, true) > BigInt(this.#maxBytes)) return this.#tooLarge();
-      // The size may change between fstat and read: read at most one byte past the cap.
+      // st_size as two 32-bit halves: no BigInt per file.
+      const sizeHigh = view.getInt32(STAT.size + 4, true);
+      if (sizeHigh !== 0 || view.getUint32(STAT.size, true) > this.#maxBytes) {
+        return this.#tooLarge();
+      }
+      // The size may change between fstat and read: read at most one byte past the cap. A read of
+      // a regular file returns less than asked for only at its end, so a short one is the last.
       let total = 0;
       while (total < this.#buffer.length) {
-        const wanted = this.#buffer.length - total;
-        const n = Number(c.read(fd, this.#buffer.subarray(total), BigInt(wanted)));
+        const want = this.#buffer.length - total;
+        const n = Number(
+          c.read(
+            fd,
+            total === 0 ? this.#buffer : this.#buffer.subarray(total),
+            total === 0 ? this.#bufferBytes : BigInt(want),
+          ),
+        );
         if (n < 0) {
           const code = errno();
           if (code === EINTR) continue;
           return { kind: "refused", reason: `cannot read it: ${errnoText(code)}` };
         }
         total += n;
-        // A regular file's read is short only at its end: no second call to see the end.
-        if (n < wanted) break;
+        if (n < want) break;
       }
       if (total > this.#maxBytes) return this.#tooLarge();
       return { kind: "text", text: this.#decoder.decode(this.#buffer.subarray(0, total)) };

@@ -101,20 +101,95 @@ export function importsFromTests(file: string, source: string): string[] {
 }
 
 /**
- * What each part may not import. The neutral modules (src/*.ts: addresses, error and log text)
- * are open to all; src/daemon and src/cli wire everything together and may import anything.
+ * What each part may import besides itself and the neutral modules (src/*.ts: addresses, error
+ * and log text; all but ffi/ may import those), from the bottom up: every folder of src/ has a row (a new folder fails the test
+ * below until it is given one), and no row names a part above it, so no import runs back up.
  */
-const FORBIDDEN_IMPORTS: ReadonlyArray<readonly [string, readonly string[]]> = [
+export const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   // The C edge stands alone: plain values in and out, nothing of the daemon's.
-  ["ffi", ["src"]],
+  "ffi": [],
   // Codecs: bytes <-> values, below everything else.
-  ["src/wire", ["src/serve", "src/bindings", "src/config", "src/daemon", "src/cli", "ffi"]],
-  // Responders: pure, given the binding and settings; no edges.
-  ["src/serve", ["src/daemon", "src/cli", "ffi"]],
-  // Files an operator writes: parsed without knowing packets or responders.
-  ["src/bindings", ["src/wire", "src/serve", "src/config", "src/daemon", "src/cli"]],
-  ["src/config", ["src/wire", "src/serve", "src/bindings", "src/daemon", "src/cli", "ffi"]],
-];
+  "src/wire": [],
+  // Files an operator writes: parsed without knowing packets or responders (the store reads
+  // files through its ffi edge).
+  "src/config": [],
+  "src/bindings": ["ffi"],
+  // Responders, the service table and the packet decision: pure, given bindings and settings.
+  "src/serve": ["src/wire", "src/bindings", "src/config"],
+  // Counters, the trace event and the status report's shape; Prometheus text.
+  "src/metrics": ["src/serve", "src/wire", "src/config"],
+  // The firewall rules a configuration needs, from the service table.
+  "src/firewall": ["src/serve", "src/config"],
+  // Capture files.
+  "src/pcap": ["src/wire"],
+  // Offline replay of a capture through the packet decision.
+  "src/replay": ["src/serve", "src/wire", "src/bindings", "src/config", "src/pcap"],
+  // The control socket: protocol, server, reports from the counters.
+  "src/control": ["ffi", "src/metrics", "src/serve", "src/wire", "src/bindings", "src/config"],
+  // The running daemon wires everything but the subcommands and the offline tools together.
+  "src/daemon": [
+    "ffi",
+    "src/control",
+    "src/metrics",
+    "src/serve",
+    "src/wire",
+    "src/bindings",
+    "src/config",
+  ],
+  // Subcommands: everything.
+  "src/cli": [
+    "ffi",
+    "src/daemon",
+    "src/control",
+    "src/metrics",
+    "src/firewall",
+    "src/replay",
+    "src/pcap",
+    "src/serve",
+    "src/wire",
+    "src/bindings",
+    "src/config",
+  ],
+};
+
+/** The part (a key of ALLOWED_IMPORTS) a file belongs to, or null for a neutral module. */
+function partOf(file: string): string | null {
+  if (isNeutral(file)) return null;
+  return file.startsWith("ffi/") ? "ffi" : file.split("/").slice(0, 2).join("/");
+}
+
+/** Whether `file` may import `target` by ALLOWED_IMPORTS. */
+export function mayImport(file: string, target: string): boolean {
+  const from = partOf(file);
+  const to = partOf(target);
+  // The C edge stands alone: not even the neutral modules.
+  if (from === "ffi") return to === "ffi";
+  if (to === null || to === from) return true;
+  if (from === null) return false; // a neutral module imports only neutral ones
+  return (ALLOWED_IMPORTS[from] ?? []).includes(to);
+}
+
+/** The relative imports of the files in `sources` (path -> text) that resolve to one another's files, both ways. */
+export function mutualImports(sources: ReadonlyMap<string, string>): string[] {
+  const targets = new Map<string, Set<string>>();
+  for (const [file, source] of sources) {
+    const found = new Set<string>();
+    for (const match of source.matchAll(IMPORT)) {
+      const specifier = match[1] ?? match[2] ?? match[3]!;
+      if (specifier.startsWith(".")) {
+        found.add(relative(ROOT, resolve(ROOT, dirname(file), specifier)));
+      }
+    }
+    targets.set(file, found);
+  }
+  const pairs: string[] = [];
+  for (const [file, found] of targets) {
+    for (const target of found) {
+      if (file < target && targets.get(target)?.has(file)) pairs.push(`${file} <-> ${target}`);
+    }
+  }
+  return pairs;
+}
 
 Deno.test("moduleState() finds let, var, ArrayBuffers and unlisted collections at the top level only", () => {
   const planted = [
@@ -208,11 +283,51 @@ Deno.test("importsInto() finds imports into the given folders only, not into loo
   );
 });
 
-Deno.test("each part imports only what it may: ffi/ nothing from src/, src/wire no other part...", () => {
-  const found = FORBIDDEN_IMPORTS.flatMap(([part, forbidden]) =>
-    tsFiles(part).flatMap((file) =>
-      importsInto(file, Deno.readTextFileSync(join(ROOT, file)), forbidden)
+Deno.test("every folder of src/ has its import rule, and no rule lets a part import one above it", () => {
+  const folders = [...Deno.readDirSync(join(ROOT, "src"))].filter((e) => e.isDirectory)
+    .map((e) => `src/${e.name}`).sort();
+  assert.deepEqual(folders.filter((f) => !(f in ALLOWED_IMPORTS)), []);
+  // Bottom up: a part may import only parts listed before it.
+  const order = Object.keys(ALLOWED_IMPORTS);
+  const upward = order.flatMap((part, i) =>
+    ALLOWED_IMPORTS[part]!.filter((to) => order.indexOf(to) >= i).map((to) => `${part} -> ${to}`)
+  );
+  assert.deepEqual(upward, []);
+});
+
+Deno.test("mayImport() and mutualImports() catch an import back up and two files importing each other", () => {
+  assert.equal(mayImport("src/control/x.ts", "src/daemon/dispatch.ts"), false);
+  assert.equal(mayImport("src/metrics/x.ts", "src/control/protocol.ts"), false);
+  assert.equal(mayImport("src/replay/x.ts", "src/serve/decide.ts"), true);
+  assert.equal(mayImport("src/address.ts", "src/wire/ipv6.ts"), false);
+  assert.equal(mayImport("ffi/x.ts", "src/error_message.ts"), false);
+  assert.deepEqual(
+    mutualImports(
+      new Map([
+        ["src/serve/a.ts", 'import { b } from "./b.ts";'],
+        ["src/serve/b.ts", 'import type { a } from "./a.ts";'],
+        ["src/serve/c.ts", 'import { a } from "./a.ts";'],
+      ]),
+    ),
+    ["src/serve/a.ts <-> src/serve/b.ts"],
+  );
+});
+
+Deno.test("each part imports only what its rule allows: ffi/ nothing from src/, src/wire no other part...", () => {
+  const found = [...Object.keys(ALLOWED_IMPORTS), "src"].flatMap((part) =>
+    (part === "src" ? tsFiles("src").filter(isNeutral) : tsFiles(part)).flatMap((file) =>
+      importsNotAllowed(
+        file,
+        Deno.readTextFileSync(join(ROOT, file)),
+        (target) => mayImport(file, target),
+      )
     )
   );
   assert.deepEqual(found, []);
+});
+
+Deno.test("no two files of src/ and ffi/ import each other", () => {
+  const files = [...tsFiles("src"), ...tsFiles("ffi")];
+  const sources = new Map(files.map((f) => [f, Deno.readTextFileSync(join(ROOT, f))]));
+  assert.deepEqual(mutualImports(sources), []);
 });

@@ -29,17 +29,8 @@ import {
 } from "../dhcp_values.ts";
 import { escapeForLog } from "../log_text.ts";
 
-/** An IPv4 subnet; `network` is an unsigned 32-bit number. */
-export interface Subnet4 {
-  readonly network: number;
-  readonly prefixLength: number;
-}
-
-/** An IPv6 prefix. */
-export interface Subnet6 {
-  readonly prefix: Uint8Array;
-  readonly prefixLength: number;
-}
+import type { Subnet4, Subnet6 } from "./subnets.ts";
+export type { Subnet4, Subnet6 };
 
 /** One binding, as parsed from `datapath/<tap>`. */
 export interface Binding {

@@ -1,6 +1,6 @@
 /** A binding's DHCPv6 keys: IP6 (addresses in IA_NA), PREFIX6 (IA_PD), BOOT_URL6 (option 59) and OPTION6_<n> (any other option). */
 import { formatIpv6, ipv6InPrefix, parseIpv4, parseIpv6 } from "../address.ts";
-import type { Subnet6 } from "./binding.ts";
+import type { Subnet6 } from "./subnets.ts";
 
 /** One OPTION6_<n> of a binding: its code, its data, and whether it goes out unasked. */
 export interface ExtraOption6 {

@@ -2,7 +2,7 @@
 import { usageError } from "./usage_error.ts";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG_PATH } from "../config/config.ts";
-import { runDaemon } from "../daemon/daemon.ts";
+import { runDaemon } from "../daemon/lifecycle.ts";
 import { keepInspectorShut } from "../daemon/inspector_guard.ts";
 import { errorMessage } from "../error_message.ts";
 import { VERSION } from "../version.ts";

@@ -2,7 +2,8 @@
 import { usageError } from "./usage_error.ts";
 import { parseArgs } from "node:util";
 import { ask, reportFailure, socketPath } from "../control/client.ts";
-import type { Command, Counts, StatusReport } from "../control/protocol.ts";
+import type { Command } from "../control/protocol.ts";
+import type { Counts, StatusReport } from "../metrics/status_report.ts";
 import { errorMessage } from "../error_message.ts";
 
 /** The options every control command takes; `usage` is shown on a bad one. */

@@ -1,7 +1,8 @@
 /**
  * The control socket's protocol: the client writes one JSON line `{"command": ...}`, the daemon
  * answers one JSON line (`trace`: one line per traced request until the client closes). Pure: the
- * request parser, the bounded line reader, and the shapes of the answers.
+ * request parser, the bounded line reader, and the shapes of the answers (`status`'s with the
+ * counters, in src/metrics/status_report.ts).
  */
 
 /** Longest request line accepted, newline included. */
@@ -73,62 +74,6 @@ export async function readLine(
     }
   }
   return { kind: "too-long" };
-}
-
-/** One queue: its number, the service on it, and how it is set up and doing. */
-export interface QueueReport {
-  readonly queue: number;
-  readonly service: string;
-  /** NFQUEUE copy mode and range: the whole packet, up to 65535 bytes. */
-  readonly copy: string;
-  readonly maxLength: number;
-  /** false: when the queue is full the kernel drops packets (the default, fail-closed). */
-  readonly failOpen: boolean;
-  /** From /proc/net/netfilter/nfnetlink_queue, null when it cannot be read. */
-  readonly waiting: number | null;
-  /** Dropped by the kernel because the queue was full. */
-  readonly queueDropped: number | null;
-  /** Dropped by the kernel because our socket's buffer was full (netlink overrun). */
-  readonly socketDropped: number | null;
-}
-
-/** Counts by protocol, then by type or reason. */
-export type Counts = Record<string, Record<string, number>>;
-
-/** The reply-latency histogram: per-bucket (not cumulative) counts, the last one for +Inf. */
-export interface LatencyReport {
-  readonly bounds: readonly number[];
-  readonly counts: readonly number[];
-  readonly sum: number;
-  readonly count: number;
-}
-
-/** The answer to `status`. Times are milliseconds since the epoch. */
-export interface StatusReport {
-  readonly version: string;
-  readonly pid: number;
-  readonly startedAt: number;
-  readonly now: number;
-  readonly configPath: string;
-  readonly queues: readonly QueueReport[];
-  readonly bindings: { readonly loaded: number; readonly rejected: number };
-  /** What NfQueue saw: every packet, with its verdict. */
-  readonly packets: {
-    readonly received: number;
-    readonly accepted: number;
-    readonly dropped: number;
-    readonly enobufs: number;
-  };
-  readonly requests: Counts;
-  readonly replies: Counts;
-  readonly refused: Counts;
-  /** Packets from unbound TAPs or of a disabled service, passed on; send and handler errors. */
-  readonly passed: number;
-  readonly errors: number;
-  readonly latency: LatencyReport;
-  readonly lastReload:
-    | { readonly at: number; readonly ok: boolean; readonly detail: string }
-    | null;
 }
 
 /** One binding in the answer to `clients`; times in milliseconds since the epoch, null: never. */

@@ -1,12 +1,12 @@
 /** The answers to `status` and `clients`, built from the daemon's parts when a client asks. */
 import { formatIpv4, formatIpv6 } from "../address.ts";
 import type { Binding } from "../bindings/binding.ts";
-import type { Dispatcher, DispatchStats } from "../daemon/dispatch.ts";
 import type { KernelQueue } from "../metrics/kernel_queue.ts";
-import { countsObject } from "../metrics/traffic.ts";
+import { countsObject, type DispatchStats, type Traffic } from "../metrics/traffic.ts";
 import { vmAddress } from "../serve/ipv6_binding.ts";
 import { VERSION } from "../version.ts";
-import type { ClientReport, QueueReport, StatusReport } from "./protocol.ts";
+import type { QueueReport, StatusReport } from "../metrics/status_report.ts";
+import type { ClientReport } from "./protocol.ts";
 
 /** How the daemon sets up each queue (see Daemon and NfQueue). */
 export interface QueueSetup {
@@ -25,7 +25,8 @@ export interface DaemonView {
   /** The kernel's counters per queue, or null when they cannot be read. */
   readonly kernelQueues: () => ReadonlyMap<number, KernelQueue> | null;
   readonly packets: () => { packets: number; accepted: number; dropped: number; enobufs: number };
-  readonly dispatcher: Pick<Dispatcher, "stats" | "traffic">;
+  /** The packet path's counters (the daemon's Dispatcher). */
+  readonly dispatcher: { readonly stats: DispatchStats; readonly traffic: Traffic };
   readonly bindings: () => Iterable<Binding>;
   readonly bindingCount: () => number;
   /** Binding files present but not loaded. */

@@ -4,7 +4,7 @@
  * read loses lines (and is told how many), never slows the packet path or grows the heap.
  */
 import { formatIpv4 } from "../address.ts";
-import type { TraceEvent } from "../daemon/dispatch.ts";
+import type { TraceEvent } from "../metrics/trace_event.ts";
 
 /** One traced request as it goes over the socket. */
 export interface TraceLine {
@@ -13,9 +13,12 @@ export interface TraceLine {
   readonly protocol: string;
   readonly request: string;
   readonly mac: string | null;
+  readonly clientId: string | null;
+  readonly requested: readonly number[] | null;
   readonly outcome: TraceEvent["outcome"];
   readonly reply: string | null;
   readonly address: string | null;
+  readonly options: readonly number[] | null;
   readonly reason: string | null;
   readonly why: string;
 }
@@ -117,9 +120,12 @@ export function traceLine(event: TraceEvent): TraceLine {
     protocol: event.protocol,
     request: event.requestType,
     mac: event.mac,
+    clientId: event.clientId,
+    requested: event.requested,
     outcome: event.outcome,
     reply: event.replyType,
     address: event.address === 0 ? null : formatIpv4(event.address),
+    options: event.options,
     reason: event.reason,
     why: event.why,
   };

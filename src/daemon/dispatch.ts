@@ -2,38 +2,15 @@
 import type { QueuedPacket, Verdict } from "../../ffi/nfqueue.ts";
 import type { Binding } from "../bindings/binding.ts";
 import type { Config } from "../config/types.ts";
-import {
-  type Decision,
-  type InterfaceInfo,
-  type RefusalReason,
-  refuse,
-  replyMtu,
-} from "../serve/decision.ts";
-import { dhcp4Responder } from "../serve/dhcp4.ts";
-import { dhcp6Responder } from "../serve/dhcp6.ts";
+import type { Decision, InterfaceInfo, RefusalReason } from "../serve/decision.ts";
+import { decidePacket, labelsOf, serviceFor } from "../serve/decide.ts";
 import type { ReplyMemo } from "../serve/memo.ts";
-import { neighbourSolicitationResponder } from "../serve/neighbour.ts";
-import { type Responder, responderFor } from "../serve/responder.ts";
-import { routerSolicitationResponder } from "../serve/router_advert.ts";
-import { ETHERNET_HEADER_LENGTH, type FrameAllocator } from "../wire/ethernet.ts";
+import { OTHER, RequestReport } from "../serve/packet_report.ts";
+import type { FrameAllocator } from "../wire/ethernet.ts";
 import { formatMac } from "../address.ts";
-import { dhcp4ReplyAddress, OTHER, replyType, requestType } from "../metrics/message_type.ts";
-import { type Activity, Traffic } from "../metrics/traffic.ts";
+import { type Activity, type DispatchStats, Traffic } from "../metrics/traffic.ts";
+import type { TraceEvent } from "../metrics/trace_event.ts";
 import type { Logger } from "./log.ts";
-
-/** Every protocol we answer: adding one is adding its responder module and a row here. */
-export const RESPONDERS: readonly Responder[] = Object.freeze([
-  dhcp4Responder,
-  routerSolicitationResponder,
-  neighbourSolicitationResponder,
-  dhcp6Responder,
-]);
-
-/** The name of the responder that answers an IP packet, or null for anything we do not serve. */
-export function classify(p: Uint8Array): string | null {
-  const row = responderFor(RESPONDERS, p);
-  return "answer" in row ? row.name : null;
-}
 
 /** What the dispatcher needs from the edges; all synchronous and cached. */
 export interface DispatchDeps {
@@ -50,43 +27,22 @@ export interface DispatchDeps {
   readonly now?: () => number;
 }
 
-/** One request from a bound TAP and what became of it, as `nfdhcpd trace` shows it. */
-export interface TraceEvent {
-  /** Milliseconds since the epoch. */
-  readonly at: number;
-  readonly tap: string;
-  readonly protocol: string;
-  readonly requestType: string;
-  /** The frame's Ethernet source, when the queue gave one. */
-  readonly mac: string | null;
-  readonly outcome: "reply" | "drop" | "pass" | "error";
-  /** The reply's type, for `reply`. */
-  readonly replyType: string | null;
-  /** The address a DHCPv4 reply gave (0: none). */
-  readonly address: number;
-  /** The refusal's kind, for `drop`. */
-  readonly reason: RefusalReason | null;
-  readonly why: string;
-}
-
 /** How often the wall clock is read again (it may be stepped): the times shown are this exact. */
 const CLOCK_RESYNC_MS = 1000;
 
-/** Counters for statistics and SIGUSR1. */
-export interface DispatchStats {
-  replies: number;
-  drops: number;
-  passes: number;
-  errors: number;
-}
-
-/** Decides each queued packet; never throws, always returns a verdict. */
+/**
+ * Decides each queued packet; never throws, always returns a verdict. Everything it does runs
+ * inside one try: whatever throws (a lookup, a responder, a send), the packet is dropped, counted
+ * as an error and logged; a bound VM's request never passes on to the host by a bug.
+ */
 export class Dispatcher {
   readonly stats: DispatchStats = { replies: 0, drops: 0, passes: 0, errors: 0 };
   /** Counts by protocol and type, reply latency, each TAP's last request, reply and refusal. */
   readonly traffic = new Traffic();
   /** Set while a `trace` client listens: the packet path pays one null check otherwise. */
   trace: ((event: TraceEvent) => void) | null = null;
+  /** What the responder read from the packet being handled (one, reset per packet). */
+  readonly #report = new RequestReport();
   /** Why the last reply could not be sent (null: it was), for the trace. */
   #sendError: string | null = null;
   /**
@@ -112,42 +68,60 @@ export class Dispatcher {
   /** The handler given to NfQueue. */
   handle(packet: QueuedPacket): Verdict {
     const { deps } = this;
-    // The TAP is the physical in-device when bridged, else the in-device.
-    const tapIndex = packet.physindev || packet.indev;
-    const tap = deps.interfaceName(tapIndex);
-    const binding = tap === undefined ? undefined : deps.binding(tap);
-    if (binding === undefined) {
-      this.stats.passes++;
-      return "accept";
-    }
-    const started = performance.now();
-    const now = deps.now?.() ?? this.#wallClock(started);
-    const { payload } = packet;
-    const responder = responderFor(RESPONDERS, payload);
-    const protocol = "answer" in responder ? responder.name : OTHER;
-    const activity = this.traffic.request(
-      binding.tap,
-      protocol,
-      requestType(protocol, payload),
-      now,
-    );
-    let decision: Decision | null = null;
+    let binding: Binding | undefined;
     try {
-      decision = this.#decide(packet, binding, responder, now);
+      // The TAP is the physical in-device when bridged, else the in-device.
+      const tapIndex = packet.physindev || packet.indev;
+      const tap = deps.interfaceName(tapIndex);
+      binding = tap === undefined ? undefined : deps.binding(tap);
+      if (binding === undefined) {
+        this.stats.passes++;
+        return "accept";
+      }
+      return this.#serve(packet, tapIndex, binding);
+    } catch (e) {
+      // Only a lookup can get here (#serve catches its own): which interface the packet came
+      // from is unknown, so it may be a bound VM's and is dropped.
+      this.#failed(binding?.tap ?? `interface ${packet.physindev || packet.indev}`, e);
+      return "drop";
+    }
+  }
+
+  /** Decides and carries out a bound TAP's packet; a throw anywhere in it drops the packet. */
+  #serve(packet: QueuedPacket, tapIndex: number, binding: Binding): Verdict {
+    const started = performance.now();
+    const now = this.deps.now?.() ?? this.#wallClock(started);
+    const report = this.#report;
+    report.reset(OTHER);
+    let protocol = OTHER;
+    let decision: Decision | null = null;
+    let activity: Activity | null = null;
+    try {
+      const row = serviceFor(packet.payload);
+      protocol = labelsOf(row).protocol;
+      decision = decidePacket(packet, binding, this.deps, now, row, report);
+      activity = this.traffic.request(binding.tap, protocol, report.type, now);
       return this.#carryOut(decision, packet, tapIndex, binding, activity, started);
     } catch (e) {
       // A bug must not let a bound VM's request through to whatever else listens: drop it.
-      this.stats.errors++;
-      deps.log.limited(
-        "error",
-        "dispatch-error",
-        `Cannot answer packet on ${binding.tap}: ${e instanceof Error ? e.stack : e}`,
-      );
+      activity ??= this.traffic.request(binding.tap, protocol, report.type, now);
+      this.#failed(binding.tap, e);
       decision = null;
       return "drop";
     } finally {
-      if (this.trace !== null) this.#traced(this.trace, decision, packet, activity, now);
+      if (this.trace !== null && activity !== null) {
+        this.#traced(this.trace, decision, packet, activity, now);
+      }
     }
+  }
+
+  #failed(where: string, e: unknown): void {
+    this.stats.errors++;
+    this.deps.log.limited(
+      "error",
+      "dispatch-error",
+      `Cannot answer packet on ${where}: ${e instanceof Error ? e.stack : e}`,
+    );
   }
 
   /** Milliseconds since the epoch at `monotonic` (a performance.now() reading). */
@@ -157,15 +131,6 @@ export class Dispatcher {
       this.#epochOffset = Date.now() - performance.now();
     }
     return this.#epochOffset + monotonic;
-  }
-
-  #decide(
-    packet: QueuedPacket,
-    binding: Binding,
-    responder: ReturnType<typeof responderFor>,
-    now: number,
-  ): Decision {
-    return decidePacket(packet, binding, this.deps, now, responder);
   }
 
   #carryOut(
@@ -194,12 +159,11 @@ export class Dispatcher {
           log.limited("warning", `send-${binding.tap}`, `${decision.why}: ${error}`);
         } else {
           this.stats.replies++;
-          const { frame } = decision;
-          const protocol = activity.requestProtocol;
+          const { wrote } = decision;
           this.traffic.replied(
             activity,
-            replyType(protocol, frame),
-            protocol === "dhcp4" ? dhcp4ReplyAddress(frame) : 0,
+            wrote.type,
+            wrote.address,
             decision.why,
             activity.requestAt,
             (performance.now() - started) / 1000,
@@ -240,6 +204,7 @@ export class Dispatcher {
   ): void {
     const sent = decision?.kind === "reply" && this.#sendError === null;
     const failed = decision === null || (decision.kind === "reply" && !sent);
+    const report = this.#report;
     try {
       const source = packet.hwSource();
       trace({
@@ -248,9 +213,12 @@ export class Dispatcher {
         protocol: a.requestProtocol,
         requestType: a.requestType,
         mac: source === null ? null : formatMac(source),
+        clientId: report.clientId === null ? null : formatMac(report.clientId),
+        requested: report.requested === null ? null : Array.from(report.requested),
         outcome: failed ? "error" : decision.kind === "ignore" ? "pass" : decision.kind,
         replyType: sent ? a.replyType : null,
         address: sent ? a.replyAddress : 0,
+        options: sent ? decision.wrote.options : null,
         reason: decision?.kind === "drop" ? decision.reason : null,
         why: decision === null
           ? "failed (see the log)"
@@ -266,55 +234,4 @@ export class Dispatcher {
       );
     }
   }
-}
-
-/** What deciding a packet needs from the edges: the daemon's `DispatchDeps`, or replay's own. */
-export interface DecisionDeps {
-  readonly config: () => Config;
-  readonly interfaceInfo: (name: string) => InterfaceInfo | undefined;
-  readonly memo: ReplyMemo;
-  readonly frames: FrameAllocator;
-}
-
-/**
- * The decision for one IP packet from a bound TAP. The daemon's packet path and `nfdhcpd replay`
- * both take it from here, so a replayed capture is answered exactly as the daemon answers it.
- * `responder` is the packet's row of RESPONDERS when the caller has looked it up already.
- */
-export function decidePacket(
-  packet: { readonly payload: Uint8Array; hwSource(): Uint8Array | null },
-  binding: Binding,
-  deps: DecisionDeps,
-  now: number,
-  responder: ReturnType<typeof responderFor> = responderFor(RESPONDERS, packet.payload),
-): Decision {
-  // The firewall rules queue only what we serve, but a bound VM must not reach whatever else
-  // listens on the host even if they match more: what we cannot tell apart is dropped.
-  if (!("answer" in responder)) return refuse(responder.reason, responder.why);
-  const config = deps.config();
-  // Deliberate: the operator turned the service off, so the request goes on to the host.
-  if (!responder.enabled(config)) return { kind: "ignore", why: responder.disabledWhy };
-  const indev = deps.interfaceInfo(binding.indev);
-  if (indev === undefined) {
-    return refuse("no-interface", `INDEV ${binding.indev} of ${binding.tap} does not exist`);
-  }
-  const decision = responder.answer(packet.payload, {
-    binding,
-    config,
-    indev,
-    hwSource: packet.hwSource(),
-    now,
-    memo: deps.memo,
-    frames: deps.frames,
-  });
-  return fitsLink(decision, binding, indev);
-}
-
-/** The one place every reply passes: a frame the link cannot carry is never sent. */
-function fitsLink(decision: Decision, binding: Binding, iface: InterfaceInfo): Decision {
-  if (decision.kind !== "reply") return decision;
-  const mtu = replyMtu(binding.mtu, iface);
-  const size = decision.frame.length - ETHERNET_HEADER_LENGTH;
-  if (size <= mtu) return decision;
-  return refuse("too-large", `${decision.why}: reply of ${size} bytes exceeds the MTU ${mtu}`);
 }

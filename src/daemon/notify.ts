@@ -35,6 +35,18 @@ export function notifyStopping(socket = Deno.env.get("NOTIFY_SOCKET")): boolean 
   return notify("STOPPING=1", socket);
 }
 
+/**
+ * Runs `send` (one of the notify functions); a failure goes to `warn` as `Cannot notify systemd:
+ * ...`: telling systemd is never a reason to stop serving.
+ */
+export function notifySafely(warn: (message: string) => void, send: () => boolean): void {
+  try {
+    send();
+  } catch (e) {
+    warn(`Cannot notify systemd: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 /** The variables sd_notify and the watchdog read; {@link systemdEnv} gives the process's own. */
 export interface SystemdEnv {
   readonly NOTIFY_SOCKET?: string | undefined;

@@ -4,7 +4,7 @@
  */
 import {
   describePlan,
-  FAMILY_OF,
+  familyOf,
   type FirewallPlan,
   type RequestKind,
   type RulesSource,
@@ -33,7 +33,7 @@ const BRIDGED_DHCP4 = "-p udp -m physdev --physdev-in tap+ -m udp --dport 67";
  */
 export function iptablesRules(plan: FirewallPlan, family: 4 | 6, source: RulesSource): string {
   const tool = family === 4 ? "iptables" : "ip6tables";
-  const rules = plan.rules.filter((r) => FAMILY_OF[r.kind] === family);
+  const rules = plan.rules.filter((r) => familyOf(r.kind) === family);
   const lines = rules.flatMap((r) => {
     const target = `-j NFQUEUE --queue-num ${r.queue} --queue-bypass`;
     const routed = `-A ${CHAIN} ${ROUTED_MATCH[r.kind]} ${target}`;

@@ -1,8 +1,9 @@
 /** Which requests the firewall must queue, and to which NFQUEUE, as the configuration says. */
 import type { Config } from "../config/types.ts";
+import { service, type ServiceName, serviceQueues } from "../serve/services.ts";
 
-/** The requests nfdhcpd answers, one NFQUEUE each. */
-export type RequestKind = "dhcp4" | "rs" | "ns" | "dhcp6";
+/** The requests nfdhcpd answers, one NFQUEUE each: the services of src/serve/services.ts. */
+export type RequestKind = ServiceName;
 
 /** One kind of request sent to one queue. */
 export interface QueueRule {
@@ -17,21 +18,10 @@ export interface FirewallPlan {
   readonly bridged: boolean;
 }
 
-/** The IP version each kind travels over. */
-export const FAMILY_OF: Readonly<Record<RequestKind, 4 | 6>> = {
-  dhcp4: 4,
-  rs: 6,
-  ns: 6,
-  dhcp6: 6,
-};
-
-/** What each kind is called in comments. */
-const NAME: Readonly<Record<RequestKind, string>> = {
-  dhcp4: "DHCPv4",
-  rs: "RS",
-  ns: "NS",
-  dhcp6: "DHCPv6",
-};
+/** The IP version `kind` travels over. */
+export function familyOf(kind: RequestKind): 4 | 6 {
+  return service(kind).answers.ipVersion;
+}
 
 /**
  * The queue rules of the services the configuration enables: DHCPv4 when `enable_dhcp`, and the
@@ -39,14 +29,7 @@ const NAME: Readonly<Record<RequestKind, string>> = {
  * requests reach the host as if nfdhcpd did not exist).
  */
 export function planFirewall(config: Config, bridged: boolean): FirewallPlan {
-  const rules: QueueRule[] = [];
-  if (config.dhcp.enable) rules.push({ kind: "dhcp4", queue: config.dhcp.queue });
-  if (config.ipv6.enable) {
-    const { rsQueue, nsQueue, dhcpv6Queue } = config.ipv6;
-    if (rsQueue !== null) rules.push({ kind: "rs", queue: rsQueue });
-    if (nsQueue !== null) rules.push({ kind: "ns", queue: nsQueue });
-    if (dhcpv6Queue !== null) rules.push({ kind: "dhcp6", queue: dhcpv6Queue });
-  }
+  const rules = serviceQueues(config).map((q) => ({ kind: q.service.name, queue: q.queue }));
   return { rules, bridged };
 }
 
@@ -59,5 +42,5 @@ export interface RulesSource {
 /** The plan in words (`DHCPv4 to 42, RS to 43`), for the first comment line of every format. */
 export function describePlan(plan: FirewallPlan): string {
   if (plan.rules.length === 0) return "nothing (the configuration queues no request)";
-  return plan.rules.map((r) => `${NAME[r.kind]} to ${r.queue}`).join(", ");
+  return plan.rules.map((r) => `${service(r.kind).label} to ${r.queue}`).join(", ");
 }

@@ -1,5 +1,5 @@
 /** nfdhcpd's metrics: the status report as Prometheus families, named by its conventions. */
-import type { Counts, StatusReport } from "../control/protocol.ts";
+import type { Counts, StatusReport } from "./status_report.ts";
 import { formatMetrics, histogramSamples, type MetricFamily, type Sample } from "./prometheus.ts";
 
 function labelled(counts: Counts, inner: string): Sample[] {

@@ -42,6 +42,14 @@ export class Histogram {
   }
 }
 
+/** The dispatcher's verdict counters (for `status`, the metrics and SIGUSR2). */
+export interface DispatchStats {
+  replies: number;
+  drops: number;
+  passes: number;
+  errors: number;
+}
+
 /** One TAP's latest traffic; times in milliseconds since the epoch, 0 for never. */
 export interface Activity {
   readonly tap: string;

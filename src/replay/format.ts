@@ -10,7 +10,7 @@ export function timeOfDay(time: CaptureTime | null): string {
   return new Date(ms).toISOString().slice(11, 23);
 }
 
-const SECONDS = new Set(["lease", "renewal", "rebinding", "routerLifetime"]);
+const SECONDS = new Set(["lease", "renewal", "rebinding", "routerLifetime", "ipv6OnlyWait"]);
 
 function fieldText(name: string, value: FieldValue): string {
   if (value === true) return name;
@@ -38,7 +38,8 @@ export function requestText(record: ReplayRecord): string {
   if (r.malformed !== null) return `${r.protocol} message from ${record.mac ?? "an unknown MAC"}`;
   const from = record.mac ?? r.source;
   const xid = r.xid === null ? "" : ` xid ${r.xid}`;
-  const left = ["yiaddr", "requests"];
+  // What the client asks for and its other options (client id, vendor class...) stay in --json.
+  const left = ["yiaddr", "requests", "options"];
   // chaddr is the sender's MAC: shown only when it is not the frame's.
   if (r.fields.chaddr === record.mac) left.push("chaddr");
   const details = fieldList(r, left);
@@ -92,5 +93,6 @@ export function recordJson(record: ReplayRecord): string {
     reason: record.reason,
     why: record.why,
     reply: record.reply,
+    report: record.report,
   });
 }

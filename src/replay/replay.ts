@@ -5,14 +5,14 @@
 import { formatMac } from "../address.ts";
 import type { Binding } from "../bindings/binding.ts";
 import type { Config } from "../config/types.ts";
-import { decidePacket, RESPONDERS } from "../daemon/dispatch.ts";
 import type { CapturedPacket, CaptureTime } from "../pcap/capture.ts";
 import { ipPacketOf } from "../pcap/link.ts";
+import { decidePacket, serviceFor } from "../serve/decide.ts";
 import type { RefusalReason } from "../serve/decision.ts";
 import { ReplyMemo } from "../serve/memo.ts";
-import { responderFor } from "../serve/responder.ts";
+import { RequestReport } from "../serve/packet_report.ts";
 import { FrameAllocator } from "../wire/ethernet.ts";
-import { describePacket, type PacketSummary } from "./describe.ts";
+import { describePacket, describeRequest, type PacketSummary } from "./describe.ts";
 
 /** What a replay runs with besides the packets. */
 export interface ReplaySettings {
@@ -43,6 +43,19 @@ export interface ReplayRecord {
   readonly reason: RefusalReason | null;
   readonly why: string;
   readonly reply: PacketSummary | null;
+  /** What the responder read and wrote (see packet_report.ts), for what a responder decided. */
+  readonly report: ExchangeReport | null;
+}
+
+/** The responder's own account of a request and its reply, as plain values. */
+export interface ExchangeReport {
+  /** The request's type as the counters label it ("DISCOVER", "SOLICIT", "RS"...). */
+  readonly request: string;
+  readonly clientId: string | null;
+  readonly requested: readonly number[] | null;
+  /** The reply's type and the codes of the options it carries, in order; null without a reply. */
+  readonly reply: string | null;
+  readonly sent: readonly number[] | null;
 }
 
 /** Replays `packets` in order (the memo carries over from one to the next, as in the daemon). */
@@ -58,6 +71,7 @@ export function replay(
     memo,
     frames,
   };
+  const report = new RequestReport();
   const records: ReplayRecord[] = [];
   for (const packet of packets) {
     const base = { number: packet.number, time: packet.time };
@@ -68,15 +82,16 @@ export function replay(
     }
     const { ip, ipOffset, hwSource } = link.value;
     const mac = hwSource === null ? null : formatMac(hwSource);
-    const request = describePacket(ip, ipOffset);
-    const responder = responderFor(RESPONDERS, ip);
+    // What no responder reads (skipped, unbound, or not parsed) is described from its bytes.
+    const described = () => describePacket(ip, ipOffset);
+    const row = serviceFor(ip);
     const notRequest = link.value.outgoing
       ? "sent by the capturing host"
-      : !("answer" in responder) && responder.reason === "unsupported"
-      ? responder.why
+      : !("responder" in row) && row.reason === "unsupported"
+      ? row.why
       : null;
     if (notRequest !== null) {
-      if (settings.all) records.push(skipped(base, mac, request, notRequest));
+      if (settings.all) records.push(skipped(base, mac, described(), notRequest));
       continue;
     }
     const binding = settings.bindingFor(hwSource);
@@ -85,12 +100,13 @@ export function replay(
       records.push({
         ...base,
         mac,
-        request,
+        request: described(),
         tap: null,
         kind: "ignore",
         reason: null,
         why: binding,
         reply: null,
+        report: null,
       });
       continue;
     }
@@ -102,17 +118,27 @@ export function replay(
       binding,
       deps,
       now,
-      responder,
+      row,
+      report,
     );
+    const wrote = decision.kind === "reply" ? decision.wrote : null;
     records.push({
       ...base,
       mac,
-      request,
+      // The request as the responder read it: the packet is not read a second time.
+      request: describeRequest(report) ?? described(),
       tap: binding.tap,
       kind: decision.kind,
       reason: decision.kind === "drop" ? decision.reason : null,
       why: decision.why,
       reply: decision.kind === "reply" ? describePacket(decision.frame.subarray(14), 14) : null,
+      report: {
+        request: report.type,
+        clientId: report.clientId === null ? null : formatMac(report.clientId),
+        requested: report.requested === null ? null : Array.from(report.requested),
+        reply: wrote?.type ?? null,
+        sent: wrote?.options ?? null,
+      },
     });
   }
   return records;
@@ -124,5 +150,15 @@ function skipped(
   request: PacketSummary | null,
   why: string,
 ): ReplayRecord {
-  return { ...base, mac, request, tap: null, kind: "skip", reason: null, why, reply: null };
+  return {
+    ...base,
+    mac,
+    request,
+    tap: null,
+    kind: "skip",
+    reason: null,
+    why,
+    reply: null,
+    report: null,
+  };
 }

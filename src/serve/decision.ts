@@ -1,4 +1,5 @@
 /** What a responder decided for one queued request; the dispatcher turns it into a verdict. */
+import type { ReplyReport } from "./packet_report.ts";
 
 /** The interface facts a responder needs; they come from the FFI edge's cache. */
 export interface InterfaceInfo {
@@ -52,6 +53,8 @@ export type RefusalReason =
  * - `drop`: ours, no reply; `reason` says which kind of refusal, `why` the detail. Verdict DROP.
  * - `reply`: ours; `frame` (a whole Ethernet frame) is sent into the TAP, then verdict DROP;
  *   `debug`, when set, is logged at debug level beside it.
+ *   `wrote` says what the frame carries (its type, address and option codes), so that nothing
+ *   after the responder reads the frame again.
  */
 export type Decision =
   | { readonly kind: "ignore"; readonly why: string }
@@ -62,6 +65,7 @@ export type Decision =
     readonly why: string;
     /** More for the debug log only (what a DHCPv4 reply left out to fit), if anything. */
     readonly debug?: string;
+    readonly wrote: ReplyReport;
   };
 
 /** A `drop` decision. */

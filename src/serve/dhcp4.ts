@@ -1,5 +1,4 @@
 /** The DHCPv4 responder: a VM's request and its binding in, an OFFER/ACK/NAK frame or a reasoned drop out. */
-import type { Config } from "../config/types.ts";
 import { updateChecksum } from "../wire/checksum.ts";
 import {
   DHCP4_CLIENT_PORT,
@@ -20,7 +19,8 @@ import {
   readDhcp4Facts,
 } from "./dhcp4_facts.ts";
 import { type Dhcp4Settings, isBootRequest, respondDhcp4 } from "./dhcp4_reply.ts";
-import type { MemoFrame } from "./memo.ts";
+import type { MemoFrame } from "./memo_tables.ts";
+import { dhcp4TypeLabel } from "./packet_report.ts";
 import type { Responder, ResponderContext } from "./responder.ts";
 import { spoofedBy } from "./source_check.ts";
 
@@ -60,10 +60,6 @@ export function parseDhcp4Request(packet: Uint8Array): Parsed<Dhcp4Request> {
 
 /** The DHCPv4 server: UDP to port 67, while [dhcp] enable_dhcp is on. */
 export const dhcp4Responder: Responder = {
-  name: "dhcp4",
-  answers: { ipVersion: 4, protocol: IP_PROTOCOL_UDP, port: DHCP4_SERVER_PORT, icmpType: null },
-  enabled: (config: Config) => config.dhcp.enable,
-  disabledWhy: "DHCP is disabled",
   answer(packet: Uint8Array, context: ResponderContext): Decision {
     // A packet to port 67 that does not parse is still a bound VM's: dropped, not passed on.
     const request = parseDhcp4Request(packet);
@@ -73,6 +69,7 @@ export const dhcp4Responder: Responder = {
         `Malformed DHCPv4 request on ${context.binding.tap}: ${request.error}`,
       );
     }
+    context.report.dhcp4 = request.value;
     return answerDhcp4Message(request.value.dhcp, context, request.value.udp.srcPort);
   },
 };
@@ -89,6 +86,7 @@ export function answerDhcp4Message(
 ): Decision {
   const { binding, memo } = context;
   const facts = readDhcp4Facts(dhcp, clientPort);
+  context.report.read(dhcp4TypeLabel(facts.type), facts.clientId, facts.prl);
   const from = () => describeDhcp4Request(facts, binding.tap);
   if (!isBootRequest(facts)) return refuse("malformed", `${from()}: not a BOOTREQUEST`);
   // Unless MACSPOOF the chaddr must be the binding's MAC (hlen 6, or it is not a MAC at all), and
@@ -136,5 +134,11 @@ function withXid(kept: MemoFrame, xid: number, context: ResponderContext): Decis
   frame[xidAt + 3] = xid;
   frame[checksumAt] = checksum >>> 8;
   frame[checksumAt + 1] = checksum;
-  return { kind: "reply", frame, why: kept.why, ...(kept.debug ? { debug: kept.debug } : {}) };
+  return {
+    kind: "reply",
+    frame,
+    why: kept.why,
+    wrote: kept.wrote,
+    ...(kept.debug ? { debug: kept.debug } : {}),
+  };
 }

@@ -48,7 +48,13 @@ import {
 import { BOOT_FILE_NAME, type Dhcp4Extras, withExtras } from "./dhcp4_extra_options.ts";
 import { describeDhcp4Request, type Dhcp4Facts } from "./dhcp4_facts.ts";
 import { describeFit, fitOptions, inClientOrder, messageLimit } from "./dhcp4_fit.ts";
-import type { ReplyMemo } from "./memo.ts";
+import type { PerBindingMemo } from "./memo_tables.ts";
+import { dhcp4TypeLabel } from "./packet_report.ts";
+
+/** The part of the daemon's ReplyMemo (memo.ts) a reply is built with. */
+export interface OptionsMemo {
+  readonly dhcp4Options: PerBindingMemo<Dhcp4BindingOptions>;
+}
 
 /** The usual initial TTL; the reply never leaves the TAP anyway. */
 const REPLY_TTL = 64;
@@ -81,7 +87,7 @@ export type Dhcp4Outcome = Extract<Decision, { kind: "drop" }> | Dhcp4Reply;
 export function respondDhcp4(
   facts: Dhcp4Facts,
   settings: Dhcp4Settings,
-  memo: ReplyMemo,
+  memo: OptionsMemo,
   frames: FrameAllocator,
 ): Dhcp4Outcome {
   const { binding } = settings;
@@ -135,7 +141,7 @@ function drop(...args: Parameters<typeof refuse>): Extract<Decision, { kind: "dr
 interface Build {
   readonly facts: Dhcp4Facts;
   readonly settings: Dhcp4Settings;
-  readonly memo: ReplyMemo;
+  readonly memo: OptionsMemo;
   readonly frames: FrameAllocator;
 }
 
@@ -364,6 +370,11 @@ function send(
     why: `${what} to ${
       clientMac === binding.mac ? binding.macText : formatMac(clientMac)
     } on ${binding.tap}${dst === IPV4_BROADCAST ? " (broadcast)" : ""}`,
+    wrote: {
+      type: dhcp4TypeLabel(type),
+      address: reply.yiaddr,
+      options: [...reply.options.keys()],
+    },
     xidAt: dhcpAt + DHCP4_XID_OFFSET,
     checksumAt: udpAt + UDP_CHECKSUM_OFFSET,
     ...(debug === undefined ? {} : { debug }),

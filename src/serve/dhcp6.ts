@@ -8,6 +8,7 @@ import {
   DHCP6_SERVER_PORT,
   dhcp6Length,
   type Dhcp6Message,
+  type Dhcp6Relay,
   emitDhcp6,
   parseDhcp6,
 } from "../wire/dhcp6.ts";
@@ -18,7 +19,7 @@ import {
   filterDhcp6Options,
   findDhcp6Option,
 } from "../wire/dhcp6_options.ts";
-import { type Duid, HARDWARE_TYPE_ETHERNET, sameDuid } from "../wire/duid.ts";
+import { type Duid, duidLength, emitDuid, HARDWARE_TYPE_ETHERNET, sameDuid } from "../wire/duid.ts";
 import {
   type AllocateFrame,
   IPV6_FRAME_PAYLOAD_OFFSET,
@@ -37,6 +38,7 @@ import { type Dhcp6Lifetimes, dhcp6Lifetimes, leaseIas, status } from "./dhcp6_i
 import { configurationOptions } from "./dhcp6_settings.ts";
 import { hostLinkLocal, leasedAddresses } from "./ipv6_binding.ts";
 import type { ReplyMemo } from "./memo.ts";
+import { dhcp6OptionCode, dhcp6TypeLabel, type RequestReport } from "./packet_report.ts";
 import type { Responder, ResponderContext } from "./responder.ts";
 import { spoofedBy } from "./source_check.ts";
 
@@ -83,10 +85,6 @@ interface Request {
  * `MAX_REPLY_PACKET`: the IAs we refuse are left out first.
  */
 export const dhcp6Responder: Responder = {
-  name: "dhcp6",
-  answers: { ipVersion: 6, protocol: NEXT_HEADER_UDP, port: DHCP6_SERVER_PORT, icmpType: null },
-  enabled: (config: Config) => config.ipv6.enable,
-  disabledWhy: "IPv6 is disabled",
   answer: answerDhcp6,
 };
 
@@ -106,6 +104,8 @@ function answerDhcp6(packet: Uint8Array, context: ResponderContext): Decision {
   }
   const dhcp = parseDhcp6(udp.value.payload);
   if (!dhcp.ok) return refuse("malformed", `DHCPv6: ${dhcp.error}`);
+  reportRequest(dhcp.value, context.report);
+  context.report.dhcp6 = { ip: ip.value, udp: udp.value, dhcp: dhcp.value };
   const name = NAMES[dhcp.value.msgType] ?? `message type ${dhcp.value.msgType}`;
   const from = `DHCPv6 ${name} from ${formatIpv6(ip.value.src)} on ${binding.tap}`;
   const drop = (reason: RefusalReason, why: string) => refuse(reason, `${from}: ${why}`);
@@ -137,7 +137,29 @@ function answerDhcp6(packet: Uint8Array, context: ResponderContext): Decision {
   const cut = leftOut.length === 0
     ? ""
     : `; options ${leftOut.join(", ")} left out to fit ${MAX_REPLY_PACKET} bytes`;
-  return { kind: "reply", frame, why: `${from}: ${NAMES[reply.msgType]} ${summary(reply)}${cut}` };
+  return {
+    kind: "reply",
+    frame,
+    why: `${from}: ${NAMES[reply.msgType]} ${summary(reply)}${cut}`,
+    wrote: {
+      type: dhcp6TypeLabel(reply.msgType),
+      address: 0,
+      options: reply.options.map(dhcp6OptionCode),
+    },
+  };
+}
+
+/** Tells `report` the message's type, client DUID and requested options. */
+function reportRequest(dhcp: Dhcp6Message | Dhcp6Relay, report: RequestReport): void {
+  if (dhcp.kind === "relay") return report.read(dhcp6TypeLabel(dhcp.msgType), null, null);
+  const client = findDhcp6Option(dhcp.options, "clientId");
+  let clientId: Uint8Array | null = null;
+  if (client !== undefined) {
+    clientId = new Uint8Array(duidLength(client.duid));
+    emitDuid(client.duid, clientId);
+  }
+  const requested = findDhcp6Option(dhcp.options, "optionRequest")?.codes ?? null;
+  report.read(dhcp6TypeLabel(dhcp.msgType), clientId, requested);
 }
 
 /**

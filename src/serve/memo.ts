@@ -1,116 +1,13 @@
 /**
- * The reply memo: replies and reply parts kept between packets. The daemon owns one, passes it to
- * every responder in the context and clears it on reload and on any binding change; every entry
- * also records what it was built from, so a stale one is never used even before a clear.
+ * The reply memo: replies and reply parts kept between packets, under the TAP of the binding they
+ * were built for. The daemon owns one, passes it to every responder in the context, clears it on
+ * reload and forgets one TAP's entries when that TAP's binding changes or goes (the others keep
+ * theirs); every entry also records what it was built from (the binding, the settings, INDEV's
+ * MAC), so a stale one is never used even before it is forgotten.
  */
-import type { Binding } from "../bindings/binding.ts";
-import { sameMac } from "../address.ts";
 import type { Dhcp4MemoKey } from "./dhcp4_facts.ts";
 import type { Dhcp4BindingOptions } from "./dhcp4_binding_options.ts";
-
-/**
- * One value per binding, valid while the config section and the INDEV MAC it was built from are
- * the same (bindings and configs are immutable and replaced on change, so identity tells them).
- */
-export class PerBindingMemo<V> {
-  #entries = new WeakMap<
-    Binding,
-    { readonly settings: object; readonly mac: Uint8Array | null; readonly value: V }
-  >();
-  /** Lookups answered from the memo: lets tests see the hit path taken. */
-  hits = 0;
-
-  /** The value for `binding`, built by `build` unless one from the same settings is kept. */
-  get(binding: Binding, settings: object, mac: Uint8Array | null, build: () => V): V {
-    const kept = this.#entries.get(binding);
-    if (
-      kept !== undefined && kept.settings === settings &&
-      (mac === null ? kept.mac === null : kept.mac !== null && sameMac(kept.mac, mac))
-    ) {
-      this.hits++;
-      return kept.value;
-    }
-    const value = build();
-    this.#entries.set(binding, { settings, mac: mac?.slice() ?? null, value });
-    return value;
-  }
-
-  clear(): void {
-    this.#entries = new WeakMap();
-  }
-}
-
-/** A reply frame kept for reuse, with where its transaction id and UDP checksum sit. */
-export interface MemoFrame {
-  readonly frame: Uint8Array;
-  readonly why: string;
-  /** What the reply builder says for the debug log (what it left out to fit), if anything. */
-  readonly debug?: string;
-  readonly xidAt: number;
-  readonly checksumAt: number;
-}
-
-/** The most reply frames kept per binding: a MACSPOOF VM varying its request cannot grow it more. */
-const FRAMES_PER_BINDING = 8;
-
-interface KeptFrame<K> extends MemoFrame {
-  readonly key: K;
-  readonly settings: object;
-  readonly mac: Uint8Array;
-}
-
-/**
- * Reply frames per binding, each under a key that the code reading the request derives from
- * everything the reply is built from, and valid for the settings object and INDEV MAC it was
- * built with. A binding has a few (a client alternates OFFER and ACK), so they are scanned.
- */
-export class FrameMemo<K> {
-  #entries = new WeakMap<Binding, KeptFrame<K>[]>();
-  hits = 0;
-
-  /** The frame kept for `binding` whose key `matches`, built with `settings` and `mac`. */
-  find<F>(
-    binding: Binding,
-    settings: object,
-    mac: Uint8Array,
-    facts: F,
-    matches: (key: K, facts: F) => boolean,
-  ): MemoFrame | null {
-    const entries = this.#entries.get(binding);
-    if (entries === undefined) return null;
-    for (const kept of entries) {
-      if (kept.settings === settings && sameMac(kept.mac, mac) && matches(kept.key, facts)) {
-        this.hits++;
-        return kept;
-      }
-    }
-    return null;
-  }
-
-  /** Keeps `entry` under `key`; frames built with other settings or another MAC are dropped. */
-  keep(binding: Binding, key: K, settings: object, mac: Uint8Array, entry: MemoFrame): void {
-    const current = (this.#entries.get(binding) ?? []).filter((kept) =>
-      kept.settings === settings && sameMac(kept.mac, mac)
-    );
-    if (current.length >= FRAMES_PER_BINDING) current.shift();
-    const { frame, why, xidAt, checksumAt, debug } = entry;
-    current.push({
-      key,
-      settings,
-      mac: mac.slice(),
-      frame: frame.slice(),
-      why,
-      xidAt,
-      checksumAt,
-      ...(debug === undefined ? {} : { debug }),
-    });
-    this.#entries.set(binding, current);
-  }
-
-  clear(): void {
-    this.#entries = new WeakMap();
-  }
-}
+import { FrameMemo, PerBindingMemo } from "./memo_tables.ts";
 
 /** Everything the responders memoize, one table per kind of value. */
 export class ReplyMemo {
@@ -123,7 +20,18 @@ export class ReplyMemo {
   /** The binding's search domains that can be encoded as DNS names, for the [ipv6] section. */
   readonly searchDomains = new PerBindingMemo<readonly string[]>();
 
-  /** Forgets everything: the daemon calls it on reload and on any binding change. */
+  /**
+   * Forgets what was kept for `tap`'s binding: the daemon calls it when that binding changes or
+   * goes. Nothing kept for one binding is built from another's, so no other entry depends on it.
+   */
+  forget(tap: string): void {
+    this.dhcp4Options.forget(tap);
+    this.dhcp4Replies.forget(tap);
+    this.periodicAdverts.forget(tap);
+    this.searchDomains.forget(tap);
+  }
+
+  /** Forgets everything: the daemon calls it on reload. */
   clear(): void {
     this.dhcp4Options.clear();
     this.dhcp4Replies.clear();

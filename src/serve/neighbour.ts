@@ -1,8 +1,7 @@
 /** The Neighbor Advertisement responder: NS from a VM for its router's addresses → NA with INDEV's MAC. */
 import type { Binding } from "../bindings/binding.ts";
-import type { Config } from "../config/types.ts";
 import { formatIpv6, formatMac, ipv6InPrefix, linkLocalOf, sameMac } from "../address.ts";
-import { ICMPV6_TYPE, newIcmpv6Frame } from "../wire/icmpv6.ts";
+import { newIcmpv6Frame } from "../wire/icmpv6.ts";
 import {
   ALL_NODES_ADDRESS,
   type AllocateFrame,
@@ -10,13 +9,18 @@ import {
   isUnspecified,
   macOfEui64,
   multicastMac,
-  NEXT_HEADER_ICMPV6,
   sameIpv6,
   solicitedNodeAddress,
 } from "../wire/ipv6.ts";
-import { emitNdMessage, ndMessageLength, type NeighbourAdvertisement } from "../wire/ndp.ts";
+import {
+  emitNdMessage,
+  ND_OPTION,
+  ndMessageLength,
+  type NeighbourAdvertisement,
+} from "../wire/ndp.ts";
 import { type Decision, type InterfaceInfo, type RefusalReason, refuse } from "./decision.ts";
 import { hostLinkLocal, readNdRequest, vmAddresses } from "./ipv6_binding.ts";
+import type { ReplyReport, RequestReport } from "./packet_report.ts";
 import type { Responder } from "./responder.ts";
 import { spoofedBy } from "./source_check.ts";
 
@@ -47,18 +51,23 @@ import { spoofedBy } from "./source_check.ts";
  * shapes an NA.
  */
 export const neighbourSolicitationResponder: Responder = {
-  name: "ns",
-  answers: {
-    ipVersion: 6,
-    protocol: NEXT_HEADER_ICMPV6,
-    port: null,
-    icmpType: ICMPV6_TYPE.neighbourSolicitation,
-  },
-  enabled: (config: Config) => config.ipv6.enable,
-  disabledWhy: "IPv6 is disabled",
-  answer: (packet, { binding, indev, hwSource, frames }) =>
-    answerNeighbourSolicitation(packet, binding, indev, hwSource, (n) => frames.allocate(n)),
+  answer: (packet, { binding, indev, hwSource, frames, report }) =>
+    answerNeighbourSolicitation(
+      packet,
+      binding,
+      indev,
+      hwSource,
+      (n) => frames.allocate(n),
+      report,
+    ),
 };
+
+/** Every NA we answer with: one option, the target link-layer address. */
+const NA_WROTE: ReplyReport = Object.freeze({
+  type: "NA",
+  address: 0,
+  options: Object.freeze([ND_OPTION.targetLinkLayer]),
+});
 
 function answerNeighbourSolicitation(
   packet: Uint8Array,
@@ -66,9 +75,11 @@ function answerNeighbourSolicitation(
   indev: InterfaceInfo,
   hwSource: Uint8Array | null,
   allocate: AllocateFrame,
+  report: RequestReport,
 ): Decision {
   const request = readNdRequest(packet, "neighbourSolicitation");
   if ("kind" in request) return request;
+  report.nd = request;
   const { ip, message: { target }, sourceMac } = request;
   const dad = isUnspecified(ip.src);
   const from = `${dad ? "DAD probe" : "NS"} for ${formatIpv6(target)} from ${
@@ -119,7 +130,7 @@ function answerNeighbourSolicitation(
     (into, offset) => emitNdMessage(na, into, offset),
     allocate,
   );
-  return { kind: "reply", frame, why: `${from}: NA with ${indev.name}'s MAC` };
+  return { kind: "reply", frame, why: `${from}: NA with ${indev.name}'s MAC`, wrote: NA_WROTE };
 }
 
 /**

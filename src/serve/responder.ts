@@ -11,6 +11,7 @@ import {
 } from "../wire/ipv6.ts";
 import type { Decision, InterfaceInfo, RefusalReason } from "./decision.ts";
 import type { ReplyMemo } from "./memo.ts";
+import type { RequestReport } from "./packet_report.ts";
 
 /** Everything a responder may read besides the packet; the daemon builds it for each packet. */
 export interface ResponderContext {
@@ -28,6 +29,8 @@ export interface ResponderContext {
   readonly memo: ReplyMemo;
   /** Where reply frames are carved from. */
   readonly frames: FrameAllocator;
+  /** Where the responder says what it read from the request (reset by the caller). */
+  readonly report: RequestReport;
 }
 
 /**
@@ -41,17 +44,18 @@ export interface PacketKind {
   readonly icmpType: number | null;
 }
 
-/** A protocol responder: one object of this shape per protocol, one row of the dispatcher's table. */
+/**
+ * A protocol responder: how one service answers (its row in services.ts says which packets it
+ * takes, on which queue, under which name).
+ */
 export interface Responder {
-  /** A short name for logs and counters: "dhcp4", "rs", "ns", "dhcp6". */
-  readonly name: string;
-  readonly answers: PacketKind;
-  /** Whether the configuration turns this service on. */
-  enabled(config: Config): boolean;
-  /** The `why` of passing a packet on when the service is off. */
-  readonly disabledWhy: string;
-  /** The decision for one queued IP packet of `answers`' kind. */
+  /** The decision for one queued IP packet of its service's kind. */
   answer(packet: Uint8Array, context: ResponderContext): Decision;
+}
+
+/** What `responderFor` matches a packet against: a row of the service table. */
+export interface Answering {
+  readonly answers: PacketKind;
 }
 
 /** Why a packet is none of the kinds we serve: refused when it comes from a bound TAP. */
@@ -95,18 +99,18 @@ export function packetKind(p: Uint8Array): PacketKind | Unserved {
 }
 
 /** The row of `table` that answers `packet`, or why none does. */
-export function responderFor(
-  table: readonly Responder[],
+export function responderFor<R extends Answering>(
+  table: readonly R[],
   packet: Uint8Array,
-): Responder | Unserved {
+): R | Unserved {
   const kind = packetKind(packet);
   if (!("ipVersion" in kind)) return kind;
-  for (const responder of table) {
-    const a = responder.answers;
+  for (const row of table) {
+    const a = row.answers;
     if (
       a.ipVersion === kind.ipVersion && a.protocol === kind.protocol && a.port === kind.port &&
       a.icmpType === kind.icmpType
-    ) return responder;
+    ) return row;
   }
   return NOT_SERVED;
 }

@@ -1,15 +1,14 @@
 /** The Router Advertisement responder: RS → RA for a VM's SUBNET6, and the periodic unsolicited RA. */
 import type { Binding } from "../bindings/binding.ts";
-import type { Config, Ipv6Config } from "../config/types.ts";
+import type { Ipv6Config } from "../config/types.ts";
 import { formatIpv6 } from "../address.ts";
-import { ICMPV6_TYPE, newIcmpv6Frame } from "../wire/icmpv6.ts";
+import { newIcmpv6Frame } from "../wire/icmpv6.ts";
 import {
   ALL_NODES_ADDRESS,
   type AllocateFrame,
   isUnspecified,
   macOfEui64,
   multicastMac,
-  NEXT_HEADER_ICMPV6,
 } from "../wire/ipv6.ts";
 import {
   emitNdMessage,
@@ -20,6 +19,7 @@ import {
 import { type Decision, type InterfaceInfo, refuse } from "./decision.ts";
 import { hostLinkLocal, readNdRequest, searchDomains } from "./ipv6_binding.ts";
 import type { ReplyMemo } from "./memo.ts";
+import { ndOptionType } from "./packet_report.ts";
 import type { Responder, ResponderContext } from "./responder.ts";
 import { spoofedBy } from "./source_check.ts";
 
@@ -118,19 +118,11 @@ function advertFrame(
  * an RS from `::` gets it multicast to all nodes.
  */
 export const routerSolicitationResponder: Responder = {
-  name: "rs",
-  answers: {
-    ipVersion: 6,
-    protocol: NEXT_HEADER_ICMPV6,
-    port: null,
-    icmpType: ICMPV6_TYPE.routerSolicitation,
-  },
-  enabled: (config: Config) => config.ipv6.enable,
-  disabledWhy: "IPv6 is disabled",
   answer(packet: Uint8Array, context: ResponderContext): Decision {
     const { binding, indev } = context;
     const request = readNdRequest(packet, "routerSolicitation");
     if ("kind" in request) return request;
+    context.report.nd = request;
     const { ip, sourceMac } = request;
     const from = `RS from ${formatIpv6(ip.src)} on ${binding.tap}`;
     const spoofed = spoofedBy(binding, context.hwSource, sourceMac ?? macOfEui64(ip.src));
@@ -141,7 +133,8 @@ export const routerSolicitationResponder: Responder = {
     const frame = isUnspecified(ip.src)
       ? advertFrame(ra, indev, ALL_NODES_ADDRESS, multicastMac(ALL_NODES_ADDRESS), allocate)
       : advertFrame(ra, indev, ip.src, sourceMac ?? binding.mac, allocate);
-    return { kind: "reply", frame, why: `${from}: RA for ${formatSubnet(binding)}` };
+    const wrote = { type: "RA", address: 0, options: ra.options.map(ndOptionType) };
+    return { kind: "reply", frame, why: `${from}: RA for ${formatSubnet(binding)}`, wrote };
   },
 };
 

@@ -9,7 +9,7 @@ import { ask, NotRunningError, stream } from "../../src/control/client.ts";
 import { ControlServer } from "../../src/control/server.ts";
 import { clearSocketPath } from "../../src/control/socket_file.ts";
 import { TraceHub } from "../../src/control/trace.ts";
-import type { TraceEvent } from "../../src/daemon/dispatch.ts";
+import type { TraceEvent } from "../../src/metrics/trace_event.ts";
 
 async function withServer(
   body: (path: string, hook: { current: ((e: TraceEvent) => void) | null }) => Promise<void>,
@@ -131,9 +131,12 @@ Deno.test({
       protocol: "dhcp4",
       requestType: "DISCOVER",
       mac: "52:54:00:00:00:01",
+      clientId: null,
+      requested: [1, 3],
       outcome: "reply",
       replyType: "OFFER",
       address: 0x0a000005,
+      options: [53, 54],
       reason: null,
       why: "DHCPOFFER",
     };
@@ -146,9 +149,12 @@ Deno.test({
       protocol: "dhcp4",
       request: "DISCOVER",
       mac: "52:54:00:00:00:01",
+      clientId: null,
+      requested: [1, 3],
       outcome: "reply",
       reply: "OFFER",
       address: "10.0.0.5",
+      options: [53, 54],
       reason: null,
       why: "DHCPOFFER",
     }]);

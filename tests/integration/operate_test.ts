@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { lookupAccount } from "../../ffi/privileges.ts";
-import type { ClientReport, StatusReport } from "../../src/control/protocol.ts";
+import type { ClientReport } from "../../src/control/protocol.ts";
+import type { StatusReport } from "../../src/metrics/status_report.ts";
 import { stream } from "../../src/control/client.ts";
 import type { TraceLine } from "../../src/control/trace.ts";
 import { parseMetrics, sampleValue } from "../metrics/prom_parse.ts";

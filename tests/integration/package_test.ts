@@ -106,7 +106,7 @@ Deno.test({
         const launcher = (await inside(["cat", "/usr/sbin/nfdhcpd"])).stdout;
         assert.match(
           launcher,
-          /^exec \/usr\/lib\/nfdhcpd\/deno run --no-prompt --allow-ffi .* \/usr\/lib\/nfdhcpd\/nfdhcpd\.js "\$@"$/m,
+          /^exec env --block-signal=USR1 \/usr\/lib\/nfdhcpd\/deno run --no-prompt --allow-ffi .* \/usr\/lib\/nfdhcpd\/nfdhcpd\.js "\$@"$/m,
         );
       }
 

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import type { QueuedPacket } from "../../ffi/nfqueue.ts";
 import { parseBinding } from "../../src/bindings/binding.ts";
 import { parseConfig } from "../../src/config/config.ts";
-import { Dispatcher, type TraceEvent } from "../../src/daemon/dispatch.ts";
+import { Dispatcher } from "../../src/daemon/dispatch.ts";
+import type { TraceEvent } from "../../src/metrics/trace_event.ts";
 import { type Level, Logger } from "../../src/daemon/log.ts";
 import { ReplyMemo } from "../../src/serve/memo.ts";
 import { FrameAllocator } from "../../src/wire/ethernet.ts";
@@ -19,7 +20,7 @@ const SOLICIT = capturedFrame("dhclient6_stateful_solicit_request_renew_release.
 const VM_MAC = parseMac("52:54:00:77:00:10")!;
 const OTHER_MAC = parseMac("52:54:00:99:99:99")!;
 
-function setup(level: Level = "info") {
+function setup(level: Level = "info", onSend: (frame: Uint8Array) => void = () => {}) {
   const b = parseBinding(
     "tap0",
     "HOSTNAME=testvm\nMAC=52:54:00:77:00:10\nIP=10.77.0.95\nSUBNET=10.77.0.0/24\n" +
@@ -34,7 +35,10 @@ function setup(level: Level = "info") {
     interfaceName: (i) => i === 7 ? "tap0" : undefined,
     interfaceInfo: (name) =>
       name === "tap0" ? { name, ifindex: 7, mac: parseMac("fe:54:00:77:00:01")! } : undefined,
-    send: () => null,
+    send: (_, frame) => {
+      onSend(frame);
+      return null;
+    },
     config: () => c.config,
     log: new Logger({ write: (l, m) => lines.push(`${l}: ${m}`), reopen() {}, close() {} }, level),
     memo: new ReplyMemo(),
@@ -121,3 +125,56 @@ Deno.test("Dispatcher hands the trace hook each decision, and nothing without a 
     ],
   );
 });
+
+Deno.test("Dispatcher traces what the responder read and wrote: requested options, client id, options sent", () => {
+  const { dispatcher } = setup();
+  const events: TraceEvent[] = [];
+  dispatcher.trace = (e) => events.push(e);
+  dispatcher.handle(packet(DISCOVER));
+  dispatcher.handle(packet(SOLICIT));
+  const [offer, advertise] = events;
+  // dhclient's parameter request list, as the capture carries it (option 55).
+  const prl = capturedOption55(DISCOVER);
+  assert.deepEqual(offer!.requested, prl);
+  assert.deepEqual(offer!.options, [...dhcp4OptionCodes(replyTo(DISCOVER))]);
+  assert.equal(offer!.options![offer!.options!.length - 1], 54, "the reply closes with 54");
+  assert.ok(advertise!.clientId !== null && /^00:0[1-4]:/.test(advertise!.clientId), "a DUID");
+  assert.deepEqual(advertise!.options!.slice(0, 2), [1, 2], "client and server identifiers first");
+});
+
+/** Option 55 of a DHCPv4 request, read by hand from its bytes (not with our parser). */
+function capturedOption55(ip: Uint8Array): number[] {
+  let i = (ip[0]! & 0x0f) * 4 + 8 + 240;
+  while (i < ip.length && ip[i] !== 255) {
+    if (ip[i] === 0) {
+      i++;
+      continue;
+    }
+    if (ip[i] === 55) return [...ip.subarray(i + 2, i + 2 + ip[i + 1]!)];
+    i += 2 + ip[i + 1]!;
+  }
+  return [];
+}
+
+/** The option codes of a DHCPv4 reply frame, in order, but 53, read by hand from its bytes. */
+function dhcp4OptionCodes(frame: Uint8Array): number[] {
+  const codes: number[] = [];
+  let i = 14 + 20 + 8 + 240;
+  while (i < frame.length && frame[i] !== 255) {
+    if (frame[i] === 0) {
+      i++;
+      continue;
+    }
+    codes.push(frame[i]!);
+    i += 2 + frame[i + 1]!;
+  }
+  return codes;
+}
+
+/** The frame a fresh dispatcher sends for `request`. */
+function replyTo(request: Uint8Array): Uint8Array {
+  const frames: Uint8Array[] = [];
+  const { dispatcher } = setup("info", (f) => frames.push(f.slice()));
+  dispatcher.handle(packet(request));
+  return frames[0]!;
+}

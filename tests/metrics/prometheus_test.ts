@@ -1,6 +1,6 @@
 /** The Prometheus text format: read back by a strict parser, escaping, histogram rules. */
 import assert from "node:assert/strict";
-import type { StatusReport } from "../../src/control/protocol.ts";
+import type { StatusReport } from "../../src/metrics/status_report.ts";
 import { metricsText } from "../../src/metrics/exposition.ts";
 import { formatMetrics, histogramSamples } from "../../src/metrics/prometheus.ts";
 import { Histogram } from "../../src/metrics/traffic.ts";

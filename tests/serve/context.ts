@@ -7,6 +7,7 @@ import { dhcp4Responder } from "../../src/serve/dhcp4.ts";
 import { dhcp6Responder } from "../../src/serve/dhcp6.ts";
 import { ReplyMemo } from "../../src/serve/memo.ts";
 import { neighbourSolicitationResponder } from "../../src/serve/neighbour.ts";
+import { RequestReport } from "../../src/serve/packet_report.ts";
 import type { ResponderContext } from "../../src/serve/responder.ts";
 import { routerSolicitationResponder } from "../../src/serve/router_advert.ts";
 import { FrameAllocator } from "../../src/wire/ethernet.ts";
@@ -30,6 +31,7 @@ export interface ContextOptions {
   readonly hwSource?: Uint8Array | null;
   readonly memo?: ReplyMemo;
   readonly frames?: FrameAllocator;
+  readonly report?: RequestReport;
 }
 
 /** The context a responder gets, as the dispatcher builds it. */
@@ -46,6 +48,7 @@ export function contextOf(o: ContextOptions): ResponderContext {
     now: 0,
     memo: o.memo ?? new ReplyMemo(),
     frames: o.frames ?? new FrameAllocator(),
+    report: o.report ?? new RequestReport(),
   };
 }
 

@@ -189,3 +189,26 @@ Deno.test("ReplyMemo.clear() forgets every kept reply", () => {
   answerBoth(DISCOVER, memo, settings);
   assert.equal(memo.dhcp4Replies.hits, 1);
 });
+
+Deno.test("ReplyMemo.forget(tap) forgets that TAP's kept replies alone: another VM keeps its own", () => {
+  const memo = new ReplyMemo();
+  const other: Binding = { ...BINDING, tap: "tap9" };
+  const mine = { binding: BINDING, dhcp: CONFIG, indev: INDEV };
+  const theirs = { binding: other, dhcp: CONFIG, indev: INDEV };
+  answerBoth(DISCOVER, memo, mine);
+  answerBoth(DISCOVER, memo, theirs);
+  memo.forget(BINDING.tap);
+  answerBoth(DISCOVER, memo, theirs);
+  assert.equal(memo.dhcp4Replies.hits, 1, "the other TAP's reply is still kept");
+  answerBoth(DISCOVER, memo, mine);
+  assert.equal(memo.dhcp4Replies.hits, 1, "the forgotten TAP's reply was built again");
+  assert.equal(memo.dhcp4Options.hits, 0, "and its options were encoded again too");
+});
+
+Deno.test("a kept reply is never used for a changed binding of the same TAP, even before forget()", () => {
+  const memo = new ReplyMemo();
+  answerBoth(DISCOVER, memo, { binding: BINDING, dhcp: CONFIG, indev: INDEV });
+  const changed: Binding = { ...BINDING, mtu: 1300 };
+  answerBoth(DISCOVER, memo, { binding: changed, dhcp: CONFIG, indev: INDEV });
+  assert.equal(memo.dhcp4Replies.hits, 0);
+});

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
 import type { DhcpConfig } from "../../src/config/types.ts";
 import type { Decision } from "../../src/serve/decision.ts";
-import { classify } from "../../src/daemon/dispatch.ts";
+import { classify } from "../../src/serve/decide.ts";
 import {
   answerDhcp4Message,
   type Dhcp4Request,

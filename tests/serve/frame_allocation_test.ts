@@ -1,9 +1,6 @@
 /** Every reply frame of the IPv6 responders comes from the daemon's FrameAllocator. */
 import assert from "node:assert/strict";
-import { dhcp6Responder } from "../../src/serve/dhcp6.ts";
-import { neighbourSolicitationResponder } from "../../src/serve/neighbour.ts";
-import type { Responder } from "../../src/serve/responder.ts";
-import { routerSolicitationResponder } from "../../src/serve/router_advert.ts";
+import { service, type ServiceName } from "../../src/serve/services.ts";
 import { FrameAllocator } from "../../src/wire/ethernet.ts";
 import { contextOf } from "./context.ts";
 import { BINDING, CONFIG, INDEV, packet, replyFrame } from "./ipv6_setup.ts";
@@ -19,16 +16,17 @@ class RecordingAllocator extends FrameAllocator {
   }
 }
 
-const CASES: ReadonlyArray<readonly [Responder, string, number]> = [
-  [routerSolicitationResponder, "rdisc6_rs.pcap", 6],
-  [routerSolicitationResponder, "crafted_icmp6_rs_no_sllao.pcap", 2],
-  [neighbourSolicitationResponder, "kernel_ns_gateway_ping.pcap", 1],
-  [dhcp6Responder, "dhclient6_stateful_solicit_request_renew_release.pcap", 1],
-  [dhcp6Responder, "dhclient6_stateless_inforeq.pcap", 1],
+const CASES: ReadonlyArray<readonly [ServiceName, string, number]> = [
+  ["rs", "rdisc6_rs.pcap", 6],
+  ["rs", "crafted_icmp6_rs_no_sllao.pcap", 2],
+  ["ns", "kernel_ns_gateway_ping.pcap", 1],
+  ["dhcp6", "dhclient6_stateful_solicit_request_renew_release.pcap", 1],
+  ["dhcp6", "dhclient6_stateless_inforeq.pcap", 1],
 ];
 
-for (const [responder, file, frame] of CASES) {
-  Deno.test(`${responder.name} replies to ${file} #${frame} in a frame from context.frames`, () => {
+for (const [name, file, frame] of CASES) {
+  const { responder } = service(name);
+  Deno.test(`${name} replies to ${file} #${frame} in a frame from context.frames`, () => {
     const frames = new RecordingAllocator();
     const context = contextOf({ binding: BINDING, ipv6: CONFIG, indev: INDEV, frames });
     const reply = replyFrame(responder.answer(packet(file, frame), context));
