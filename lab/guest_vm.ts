@@ -6,6 +6,7 @@
 
 import type { Container } from "./container.ts";
 import { type AdvertSeen, parseRdisc6 } from "./ipv6_clients.ts";
+import { waitFor } from "./proc.ts";
 
 /** The VM's identity and the binding the daemon serves it from. */
 export interface GuestVm {
@@ -89,6 +90,14 @@ export async function leaseUdhcpc(
   const m = /lease of (\S+) obtained from (\S+), lease time (\d+)/.exec(output);
   const lease = m ? { address: m[1]!, server: m[2]!, leaseSeconds: Number(m[3]) } : null;
   return { lease, output };
+}
+
+/** Runs udhcpc until it gets the VM's address (bounded: 90 s); returns that lease. */
+export async function waitLease(container: Container, vm: GuestVm): Promise<GuestLease> {
+  return await waitFor(`udhcpc to get ${vm.ns}'s lease`, async () => {
+    const { lease } = await leaseUdhcpc(container, vm);
+    return lease?.address === vm.ip ? lease : undefined;
+  }, { timeoutMs: 90_000, intervalMs: 500 });
 }
 
 /** One rdisc6 run in the VM (3 solicitations, a second apart); the first RA it printed. */

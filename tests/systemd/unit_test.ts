@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { Container } from "../../lab/container.ts";
-import { bindVm, leaseUdhcpc, plugVm, solicitRouter, VM1 } from "../../lab/guest_vm.ts";
+import { bindVm, plugVm, solicitRouter, VM1, waitLease } from "../../lab/guest_vm.ts";
 import { REPO_ROOT, waitFor } from "../../lab/proc.ts";
 import {
   aptInstall,
@@ -21,14 +21,6 @@ import {
 
 const CONF = "/etc/nfdhcpd/nfdhcpd.conf";
 const README = Deno.readTextFileSync(`${REPO_ROOT}/README.md`);
-
-/** Waits (bounded) for udhcpc to get the VM's address; returns the lease. */
-async function leased(container: Container) {
-  return await waitFor("udhcpc to get vm1's lease", async () => {
-    const { lease } = await leaseUdhcpc(container, VM1);
-    return lease?.address === VM1.ip ? lease : undefined;
-  }, { timeoutMs: 90_000, intervalMs: 500 });
-}
 
 /** The exposure `systemd-analyze security` gives the unit. */
 async function exposure(container: Container): Promise<number> {
@@ -77,7 +69,7 @@ Deno.test({
       // A VM behind tap0: its DHCPv4 lease and its RA, through the unit's sandbox.
       await plugVm(c, VM1);
       await bindVm(c, VM1, "/var/lib/nfdhcpd");
-      const first = await leased(c);
+      const first = await waitLease(c, VM1);
       assert.equal(first.server, "192.0.2.1");
       assert.equal(first.leaseSeconds, 604800);
       const ra = await waitFor("rdisc6 to get an RA", async () => {
@@ -95,7 +87,7 @@ Deno.test({
       await waitFor("the reload to be logged", async () => {
         return /Configuration reloaded: queues 42/.test(await journalAfter(c, cursor));
       }, { timeoutMs: 30_000, intervalMs: 250 });
-      assert.equal((await leased(c)).leaseSeconds, 3600);
+      assert.equal((await waitLease(c, VM1)).leaseSeconds, 3600);
 
       // A broken nfdhcpd.conf: the reload fails, its reason is at priority err, the daemon serves.
       await c.exec(["sed", "-i", "s/^dhcp_queue = 42$/dhcp_queue = abc/", CONF]);
@@ -110,7 +102,7 @@ Deno.test({
       }, { timeoutMs: 30_000, intervalMs: 250 });
       assert.doesNotMatch(errors, /Configuration reloaded/);
       assert.equal(await waitServing(c), pid, "the daemon was restarted by a failed reload");
-      assert.equal((await leased(c)).leaseSeconds, 3600);
+      assert.equal((await waitLease(c, VM1)).leaseSeconds, 3600);
       await c.exec(["sed", "-i", "s/^dhcp_queue = abc$/dhcp_queue = 42/", CONF]);
 
       // kill -9: systemd restarts it (Restart=on-failure), and the new one serves.
@@ -120,7 +112,7 @@ Deno.test({
         return next !== pid ? next : undefined;
       }, { timeoutMs: 60_000, intervalMs: 250 });
       assert.equal((await unitProperties(c, ["NRestarts"])).NRestarts, "1");
-      assert.equal((await leased(c)).address, VM1.ip);
+      assert.equal((await waitLease(c, VM1)).address, VM1.ip);
 
       // stop: quick, clean (not failed), nothing of it left running, its runtime directory gone.
       const stopAt = Date.now();

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { bindVm, leaseUdhcpc, plugVm, VM1 } from "../../lab/guest_vm.ts";
+import { bindVm, plugVm, VM1, waitLease } from "../../lab/guest_vm.ts";
 import { waitFor } from "../../lab/proc.ts";
 import { VERSION } from "../../src/version.ts";
 import { buildGrnetPackage, GRNET_CONF, GRNET_DEFAULT, GRNET_VERSION } from "./grnet_package.ts";
@@ -79,10 +79,7 @@ Deno.test({
 
       await plugVm(c, VM1);
       await bindVm(c, VM1, "/var/lib/nfdhcpd");
-      const lease = await waitFor("udhcpc to get vm1's lease", async () => {
-        const { lease } = await leaseUdhcpc(c, VM1);
-        return lease?.address === VM1.ip ? lease : undefined;
-      }, { timeoutMs: 90_000, intervalMs: 500 });
+      const lease = await waitLease(c, VM1);
       assert.deepEqual([lease.server, lease.leaseSeconds], ["10.7.0.1", 7200]);
       assert.match(await journalAfter(c, cursor, "debug"), /DEBUG: /, "-d from DAEMON_OPTS");
 
