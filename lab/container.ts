@@ -38,7 +38,7 @@ const PATH = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
  * The rootfs tarball for {@link ROOTFS_PACKAGES}, made by mmdebstrap (a minute or two, from the
  * Debian mirror) when the cache has none; named after a hash of the suite, mirror and package
  * list, so that changing any of them makes a new one. Written beside its name and renamed into
- * place: an interrupted run leaves no half tarball to be taken for a whole one.
+ * place: an interrupted run leaves no half tarball to be taken for a whole one. Older ones go.
  */
 export async function rootfsTarball(): Promise<string> {
   const recipe = JSON.stringify([SUITE, MIRROR, ROOTFS_PACKAGES]);
@@ -61,6 +61,11 @@ export async function rootfsTarball(): Promise<string> {
       MIRROR,
     ], { timeoutMs: 900_000 });
     await Deno.rename(partial, path);
+    // Older tarballs (of another package list) are never used again.
+    for await (const entry of Deno.readDir(ROOTFS_CACHE)) {
+      const old = `${ROOTFS_CACHE}/${entry.name}`;
+      if (old !== path && /^[a-z]+-[0-9a-f]{12}\.tar$/.test(entry.name)) await Deno.remove(old);
+    }
   } finally {
     await Deno.remove(partial).catch(() => {});
   }
