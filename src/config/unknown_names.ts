@@ -9,7 +9,7 @@ import type { IniDocument } from "./ini.ts";
 import { nearMiss } from "./near_miss.ts";
 import type { SectionReader } from "./section_reader.ts";
 
-/** Keys the original accepted or shipped that we ignore, with what to do instead. */
+/** Keys the original or its forks accepted that we ignore, with what to do instead. */
 const OBSOLETE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   dhcp: {
     // davedoesdev/nfdhcpd's DHCPv6 server.

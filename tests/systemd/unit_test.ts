@@ -129,6 +129,16 @@ Deno.test({
       });
       assert.equal(left.code, 0, "the daemon or /run/nfdhcpd is left after stop");
 
+      // A bad option in /etc/default/nfdhcpd: the start fails, and says why at priority err.
+      await c.write("/etc/default/nfdhcpd", 'NFDHCPD_OPTS="--no-such-option"\n');
+      cursor = await journalCursor(c);
+      const start = await c.exec(["systemctl", "start", "nfdhcpd"], { allowFailure: true });
+      assert.notEqual(start.code, 0, "nfdhcpd started with an unknown option");
+      await waitFor("the bad option's reason at priority err", async () => {
+        return /^nfdhcpd: .*--no-such-option/m.test(await journalAfter(c, cursor, "err"));
+      }, { timeoutMs: 30_000, intervalMs: 250 });
+      await c.exec(["systemctl", "stop", "nfdhcpd"]);
+
       // purge: the binding first (else datapath stays, as it should), then nothing is left.
       await c.exec(["rm", `/var/lib/nfdhcpd/${VM1.tap}`]);
       await c.exec([
