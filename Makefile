@@ -9,6 +9,8 @@ TEST_PACKAGES := iproute2 iptables nftables isc-dhcp-client udhcpc ndisc6 kmod p
 TEST_PACKAGES += debhelper lintian adduser libxml2-utils
 # man(1) and groff for the man pages' test (tests/docs/man_test.ts: man --warnings).
 TEST_PACKAGES += man-db groff-base
+# make test-systemd: a bookworm root file system (mmdebstrap) booted by systemd-nspawn.
+TEST_PACKAGES += mmdebstrap systemd-container
 BENCH_PACKAGES := dnsmasq-base gcc libc6-dev libnetfilter-queue-dev
 # Exactly what the daemon uses: FFI (libnetfilter_queue, libc), its config, state and log files,
 # and setpriv to drop privileges. Nothing else.
@@ -25,7 +27,7 @@ BUNDLE := bin/nfdhcpd.js
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deno deps test unit integration check lint fmt bundle build demo bench bench-quick clean install launcher deb
+.PHONY: all deno deps test unit integration check lint fmt bundle build demo bench bench-quick clean install launcher deb test-systemd
 
 all: bundle
 
@@ -58,7 +60,7 @@ fmt: deno
 	$(DENO) fmt
 
 unit: deno
-	$(DENO) test --allow-all --parallel $(shell find tests -name '*_test.ts' -not -path 'tests/integration/*')
+	$(DENO) test --allow-all --parallel $(shell find tests -name '*_test.ts' -not -path 'tests/integration/*' -not -path 'tests/systemd/*')
 
 integration: deno deps bundle
 	NFDHCPD_CMD="$(abspath $(DENO)) run $(DENO_FLAGS) $(abspath $(BUNDLE))" \
@@ -69,7 +71,15 @@ test: deno deps bundle
 	$(DENO) lint
 	$(DENO) check main.ts
 	NFDHCPD_CMD="$(abspath $(DENO)) run $(DENO_FLAGS) $(abspath $(BUNDLE))" \
-	  $(DENO) test --allow-all tests/
+	  $(DENO) test --allow-all --ignore=tests/systemd tests/
+
+# The Debian package under a real systemd (tests/systemd/; root, a few minutes, not part of make
+# test): make deb, then bookworm containers booted by systemd-nspawn --private-network install it,
+# serve a VM inside them, reload, restart, stop, purge, and upgrade GRNET's 0.17 (a stand-in).
+# The first run makes the root file system with mmdebstrap from Debian's mirror and caches it in
+# /var/cache/nfdhcpd-test (NFDHCPD_TEST_CACHE=DIR; NFDHCPD_TEST_MIRROR=URL for another mirror).
+test-systemd: deno deps bundle
+	$(DENO) test --allow-all tests/systemd/
 
 .PHONY: fuzz
 

@@ -1,2 +1,2 @@
 /** nfdhcpd's version, shown by --version and in logs. */
-export const VERSION = "0.1.0";
+export const VERSION = "1.0.0";

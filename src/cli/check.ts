@@ -11,14 +11,17 @@ import type { ConfigProblem } from "../config/findings.ts";
 import { errorMessage } from "../error_message.ts";
 import { escapeControls, escapeForLog } from "../log_text.ts";
 import { type Look, sameLook } from "../bindings/settle.ts";
+import { journalPrefix, type Level } from "../daemon/log.ts";
 
 export const CHECK_USAGE = `Usage: nfdhcpd check [-c FILE] [--config-only] [BINDING_FILE...]
 
 Checks the configuration and the binding files (those named, else every one in the
 configuration's datapath) as the daemon reads them, stricter: unknown keys and sections are
 errors, with the known name that was probably meant. Starts nothing; needs no privileges.
-Prints one line per problem (FILE:LINE: reason) and a summary; exit 0 when there is no error,
-1 when there is one, 2 on a usage error.
+Prints one line per problem (FILE:LINE: reason) on stderr, and a summary (on stdout when there
+is no error, else on stderr); exit 0 when there is no error, 1 when there is one, 2 on a usage
+error. Under systemd (JOURNAL_STREAM set) each stderr line carries its journal priority: errors
+err, warnings warning.
 
 Options:
   -c, --config FILE   configuration file (default ${DEFAULT_CONFIG_PATH})
@@ -33,9 +36,15 @@ const MAX_BINDING_BYTES = 64 * 1024;
 /** How long after the first look at the files they are looked at again, to see them change. */
 const SECOND_LOOK_MS = 200;
 
+/** One line of the report and the priority it is written at. */
+interface Finding {
+  readonly level: Extract<Level, "error" | "warning">;
+  readonly text: string;
+}
+
 /** What the check found: lines to print, and counts for the summary. */
 interface Tally {
-  readonly lines: string[];
+  readonly lines: Finding[];
   /** The binding files read, with their state when read (see {@link lookAgain}). */
   readonly looks: Array<{ readonly path: string; readonly look: Look }>;
   configErrors: number;
@@ -86,7 +95,7 @@ export async function checkCommand(args: string[]): Promise<number> {
   const order = (p: ConfigProblem) => p.line > 0 ? p.line : Number.MAX_SAFE_INTEGER;
   const byLine = [...loaded.problems].sort((a, b) => order(a) - order(b));
   for (const problem of byLine) {
-    tally.lines.push(configLine(configPath, problem));
+    tally.lines.push({ level: problem.severity, text: configLine(configPath, problem) });
     if (problem.severity === "error") tally.configErrors++;
     else tally.configWarnings++;
   }
@@ -102,9 +111,19 @@ export async function checkCommand(args: string[]): Promise<number> {
     bindings = await checkBindingDirectory(loaded.config.general.datapath, tally);
   }
   await lookAgain(tally, startedAt);
-  for (const line of tally.lines) console.log(escapeControls(line));
-  console.log(escapeControls(`${configPath}: ${configSummary(tally)}; ${bindings}`));
-  return tally.configErrors + tally.bindingsBad + tally.directoryErrors > 0 ? 1 : 0;
+  // Problems on stderr, at their priority: the unit's ExecStartPre= and ExecReload= run this
+  // check, and `journalctl -p err` must show why a start or reload was refused.
+  for (const { level, text } of tally.lines) report(level, text);
+  const failed = tally.configErrors + tally.bindingsBad + tally.directoryErrors > 0;
+  const summary = `${configPath}: ${configSummary(tally)}; ${bindings}`;
+  if (failed) report("error", summary);
+  else console.log(escapeControls(summary));
+  return failed ? 1 : 0;
+}
+
+/** Writes one line to stderr, with its journal priority when stderr is the journal. */
+function report(level: Finding["level"], text: string): void {
+  console.error(`${journalPrefix(level)}${escapeControls(text)}`);
 }
 
 /**
@@ -118,10 +137,11 @@ async function lookAgain(tally: Tally, startedAt: number): Promise<void> {
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   for (const { path, look } of tally.looks) {
     if (sameLook(look, lookAt(path))) continue;
-    tally.lines.push(
-      `${escapeForLog(path)}: warning: the file changed while it was checked: a writer is at ` +
-        "work; the daemon reads it once it has stopped changing",
-    );
+    tally.lines.push({
+      level: "warning",
+      text: `${escapeForLog(path)}: warning: the file changed while it was checked: a writer ` +
+        "is at work; the daemon reads it once it has stopped changing",
+    });
   }
 }
 
@@ -176,7 +196,10 @@ async function checkBindingDirectory(datapath: string, tally: Tally): Promise<st
       if (!entry.isDirectory && isBindingFileName(entry.name)) names.push(entry.name);
     }
   } catch (e) {
-    tally.lines.push(`${shown}: cannot list the binding directory: ${errorMessage(e)}`);
+    tally.lines.push({
+      level: "error",
+      text: `${shown}: cannot list the binding directory: ${errorMessage(e)}`,
+    });
     tally.directoryErrors++;
     return `bindings not checked: cannot list ${shown}`;
   }
@@ -194,7 +217,7 @@ async function checkBindingFile(path: string, named: boolean, tally: Tally): Pro
   const tap = path.slice(path.lastIndexOf("/") + 1);
   const name = escapeForLog(tap);
   const refuse = (reason: string) => {
-    tally.lines.push(`${shown}: ${reason}`);
+    tally.lines.push({ level: "error", text: `${shown}: ${reason}` });
     tally.bindingsBad++;
   };
   if (named && !isBindingFileName(tap)) {
@@ -229,7 +252,10 @@ async function checkBindingFile(path: string, named: boolean, tally: Tally): Pro
   for (const message of messages) {
     const { line, reason } = locateBindingMessage(name, message);
     const warning = result.ok ? "warning: " : "";
-    tally.lines.push(`${line > 0 ? `${shown}:${line}` : shown}: ${warning}${reason}`);
+    tally.lines.push({
+      level: result.ok ? "warning" : "error",
+      text: `${line > 0 ? `${shown}:${line}` : shown}: ${warning}${reason}`,
+    });
   }
   if (result.ok) tally.bindingsOk++;
   else tally.bindingsBad++;

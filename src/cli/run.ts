@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG_PATH } from "../config/config.ts";
 import { runDaemon } from "../daemon/lifecycle.ts";
 import { keepInspectorShut } from "../daemon/inspector_guard.ts";
+import { journalPrefix } from "../daemon/log.ts";
 import { errorMessage } from "../error_message.ts";
 import { VERSION } from "../version.ts";
 
@@ -53,7 +54,7 @@ export function runCommand(args: string[]): Promise<number> | number {
   try {
     keepInspectorShut();
   } catch (e) {
-    console.error(`nfdhcpd: ${errorMessage(e)}`);
+    console.error(`${journalPrefix("error")}nfdhcpd: ${errorMessage(e)}`);
     return 1;
   }
   return runDaemon({ configPath: v.config, debug: v.debug, foreground: v.foreground });

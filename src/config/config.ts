@@ -7,6 +7,7 @@ import { type ConfigProblem, Findings } from "./findings.ts";
 import { parseIni } from "./ini.ts";
 import { SectionReader } from "./section_reader.ts";
 import type { Config, DhcpConfig, GeneralConfig, Ipv6Config, Ipv6Mode } from "./types.ts";
+import { readDatapath } from "./aliases.ts";
 import { reportUnknownNames } from "./unknown_names.ts";
 
 /** Where the daemon looks for its configuration unless told otherwise. */
@@ -139,7 +140,7 @@ export async function loadConfig(path: string, options: ConfigOptions = {}): Pro
 function readGeneral(r: SectionReader): GeneralConfig {
   const general = {
     pidfile: r.path("pidfile", CONFIG_DEFAULTS.pidfile),
-    datapath: r.path("datapath", CONFIG_DEFAULTS.datapath),
+    datapath: readDatapath(r, CONFIG_DEFAULTS.datapath),
     logdir: r.path("logdir", CONFIG_DEFAULTS.logdir),
     user: r.optional("user"),
     controlSocket: readControlSocket(r),

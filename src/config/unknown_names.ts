@@ -1,20 +1,38 @@
 /**
  * Keys and sections of nfdhcpd.conf that nothing reads: warnings for the daemon (the original
- * ignored them), errors for `nfdhcpd check`; both say which known name was probably meant.
+ * ignored them), errors for `nfdhcpd check`; both say which known name was probably meant. Names
+ * the original or its forks gave a meaning stay warnings everywhere: a configuration carried over
+ * must not keep the daemon (and the unit's check before it) from starting.
  */
 import type { Findings } from "./findings.ts";
 import type { IniDocument } from "./ini.ts";
 import { nearMiss } from "./near_miss.ts";
 import type { SectionReader } from "./section_reader.ts";
 
-/** Keys the original accepted or shipped that we ignore, with what to do instead. */
+/** Keys the original or its forks accepted that we ignore, with what to do instead. */
 const OBSOLETE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  dhcp: {
+    // davedoesdev/nfdhcpd's DHCPv6 server.
+    dhcp6_queue: "a fork's key (davedoesdev), ignored; DHCPv6 is [ipv6] dhcpv6_queue here",
+    dhcp6_hostname_optcode: "a fork's key (davedoesdev), ignored",
+    dhcp6_domainname_optcode: "a fork's key (davedoesdev), ignored",
+  },
   ipv6: { enable_dhcpv6: "no longer used, ignored; set mode (slaac, slaac+dhcpv6 or dhcpv6)" },
 };
 
+/** Sections of davedoesdev/nfdhcpd (its DNS responder and notifications), which we do not have. */
+const FORK_SECTIONS: ReadonlySet<string> = new Set([
+  "dns",
+  "notify",
+  "addresses",
+  "addresses6",
+  "txts",
+]);
+
 /**
  * Reports every key no reader asked for, every key outside a section and every unknown section.
- * `strict` makes them errors (obsolete keys stay warnings: their meaning is known).
+ * `strict` makes them errors (obsolete keys and the forks' names stay warnings: their meaning is
+ * known).
  */
 export function reportUnknownNames(
   document: IniDocument,
@@ -63,6 +81,14 @@ export function reportUnknownNames(
   const names = readers.map((r) => r.name);
   for (const section of document.sections.values()) {
     if (names.includes(section.name)) continue;
+    if (FORK_SECTIONS.has(section.name)) {
+      findings.add("warning", {
+        section: section.name,
+        line: section.line,
+        reason: "a fork's section (davedoesdev: DNS, notifications), not implemented, ignored",
+      });
+      continue;
+    }
     const meant = nearMiss(section.name, names);
     const hint = meant === undefined ? "" : `; did you mean [${meant}]?`;
     findings.add(severity, {

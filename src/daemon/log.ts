@@ -12,13 +12,33 @@ export interface LogSink {
   close(): void;
 }
 
-/** sd-daemon(3) priority prefixes, which journald turns into the entry's priority. */
+/**
+ * sd-daemon(3) priority prefixes, which journald strips and records as the entry's priority:
+ * debug 7 (LOG_DEBUG), info 6 (LOG_INFO), warning 4 (LOG_WARNING), error 3 (LOG_ERR). Every reason
+ * the daemon cannot start or reload is an error, so `journalctl -p err` shows it.
+ */
 const JOURNAL_PRIORITY: Record<Level, string> = {
   debug: "<7>",
   info: "<6>",
   warning: "<4>",
   error: "<3>",
 };
+
+/**
+ * True when systemd connected stdout or stderr to the journal (it sets JOURNAL_STREAM then).
+ * Without permission to read it (`nfdhcpd check` may run with --allow-read alone) the answer is
+ * no, never a permission prompt.
+ */
+export function stderrIsJournal(): boolean {
+  const variable = "JOURNAL_STREAM";
+  if (Deno.permissions.querySync({ name: "env", variable }).state !== "granted") return false;
+  return Deno.env.get(variable) !== undefined;
+}
+
+/** The `<N>` prefix that gives a line `level`'s priority in the journal; "" off the journal. */
+export function journalPrefix(level: Level, journal = stderrIsJournal()): string {
+  return journal ? JOURNAL_PRIORITY[level] : "";
+}
 
 /**
  * `LEVEL: message` lines on stderr. When stderr goes to the journal (systemd sets JOURNAL_STREAM),
@@ -28,11 +48,13 @@ const JOURNAL_PRIORITY: Record<Level, string> = {
  */
 export class StderrSink implements LogSink {
   constructor(
-    readonly journal = Deno.env.get("JOURNAL_STREAM") !== undefined,
+    readonly journal = stderrIsJournal(),
     private readonly now: () => number = () => Date.now(),
   ) {}
   write(level: Level, message: string): void {
-    const prefix = this.journal ? JOURNAL_PRIORITY[level] : `${timestamp(new Date(this.now()))} `;
+    const prefix = this.journal
+      ? journalPrefix(level, true)
+      : `${timestamp(new Date(this.now()))} `;
     try {
       Deno.stderr.writeSync(encoder.encode(`${prefix}${level.toUpperCase()}: ${message}\n`));
     } catch {

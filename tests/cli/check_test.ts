@@ -9,10 +9,27 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
 const FIXTURES = "tests/fixtures/check";
 
+/** What a check printed and how it exited. */
+interface Checked {
+  code: number;
+  out: string;
+  err: string;
+}
+
 /** Runs `nfdhcpd check ARGS` from the repository root with read access only (no FFI, no run). */
-async function check(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+function check(...args: string[]): Promise<Checked> {
+  return checkWith(["--allow-read"], {}, args);
+}
+
+/** Runs `nfdhcpd check ARGS` with Deno `permissions` and `env` added to the environment. */
+async function checkWith(
+  permissions: string[],
+  env: Record<string, string>,
+  args: string[],
+): Promise<Checked> {
   const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--allow-read", MAIN, "check", ...args],
+    args: ["run", "--no-prompt", ...permissions, MAIN, "check", ...args],
+    env,
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
@@ -47,7 +64,7 @@ Deno.test("check: every binding of the configuration's datapath, summarised", as
     Deno.writeTextFileSync(`${dir}/bindings/tapgood~`, "junk");
     Deno.writeTextFileSync(`${dir}/bindings/.tapgood.swp`, "junk");
     const r = await check("-c", `${dir}/nfdhcpd.conf`);
-    assert.deepEqual(lines(r.out), [
+    assert.deepEqual(lines(r.err), [
       `${dir}/bindings/tapbadmac:2: MAC is not a MAC address: "52:54:00:zz:34:57"`,
       `${dir}/nfdhcpd.conf: OK; 1 binding OK, 1 with problems`,
     ]);
@@ -59,11 +76,11 @@ Deno.test("check: every binding of the configuration's datapath, summarised", as
     Deno.removeSync(`${dir}/bindings`, { recursive: true });
     const gone = await check("-c", `${dir}/nfdhcpd.conf`);
     assert.match(
-      lines(gone.out)[0]!,
+      lines(gone.err)[0]!,
       new RegExp(`^${dir}/bindings: cannot list the binding directory: `),
     );
     assert.equal(
-      lines(gone.out)[1],
+      lines(gone.err)[1],
       `${dir}/nfdhcpd.conf: OK; bindings not checked: cannot list ${dir}/bindings`,
     );
     assert.equal(gone.code, 1);
@@ -74,7 +91,7 @@ Deno.test("check: every binding of the configuration's datapath, summarised", as
 
 Deno.test("check: a bad value is FILE:LINE: [section] key: reason, exit 1", async () => {
   const r = await check("-c", `${FIXTURES}/bad_value.conf`, "--config-only");
-  assert.deepEqual(lines(r.out), [
+  assert.deepEqual(lines(r.err), [
     `${FIXTURES}/bad_value.conf:3: [dhcp] lease_lifetime: not a non-negative integer: "abc"`,
     `${FIXTURES}/bad_value.conf: 1 error; bindings not checked (--config-only)`,
   ]);
@@ -83,7 +100,7 @@ Deno.test("check: a bad value is FILE:LINE: [section] key: reason, exit 1", asyn
 
 Deno.test("check: unknown keys are errors with the key probably meant, or its section", async () => {
   const r = await check("-c", `${FIXTURES}/unknown_key.conf`, "--config-only");
-  assert.deepEqual(lines(r.out), [
+  assert.deepEqual(lines(r.err), [
     `${FIXTURES}/unknown_key.conf:3: [dhcp] lease-lifetime: unknown key; did you mean lease_lifetime?`,
     `${FIXTURES}/unknown_key.conf:4: [dhcp] Server_IP: unknown key; did you mean server_ip?`,
     `${FIXTURES}/unknown_key.conf:5: [dhcp] ra_period: unknown key; ra_period belongs in [ipv6]`,
@@ -94,12 +111,67 @@ Deno.test("check: unknown keys are errors with the key probably meant, or its se
 
 Deno.test("check: an unknown section is an error with the section probably meant", async () => {
   const r = await check("-c", `${FIXTURES}/unknown_section.conf`, "--config-only");
-  assert.deepEqual(lines(r.out), [
+  assert.deepEqual(lines(r.err), [
     `${FIXTURES}/unknown_section.conf:4: [dhpc]: unknown section; did you mean [dhcp]?`,
     `${FIXTURES}/unknown_section.conf: [dhcp] server_ip: not set; DHCP replies need it unless server_on_link = yes`,
     `${FIXTURES}/unknown_section.conf: 2 errors; bindings not checked (--config-only)`,
   ]);
   assert.equal(r.code, 1);
+});
+
+Deno.test("check: under the journal, errors go to stderr at priority err, warnings at warning", async () => {
+  // As the unit runs it: the launcher grants env access, systemd sets JOURNAL_STREAM.
+  const journal = { JOURNAL_STREAM: "8:12345" };
+  const bad = await checkWith(["--allow-read", "--allow-env"], journal, [
+    "-c",
+    `${FIXTURES}/bad_value.conf`,
+    "--config-only",
+  ]);
+  assert.equal(bad.out, "");
+  assert.deepEqual(lines(bad.err), [
+    `<3>${FIXTURES}/bad_value.conf:3: [dhcp] lease_lifetime: not a non-negative integer: "abc"`,
+    `<3>${FIXTURES}/bad_value.conf: 1 error; bindings not checked (--config-only)`,
+  ]);
+  assert.equal(bad.code, 1);
+  const warned = await checkWith(["--allow-read", "--allow-env"], journal, [
+    "-c",
+    "conf/nfdhcpd.conf",
+    `${FIXTURES}/tapwarn`,
+  ]);
+  assert.match(lines(warned.err)[0]!, /^<4>tests\/fixtures\/check\/tapwarn: warning: /);
+  assert.deepEqual(lines(warned.out), ["conf/nfdhcpd.conf: OK; 1 binding OK, 0 with problems"]);
+  assert.equal(warned.code, 0);
+  // Without env access it cannot know, and writes no prefix (nor asks for the permission).
+  const plain = await checkWith(["--allow-read"], journal, [
+    "-c",
+    `${FIXTURES}/bad_value.conf`,
+    "--config-only",
+  ]);
+  assert.match(plain.err, /^tests\/fixtures\/check\/bad_value\.conf:3: /);
+});
+
+Deno.test("check: a configuration from the forks passes with warnings (datadir, [dns])", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "nfdhcpd-check-fork-" });
+  try {
+    const conf = `${dir}/nfdhcpd.conf`;
+    Deno.writeTextFileSync(
+      conf,
+      `[general]\ndatadir = ${dir}\n[dhcp]\nserver_ip = 192.0.2.1\ndhcp6_queue = 43\n` +
+        "[dns]\nenable_dns = yes\n",
+    );
+    const r = await check("-c", conf, "--config-only");
+    assert.deepEqual(lines(r.err).map((l) => l.replace(/: warning: .*/, "")), [
+      `${conf}:2`,
+      `${conf}:5`,
+      `${conf}:6`,
+    ]);
+    assert.deepEqual(lines(r.out), [
+      `${conf}: OK (3 warnings); bindings not checked (--config-only)`,
+    ]);
+    assert.equal(r.code, 0);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
 
 Deno.test("check: the daemon keeps unknown names as warnings, with the same hints", () => {
@@ -122,7 +194,7 @@ Deno.test("check: the daemon keeps unknown names as warnings, with the same hint
 Deno.test("check: each bad binding file is FILE:LINE: reason; warnings do not fail it", async () => {
   const taps = ["tapbadip", "tapbadmac", "tapdupkey", "tapgood", "tapnomac", "taptypo", "tapwarn"];
   const r = await check("-c", "conf/nfdhcpd.conf", ...taps.map((t) => `${FIXTURES}/${t}`));
-  assert.deepEqual(lines(r.out), [
+  assert.deepEqual(lines(r.err), [
     `${FIXTURES}/tapbadip:2: IP is not an IPv4 address: "192.0.2.300"`,
     `${FIXTURES}/tapbadmac:2: MAC is not a MAC address: "52:54:00:zz:34:57"`,
     `${FIXTURES}/tapdupkey:3: IP repeats line 2; the last value wins`,
@@ -140,7 +212,7 @@ Deno.test("check: each bad binding file is FILE:LINE: reason; warnings do not fa
 
 Deno.test("check: bad DHCPv4 keys of a binding, each FILE:LINE: reason; owned options say why", async () => {
   const r = await check("-c", "conf/nfdhcpd.conf", `${FIXTURES}/tapdhcp4keys`);
-  assert.deepEqual(lines(r.out), [
+  assert.deepEqual(lines(r.err), [
     `${FIXTURES}/tapdhcp4keys:5: NEXT_SERVER is not an IPv4 address: "192.0.2.300"`,
     `${FIXTURES}/tapdhcp4keys:7: LEASE is not seconds from 1 to 4294967295: "forever"`,
     `${FIXTURES}/tapdhcp4keys:8: OPTION_53: option 53 is the daemon's: the message type says what the reply is`,
@@ -164,7 +236,7 @@ Deno.test("check: links, FIFOs, huge files and names the daemon ignores are refu
       "conf/nfdhcpd.conf",
       ...["taplink", "tapfifo", "taphuge", "tapgood.tmp", "tapmissing"].map((n) => `${dir}/${n}`),
     );
-    assert.deepEqual(lines(r.out), [
+    assert.deepEqual(lines(r.err), [
       `${dir}/taplink: a symbolic link; the daemon reads only regular files (it never follows links)`,
       `${dir}/tapfifo: a FIFO; the daemon reads only regular files (it never follows links)`,
       `${dir}/taphuge: 70024 bytes; the daemon reads no binding file over 65536`,
@@ -193,7 +265,7 @@ Deno.test("check: usage errors exit 2 with the usage", async () => {
 
 Deno.test("check: an unreadable configuration is a problem, exit 1", async () => {
   const r = await check("-c", "/nonexistent/nfdhcpd.conf", "--config-only");
-  assert.match(lines(r.out)[0]!, /^\/nonexistent\/nfdhcpd\.conf: cannot read: No such file/);
+  assert.match(lines(r.err)[0]!, /^\/nonexistent\/nfdhcpd\.conf: cannot read: No such file/);
   assert.equal(r.code, 1);
 });
 
@@ -280,7 +352,7 @@ Deno.test("check: a binding file that changes while it is checked is warned abou
   try {
     const r = await check("-c", "conf/nfdhcpd.conf", path);
     assert.match(
-      r.out,
+      r.err,
       new RegExp(`^${path}: warning: the file changed while it was checked`, "m"),
     );
     assert.equal(r.code, 0, "a warning, not an error: the daemon waits for the file");
@@ -292,7 +364,7 @@ Deno.test("check: a binding file that changes while it is checked is warned abou
   try {
     Deno.writeTextFileSync(`${still}/tap7`, "MAC=52:54:00:00:00:07\n");
     const r = await check("-c", "conf/nfdhcpd.conf", `${still}/tap7`);
-    assert.doesNotMatch(r.out, /changed while/);
+    assert.doesNotMatch(r.err, /changed while/);
   } finally {
     Deno.removeSync(still, { recursive: true });
   }
@@ -305,7 +377,7 @@ Deno.test("check: a file whose name the log escapes gets its lines and reasons",
     Deno.writeTextFileSync(path, "HOSTNAME=vm\nMAC=zz\n");
     const r = await check("-c", "conf/nfdhcpd.conf", path);
     const shown = `${dir}/tap\\\\9`;
-    assert.equal(lines(r.out)[0], `${shown}:2: MAC is not a MAC address: "zz"`);
+    assert.equal(lines(r.err)[0], `${shown}:2: MAC is not a MAC address: "zz"`);
     assert.equal(r.code, 1);
   } finally {
     Deno.removeSync(dir, { recursive: true });
@@ -314,7 +386,7 @@ Deno.test("check: a file whose name the log escapes gets its lines and reasons",
 
 Deno.test("check: bad DHCPv6 keys are FILE:LINE: reason, saying why an option is the daemon's", async () => {
   const r = await check("-c", "conf/nfdhcpd.conf", `${FIXTURES}/tapdhcp6`);
-  assert.deepEqual(lines(r.out), [
+  assert.deepEqual(lines(r.err), [
     `${FIXTURES}/tapdhcp6:4: IP6: 2001:db8:6::10 is outside SUBNET6 2001:db8:5::/64`,
     `${FIXTURES}/tapdhcp6:5: PREFIX6: 2001:db8:600::/8: a delegated prefix is a /32 to a /128`,
     `${FIXTURES}/tapdhcp6:7: OPTION6_1: option 1 is the daemon's: the client identifier is the client's`,

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import {
   FileSink,
+  journalPrefix,
   type Level,
   Logger,
   type LogSink,
@@ -37,6 +38,12 @@ function withTempDir(fn: (dir: string) => void): () => void {
 
 Deno.test("timestamp() writes Python logging's asctime", () => {
   assert.equal(timestamp(new Date(2024, 0, 2, 3, 4, 5, 6)), "2024-01-02 03:04:05,006");
+});
+
+Deno.test("journalPrefix() maps each level to its syslog priority, and to nothing off the journal", () => {
+  const levels: Level[] = ["debug", "info", "warning", "error"];
+  assert.deepEqual(levels.map((l) => journalPrefix(l, true)), ["<7>", "<6>", "<4>", "<3>"]);
+  assert.deepEqual(levels.map((l) => journalPrefix(l, false)), ["", "", "", ""]);
 });
 
 Deno.test(

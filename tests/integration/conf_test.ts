@@ -241,7 +241,7 @@ Deno.test("make install puts every file under DESTDIR and PREFIX, keeping an exi
     const unit = Deno.readTextFileSync(`${dest}/usr/lib/systemd/system/nfdhcpd.service`);
     assert.match(
       unit,
-      /^ExecStart=\/usr\/sbin\/nfdhcpd -f -c \/etc\/nfdhcpd\/nfdhcpd.conf \$NFDHCPD_OPTS$/m,
+      /^ExecStart=\/usr\/sbin\/nfdhcpd -f -c \/etc\/nfdhcpd\/nfdhcpd.conf \$NFDHCPD_OPTS \$DAEMON_OPTS$/m,
     );
     // The installed unit verifies once its ExecStart= is looked up inside DESTDIR.
     Deno.writeTextFileSync(
