@@ -6,10 +6,7 @@ import {
   emitDomainNames,
   parseDomainNames,
 } from "../../src/wire/dns_name.ts";
-
-const hex = (bytes: Uint8Array) =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const fromHex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (h) => parseInt(h, 16));
+import { fromHex, hex } from "../hex.ts";
 
 function encode(names: string[]): string {
   const into = new Uint8Array(domainNamesLength(names) + 2).fill(0xa5);

@@ -21,9 +21,8 @@ import {
 } from "../../src/wire/ipv6.ts";
 import { capturedFrame, readPcap } from "../pcap.ts";
 import { DESTINATION_OPTIONS, FRAGMENT, HOP_BY_HOP, withExtensionHeaders } from "./craft.ts";
+import { hex } from "../hex.ts";
 
-const hex = (bytes: Uint8Array) =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 const v6 = (text: string) => parseIpv6(text)!;
 
 function parsed(file: string, frame: number) {
