@@ -232,6 +232,8 @@ function dropStatements(
         .test(body)
     ) continue;
     if (/^[})\]]/.test(body)) continue;
+    // A statement that does something: a call, an assignment, a step, a jump (not a type's member).
+    if (!/[(=]|\+\+|--|^(?:break|continue);$/.test(body)) continue;
     let balance = 0;
     for (const ch of body) {
       if ("([{".includes(ch)) balance++;

@@ -184,7 +184,7 @@ async function main(): Promise<number> {
       only,
       unitTests: files,
       again: Deno.args.includes("--again"),
-      run: (tests) => runTests(dir, tests, true),
+      run: (copy, tests) => runTests(copy, tests, true),
     });
     return Math.max(listed, generated);
   } finally {

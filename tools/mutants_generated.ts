@@ -7,6 +7,7 @@
 import { dirname, join } from "node:path";
 import { Prng } from "../tests/fuzz/prng.ts";
 import { generate, type GeneratedMutant } from "./mutant_gen.ts";
+import { applyMutant, readJson, TypeChecker } from "./mutant_typecheck.ts";
 import { importGraph, testsLoading } from "./test_graph.ts";
 
 /** Folders whose every file is mutated, and single files besides. */
@@ -29,7 +30,7 @@ export interface GeneratedOptions {
   /** Reuse the outcome of mutants killed in the last run (bin/mutants-generated.json). */
   readonly again: boolean;
   /** Runs `files` in the copy: true when they pass, false on a failure, null on timeout. */
-  readonly run: (files: string[]) => Promise<boolean | null>;
+  readonly run: (copy: string, files: string[]) => Promise<boolean | null>;
 }
 
 type Outcome = "killed" | "survived" | "timeout" | "equivalent";
@@ -64,14 +65,6 @@ export function candidates(root: string, seed: number): GeneratedMutant[] {
   return all;
 }
 
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(Deno.readTextFileSync(path));
-  } catch {
-    return {};
-  }
-}
-
 function loadEquivalent(root: string): Map<string, string> {
   const list = JSON.parse(
     Deno.readTextFileSync(join(root, "tools/mutants_equivalent.json")),
@@ -79,111 +72,100 @@ function loadEquivalent(root: string): Map<string, string> {
   return new Map(list.map((e) => [e.key, e.equivalent]));
 }
 
-function apply(text: string, m: GeneratedMutant): string {
-  return text.slice(0, m.at) + m.replace + text.slice(m.at + m.find.length);
-}
-
-/**
- * Whether each mutant type-checks, remembered across runs in bin/ (keyed by the mutant and the
- * file's text), since `deno check` is most of a rerun's time.
- */
-class TypeCheckCache {
-  readonly #path: string;
-  readonly #known: Record<string, boolean>;
-
-  constructor(root: string) {
-    this.#path = join(root, "bin/mutants-typecheck.json");
-    this.#known = readJson(this.#path) as Record<string, boolean>;
+/** The sample: the first `size` mutants of `order` that type-check, checked in batches. */
+async function sampleOf(
+  order: GeneratedMutant[],
+  size: number,
+  checker: TypeChecker,
+): Promise<{ sample: GeneratedMutant[]; notTyped: number }> {
+  for (;;) {
+    const sample: GeneratedMutant[] = [];
+    const batch = new Map<string, GeneratedMutant>();
+    let notTyped = 0;
+    for (const m of order) {
+      if (sample.length >= size) break;
+      const known = await checker.known(m);
+      if (known === true) sample.push(m);
+      else if (known === false) notTyped++;
+      else if (!batch.has(m.file)) batch.set(m.file, m);
+    }
+    if (batch.size === 0 || sample.length >= size) return { sample, notTyped };
+    console.log(`  ${sample.length} type-check so far, ${notTyped} do not; checking ${batch.size}`);
+    await checker.checkBatch([...batch.values()]);
   }
-
-  async check(copy: string, m: GeneratedMutant, original: string): Promise<boolean> {
-    const id = `${m.key} @${await digest(original)}`;
-    this.#known[id] ??= await typeChecks(copy, m.file);
-    Deno.mkdirSync(dirname(this.#path), { recursive: true });
-    Deno.writeTextFileSync(this.#path, JSON.stringify(this.#known));
-    return this.#known[id];
-  }
-}
-
-async function digest(text: string): Promise<string> {
-  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(hash).subarray(0, 8), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
-}
-
-async function typeChecks(copy: string, file: string): Promise<boolean> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["check", "--quiet", file],
-    cwd: copy,
-    stdout: "null",
-    stderr: "null",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return out.success;
 }
 
 /** Runs the sample; prints each outcome, then the score per folder and the survivors. */
 export async function runGenerated(o: GeneratedOptions): Promise<number> {
   const equivalent = loadEquivalent(o.root);
   const graph = importGraph(o.copy);
-  const typeCache = new TypeCheckCache(o.root);
+  const order = candidates(o.root, o.seed);
+  console.log(
+    `\nGenerated mutants: ${order.length} candidates in ${mutatedFiles(o.root).length} files; ` +
+      `type-checking until ${o.sample} do (seed ${o.seed})...`,
+  );
+  const { sample, notTyped } = await sampleOf(
+    order,
+    o.sample,
+    new TypeChecker(o.root, o.copy, graph),
+  );
   // Each mutant's last outcome: with --again, those killed last time are not run again (tests
   // only get added between runs while survivors are being killed).
   const lastPath = join(o.root, "bin/mutants-generated.json");
-  const last = new Map<string, string>(
-    Object.entries(readJson(lastPath) as Record<string, string>),
-  );
-  const order = candidates(o.root, o.seed);
+  const last = new Map(Object.entries(readJson(lastPath) as Record<string, Outcome>));
+  const queue = sample.filter((m) => o.only === undefined || m.key.includes(o.only));
   const results: Result[] = [];
-  let notTyped = 0;
-  let taken = 0;
-  console.log(
-    `\nGenerated mutants: ${order.length} candidates in ${mutatedFiles(o.root).length} files, ` +
-      `a sample of ${o.sample} that type-check (seed ${o.seed})`,
-  );
-  for (const m of order) {
-    if (taken >= o.sample) break;
-    const path = join(o.copy, m.file);
-    const original = Deno.readTextFileSync(path);
-    Deno.writeTextFileSync(path, apply(original, m));
-    try {
-      if (!await typeCache.check(o.copy, m, original)) {
-        notTyped++;
-        continue;
-      }
-      taken++;
-      if (o.only !== undefined && !m.key.includes(o.only)) continue;
-      const tests = testsLoading(graph, o.unitTests, m.file);
-      const before = o.again ? last.get(m.key) : undefined;
-      let passed: boolean | null;
-      let seconds = 0;
-      if (before === "killed" || before === "timeout") passed = before === "timeout" ? null : false;
-      else {
-        const started = performance.now();
-        passed = tests.length === 0 ? true : await o.run(tests);
-        seconds = (performance.now() - started) / 1000;
-      }
-      const outcome: Outcome = passed === null
-        ? "timeout"
-        : !passed
-        ? "killed"
-        : equivalent.has(m.key)
-        ? "equivalent"
-        : "survived";
-      results.push({ m, outcome, seconds, tests: tests.length });
-      last.set(m.key, outcome);
-      Deno.writeTextFileSync(lastPath, JSON.stringify(Object.fromEntries(last)));
-      const again = before === undefined ? "" : `, ${before} last run`;
-      console.log(
-        `${outcome.padEnd(10)} ${m.file}:${m.line} ${m.kind}: ${JSON.stringify(m.find)} -> ` +
-          `${JSON.stringify(m.replace)} (${tests.length} test files, ${
-            seconds.toFixed(1)
-          } s${again})`,
-      );
-    } finally {
-      Deno.writeTextFileSync(path, original);
-    }
+  // Tests mostly wait on timers and processes: three mutants at once, each in its own copy.
+  const copies = [o.copy, `${o.copy}-2`, `${o.copy}-3`];
+  for (const copy of copies.slice(1)) {
+    new Deno.Command("cp", { args: ["-a", o.copy, copy] }).outputSync();
   }
+  const worker = async (copy: string) => {
+    for (let m = queue.shift(); m !== undefined; m = queue.shift()) {
+      results.push(await runOne(copy, m, o.again ? last.get(m.key) : undefined));
+      const r = results[results.length - 1]!;
+      last.set(m.key, r.outcome);
+      Deno.writeTextFileSync(lastPath, JSON.stringify(Object.fromEntries(last)));
+    }
+  };
+  const runOne = async (copy: string, m: GeneratedMutant, before: Outcome | undefined) => {
+    const tests = testsLoading(graph, o.unitTests, m.file);
+    let passed: boolean | null = before === "timeout" ? null : false;
+    let seconds = 0;
+    if (before !== "killed" && before !== "timeout") {
+      const path = join(copy, m.file);
+      const original = Deno.readTextFileSync(path);
+      Deno.writeTextFileSync(path, applyMutant(original, m));
+      const started = performance.now();
+      try {
+        passed = tests.length === 0 ? true : await o.run(copy, tests);
+      } finally {
+        Deno.writeTextFileSync(path, original);
+      }
+      seconds = (performance.now() - started) / 1000;
+    }
+    const outcome: Outcome = passed === null
+      ? "timeout"
+      : !passed
+      ? "killed"
+      : equivalent.has(m.key)
+      ? "equivalent"
+      : "survived";
+    const again = before === undefined ? "" : `, ${before} last run`;
+    console.log(
+      `${outcome.padEnd(10)} ${m.file}:${m.line} ${m.kind}: ${JSON.stringify(m.find)} -> ` +
+        `${JSON.stringify(m.replace)} (${tests.length} test files, ${
+          seconds.toFixed(1)
+        } s${again})`,
+    );
+    return { m, outcome, seconds, tests: tests.length };
+  };
+  try {
+    await Promise.all(copies.map(worker));
+  } finally {
+    for (const copy of copies.slice(1)) Deno.removeSync(copy, { recursive: true });
+  }
+  results.sort((a, b) => sample.indexOf(a.m) - sample.indexOf(b.m));
   return report(results, notTyped, equivalent);
 }
 

@@ -35,24 +35,26 @@ export function importGraph(root: string): Map<string, string[]> {
   return graph;
 }
 
+/** Whether `from` is `module` or imports it, directly or through other modules. */
+export function loads(graph: Map<string, string[]>, from: string, module: string): boolean {
+  const target = normalize(module);
+  const seen = new Set<string>();
+  const stack = [normalize(from)];
+  while (stack.length > 0) {
+    const file = stack.pop()!;
+    if (file === target) return true;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    stack.push(...(graph.get(file) ?? []));
+  }
+  return false;
+}
+
 /** The unit test files among `tests` that load `module`, directly or through other modules. */
 export function testsLoading(
   graph: Map<string, string[]>,
   tests: readonly string[],
   module: string,
 ): string[] {
-  const target = normalize(module);
-  const loads = (from: string): boolean => {
-    const seen = new Set<string>();
-    const stack = [from];
-    while (stack.length > 0) {
-      const file = stack.pop()!;
-      if (file === target) return true;
-      if (seen.has(file)) continue;
-      seen.add(file);
-      stack.push(...(graph.get(file) ?? []));
-    }
-    return false;
-  };
-  return tests.filter(loads);
+  return tests.filter((t) => loads(graph, t, module));
 }
