@@ -154,7 +154,12 @@ async function main(): Promise<number> {
   // Interrupted, the copy goes too (the tree itself was never touched).
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => {
-      Deno.removeSync(dir, { recursive: true });
+      // With the copies the generated mutants run in beside it (tools/mutants_generated.ts).
+      for (const copy of [dir, `${dir}-2`, `${dir}-3`]) {
+        try {
+          Deno.removeSync(copy, { recursive: true });
+        } catch { /* not made (yet) */ }
+      }
       Deno.exit(130);
     });
   }
