@@ -63,6 +63,23 @@ Deno.test("emitDhcp4() splits a value at every 255 bytes and loses none (0, 1, 2
   }
 });
 
+Deno.test("emitDhcp4() writes sname and file up to 64 and 128 bytes, the start of a longer value, zeros after a shorter one", () => {
+  const reply = replyFromRequest(value(parseDhcp4(dhcp4(240))));
+  const ramp = (n: number) => new Uint8Array(n).map((_, i) => i + 1);
+  for (const [sname, file] of [[ramp(70), ramp(130)], [ramp(64), ramp(128)], [ramp(3), ramp(5)]]) {
+    // Junk in the buffer first: a field is zeroed past its value, never left as it was.
+    const into = new Uint8Array(dhcp4Length(reply)).fill(0xa5);
+    emitDhcp4({ ...reply, sname: sname!, file: file! }, into);
+    const expect = (v: Uint8Array, size: number) => {
+      const field = new Uint8Array(size);
+      field.set(v.subarray(0, size));
+      return [...field];
+    };
+    assert.deepEqual([...into.subarray(44, 108)], expect(sname!, 64), `sname of ${sname!.length}`);
+    assert.deepEqual([...into.subarray(108, 236)], expect(file!, 128), `file of ${file!.length}`);
+  }
+});
+
 /** Reads an option area into a new map, as the parser does. */
 function area(bytes: readonly number[]): Parsed<Map<number, Uint8Array>> {
   return guard("options", () => {
