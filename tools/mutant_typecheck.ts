@@ -73,9 +73,8 @@ export class TypeChecker {
   }
 
   /**
-   * Checks `batch` (at most one mutant a file) in one run. An error in a file can follow from the
-   * mutant of any file it loads (itself included): those mutants are checked again, bisected when
-   * every one is a suspect; the others type-check.
+   * Checks `batch` (at most one mutant a file) in one run, and again alone the mutants an error
+   * cannot be charged to for sure.
    */
   async checkBatch(batch: GeneratedMutant[]): Promise<void> {
     const originals = batch.map((m) => Deno.readTextFileSync(join(this.copy, m.file)));
@@ -88,21 +87,17 @@ export class TypeChecker {
     } finally {
       batch.forEach((m, i) => Deno.writeTextFileSync(join(this.copy, m.file), originals[i]!));
     }
-    // An error in a file outside the graph (a library's, say) could follow from any mutant.
-    const suspects = batch.filter((m) =>
-      blamed !== null &&
-      [...blamed].some((f) => !this.graph.has(f) || loads(this.graph, f, m.file))
-    );
+    // An error in a mutated file is charged to its mutant (a mutant that breaks another mutated
+    // file, not itself, would change a type: rare once type members are not dropped). One in a
+    // file no mutant touched could follow from any mutant of a file it loads: those are checked
+    // again alone; one outside the graph (a library's) could follow from any.
+    const files = new Set(batch.map((m) => m.file));
+    const elsewhere = blamed === null ? [] : [...blamed].filter((f) => !files.has(f));
     for (const m of batch) {
-      if (!suspects.includes(m)) this.#known[await this.#id(m)] = true;
-      else if (batch.length === 1) this.#known[await this.#id(m)] = false;
+      const suspect = elsewhere.some((f) => !this.graph.has(f) || loads(this.graph, f, m.file));
+      if (suspect && batch.length > 1) await this.checkBatch([m]);
+      else this.#known[await this.#id(m)] = blamed === null || (!suspect && !blamed.has(m.file));
     }
-    // Bisect the suspects: few mutants break the files they are charged to, most themselves.
-    if (batch.length > 1 && suspects.length === batch.length) {
-      const half = Math.ceil(batch.length / 2);
-      await this.checkBatch(batch.slice(0, half));
-      await this.checkBatch(batch.slice(half));
-    } else if (batch.length > 1 && suspects.length > 0) await this.checkBatch(suspects);
     Deno.mkdirSync(dirname(this.#path), { recursive: true });
     Deno.writeTextFileSync(this.#path, JSON.stringify(this.#known));
   }
