@@ -5,10 +5,12 @@
  *
  *   deno run --allow-all tools/coverage.ts [OUT_DIR]     (default bin/coverage)
  *
- * Writes OUT_DIR/profile (raw V8 coverage), OUT_DIR/lcov.info and prints the table.
+ * Writes OUT_DIR/profile (raw V8 coverage), OUT_DIR/lcov.info and prints the table, then the
+ * same counts summed per folder and the modules no unit test imports.
  */
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { coverageByFolder, folderTable, modulesNoUnitTestImports } from "./coverage_summary.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(ROOT, Deno.args[0] ?? "bin/coverage");
@@ -104,6 +106,14 @@ await new Deno.Command(deno, {
   ],
   cwd: ROOT,
 }).output();
+
+console.log(folderTable(coverageByFolder(Deno.readTextFileSync(join(out, "lcov.info")), ROOT)));
+const unloaded = modulesNoUnitTestImports(ROOT, modules, unitTests);
+if (unloaded.length > 0) {
+  console.log(
+    `\nNo unit test imports these (the generated test alone loads them): ${unloaded.join(", ")}`,
+  );
+}
 
 // A file the table leaves out has no code V8 counts (types only) or was never loaded: name them.
 const missing = modules.filter((m) => !table.includes(m));
