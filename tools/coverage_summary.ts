@@ -1,7 +1,7 @@
 /**
  * The per-folder summary of `make coverage`: lines, branches and functions hit, summed from
- * lcov's per-file counts, and the modules that no unit test imports (run as a process by one,
- * at most), which only the generated import-everything test loads.
+ * lcov's per-file counts, and the modules that no unit test loads (imports, or runs in a
+ * process: main.ts), which only the generated import-everything test loads.
  */
 import { dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -66,16 +66,16 @@ export function folderTable(folders: Map<string, Counts>): string {
   return rows.join("\n");
 }
 
-/** The modules of `modules` that no file of `unitTests` imports, directly or through others. */
-export function modulesNoUnitTestImports(
+/**
+ * The modules of `modules` that no file of `unitTests` loads: imports, directly or through
+ * others, or runs as a process (a test naming main.ts; tools/coverage.ts collects those
+ * processes' coverage too).
+ */
+export function modulesNoUnitTestLoads(
   root: string,
   modules: readonly string[],
   unitTests: readonly string[],
 ): string[] {
   const graph = importGraph(root);
-  // Running main.ts as a process loads nothing into the test's own coverage.
-  for (const [file, deps] of graph) {
-    if (file.startsWith("tests/")) graph.set(file, deps.filter((d) => d !== "main.ts"));
-  }
   return modules.filter((m) => !unitTests.some((t) => loads(graph, t, m)));
 }
