@@ -254,3 +254,19 @@ Deno.test("Dispatcher.handle() answers a repeated DISCOVER from the daemon's mem
   assert.equal(memo.dhcp4Replies.hits, 1);
   assert.deepEqual([...sent[2]!.frame], [...sent[0]!.frame]);
 });
+
+Deno.test("Dispatcher.handle() logs at most 30 replies a minute for one TAP", () => {
+  const { dispatcher, lines } = setup();
+  for (let i = 0; i < 35; i++) assert.equal(dispatcher.handle(packet(DISCOVER, 7)), "drop");
+  assert.equal(dispatcher.stats.replies, 35);
+  assert.equal(lines.filter((l) => /^info: DHCPOFFER /.test(l)).length, 30);
+});
+
+Deno.test("Dispatcher.handle() without a clock of its own stamps activity with the wall clock", () => {
+  const { dispatcher } = setup();
+  const before = Date.now();
+  dispatcher.handle(packet(DISCOVER, 7));
+  const at = dispatcher.traffic.activity("tap0")?.requestAt ?? 0;
+  // performance.now() alone would be milliseconds since the process started, decades ago.
+  assert.ok(at >= before - 1000 && at <= Date.now() + 1000, `stamped ${at}, now ${before}`);
+});
