@@ -103,6 +103,8 @@ const ROWS: Record<string, Row> = {
       ["10.0.0.0/24", { network: v4("10.0.0.0"), prefixLength: 24 }],
       ["10.0.0.0/255.255.255.0", { network: v4("10.0.0.0"), prefixLength: 24 }],
       ["0.0.0.0/0", { network: 0, prefixLength: 0 }],
+      ["10.0.0.5/32", { network: v4("10.0.0.5"), prefixLength: 32 }],
+      ["10.0.0.4/31", { network: v4("10.0.0.4"), prefixLength: 31 }],
       ["10.0.0.5", { network: v4("10.0.0.5"), prefixLength: 32 }],
     ],
     rejected: [

@@ -226,6 +226,14 @@ Deno.test("Dispatcher.handle() never sends a reply larger than INDEV's MTU", () 
   const roomy = setup({ mtu: 1500 });
   roomy.dispatcher.handle(packet(DISCOVER, 7));
   assert.equal(roomy.sent.length, 1);
+  // The MTU counts the IP packet, not the Ethernet header: a reply of exactly the MTU goes out.
+  const ipSize = roomy.sent[0]!.frame.length - 14;
+  const exact = setup({ mtu: ipSize });
+  exact.dispatcher.handle(packet(DISCOVER, 7));
+  assert.equal(exact.sent.length, 1, `a ${ipSize}-byte reply on an MTU of ${ipSize}`);
+  const short = setup({ mtu: ipSize - 1 });
+  short.dispatcher.handle(packet(DISCOVER, 7));
+  assert.equal(short.sent.length, 0);
 });
 
 Deno.test("Dispatcher.handle() leases DHCPv6 addresses for the [dhcp] lease times", () => {
