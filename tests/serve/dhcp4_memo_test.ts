@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
 import type { DhcpConfig } from "../../src/config/types.ts";
 import type { Decision, InterfaceInfo } from "../../src/serve/decision.ts";
-import { answerDhcp4Message, parseDhcp4Request } from "../../src/serve/dhcp4.ts";
+import { answerDhcp4Message } from "../../src/serve/dhcp4.ts";
 import {
   dhcp4FactValues,
   dhcp4MemoKey,
@@ -17,15 +17,14 @@ import { ReplyMemo } from "../../src/serve/memo.ts";
 import { parseMac } from "../../src/address.ts";
 import { type Dhcp4Message, FLAG_BROADCAST } from "../../src/wire/dhcp4.ts";
 import { OPTION } from "../../src/wire/dhcp4_options.ts";
-import { capturedFrame } from "../pcap.ts";
 import { contextOf } from "./context.ts";
 import {
-  addressedToUs,
   BINDING as DHCP4_BINDING,
   CONFIG as DHCP4_CONFIG,
   decodeDhcp4Frame,
   INDEV,
   ip,
+  message,
 } from "./dhcp4_setup.ts";
 
 /** The captures' binding with a few more options in the reply. */
@@ -33,12 +32,6 @@ const BINDING: Binding = { ...DHCP4_BINDING, hostname: "testvm.example.test", mt
 /** The same binding, with MACSPOOF: requests from any chaddr and hlen reach the memo. */
 const SPOOFABLE: Binding = { ...BINDING, macspoof: true };
 const CONFIG: DhcpConfig = { ...DHCP4_CONFIG, nameservers: [ip(192, 0, 2, 2)], domain: null };
-
-function message(file: string, frame: number): Dhcp4Message {
-  const parsed = parseDhcp4Request(addressedToUs(capturedFrame(file, frame).ipPacket));
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.value.dhcp;
-}
 
 const DISCOVER = message("dhclient4_dora_renew_release.pcap", 1);
 const SELECTING = message("dhclient4_dora_renew_release.pcap", 3);

@@ -6,19 +6,12 @@ import assert from "node:assert/strict";
 import type { Binding, BindingOverrides } from "../../src/bindings/binding.ts";
 import type { DhcpConfig } from "../../src/config/types.ts";
 import { parseStaticRoutes4, type StaticRoute4 } from "../../src/dhcp_values.ts";
-import { answerDhcp4Message, parseDhcp4Request } from "../../src/serve/dhcp4.ts";
+import { answerDhcp4Message } from "../../src/serve/dhcp4.ts";
 import type { Dhcp4Message } from "../../src/wire/dhcp4.ts";
 import { OPTION, parseClasslessRoutes } from "../../src/wire/dhcp4_options.ts";
 import { parseCompressedDomainNames } from "../../src/wire/dns_name.ts";
-import { capturedFrame } from "../pcap.ts";
 import { contextOf } from "./context.ts";
-import { addressedToUs, BINDING, CONFIG, decodeDhcp4Frame, INDEV, ip } from "./dhcp4_setup.ts";
-
-function message(file: string, frame: number): Dhcp4Message {
-  const parsed = parseDhcp4Request(addressedToUs(capturedFrame(file, frame).ipPacket));
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.value.dhcp;
-}
+import { BINDING, CONFIG, decodeDhcp4Frame, INDEV, ip, message } from "./dhcp4_setup.ts";
 
 const DISCOVER = message("dhclient4_dora_renew_release.pcap", 1);
 const INFORM = message("crafted_dhcp4_inform.pcap", 1);

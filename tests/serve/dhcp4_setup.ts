@@ -125,3 +125,8 @@ export function replyOf(decision: Decision) {
   if (decision.kind !== "reply") assert.fail(`expected a reply: ${decision.why}`);
   return { ...decodeDhcp4Frame(decision.frame), why: decision.why };
 }
+
+/** The DHCP message of a captured request (see `request`). */
+export function message(file: string, frame: number): Dhcp4Message {
+  return request(file, frame).dhcp;
+}
