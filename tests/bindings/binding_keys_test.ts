@@ -218,8 +218,15 @@ const ROWS: Record<string, Row> = {
   },
   DOMAIN: {
     read: (b) => b.overrides?.domain,
-    accepted: [["tenant.example", "tenant.example"], ["", undefined]],
+    accepted: [["tenant.example", "tenant.example"], ["tenant.example #x", "tenant.example"], [
+      "",
+      undefined,
+    ]],
     rejected: [["a..b", `DOMAIN is not a domain name: "a..b"`], [
+      // A # inside a word starts no comment, even with white space after it.
+      "a.example# x",
+      `DOMAIN is not a domain name: "a.example# x"`,
+    ], [
       `${"a".repeat(64)}.example`,
       `DOMAIN is not a domain name: "${"a".repeat(64)}.example"`,
     ]],

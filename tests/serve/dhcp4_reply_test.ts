@@ -33,6 +33,26 @@ Deno.test("answerDhcp4Message() OFFERs the binding's address when the DISCOVER's
   assert.equal(replyOf(answer(discoverWanting(ip(10, 77, 0, 95)))).dhcp.yiaddr, ip(10, 77, 0, 95));
 });
 
+Deno.test("answerDhcp4Message() adds GATEWAY as default route only when ROUTES has no /0 of its own", () => {
+  const routesOf = (text: string) => {
+    const routes = text.split(",").map((r) => {
+      const [dest = "", via = ""] = r.trim().split(" ");
+      const [net = "", len = "32"] = dest.split("/");
+      const [a, b, c, d] = net.split(".").map(Number) as [number, number, number, number];
+      const [e, f, g, h] = via.split(".").map(Number) as [number, number, number, number];
+      return { destination: ip(a, b, c, d), prefixLength: Number(len), router: ip(e, f, g, h) };
+    });
+    const reply = replyOf(answer(request("dhclient4_dora_renew_release.pcap", 1), {
+      overrides: { routes },
+    }));
+    return hex(reply.dhcp.options.get(OPTION.classlessRoutes) ?? new Uint8Array());
+  };
+  // A /1 is not a default route: GATEWAY (10.77.0.1) is added after it.
+  assert.equal(routesOf("0.0.0.0/1 10.77.0.254"), "01000a4d00fe" + "000a4d0001");
+  // A listed /0 is: no second default route.
+  assert.equal(routesOf("0.0.0.0/0 10.77.0.254"), "000a4d00fe");
+});
+
 Deno.test("answerDhcp4Message() sends to ciaddr when the client has one, even with the broadcast flag", () => {
   // RENEWING (frame 7 of the capture): ciaddr 10.77.0.95. With the flag set too, ciaddr wins:
   // the client has an address and can take unicast (RFC 2131 4.1, the ciaddr case comes first).

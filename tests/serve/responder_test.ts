@@ -53,6 +53,18 @@ Deno.test("packetKind() serves no IPv4 packet but UDP with a whole destination p
   assert.deepEqual(packetKind(fromHex("50000000")), unserved, "IP version 5");
 });
 
+Deno.test("packetKind() needs an ICMPv6 type byte and a whole UDP port over IPv6", () => {
+  const rs = capturedFrame("rdisc6_rs.pcap", 1).ipPacket;
+  assert.deepEqual(packetKind(rs), { ipVersion: 6, protocol: 58, port: null, icmpType: 133 });
+  // Payload length 0: the header says there is no ICMPv6 byte, whatever follows it.
+  const empty = rs.slice();
+  empty[4] = empty[5] = 0;
+  assert.deepEqual(packetKind(empty), { reason: "unsupported", why: "not a request we serve" });
+  const one = rs.slice();
+  [one[4], one[5]] = [0, 1];
+  assert.equal(portOf(one), null);
+});
+
 Deno.test("responderFor() finds the row whose version, protocol and port all match", () => {
   assert.equal(responderFor([dhcp4Responder], DISCOVER), dhcp4Responder);
   // Port 68 (a server's reply): UDP over IPv4, but no row for it.

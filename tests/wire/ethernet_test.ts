@@ -42,6 +42,10 @@ Deno.test("FrameAllocator hands out zeroed frames that never share bytes, across
   assert.ok(new Set(given.map((f) => f.buffer)).size >= 2, "all frames from one block");
   // Frames start on 8-byte boundaries within their block.
   for (const f of given) assert.equal(f.byteOffset % 8, 0);
+  // Packed: each frame starts at the next multiple of 8 after the last, no further.
+  const packed = new FrameAllocator();
+  const offsets = [8, 8, 3, 16, 1].map((n) => packed.allocate(n).byteOffset);
+  assert.deepEqual(offsets, [0, 8, 16, 24, 40]);
   // A frame too big to share a block gets its own buffer.
   const big = frames.allocate(20_000);
   assert.equal(big.byteOffset, 0);
