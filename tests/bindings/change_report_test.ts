@@ -48,6 +48,17 @@ Deno.test("ChangeReport counts what a batch did, and is empty only when it did n
     one[field] = 1;
     assert.equal(one.empty, false, field);
   }
+  // Counts that would cancel out if any were subtracted.
+  const fields = ["added", "updated", "removed", "rejected"] as const;
+  for (const a of fields) {
+    for (const b of fields) {
+      if (a === b) continue;
+      const two = new ChangeReport(log);
+      two[a] = 1;
+      two[b] = 1;
+      assert.equal(two.empty, false, `${a} and ${b}`);
+    }
+  }
   const erred = new ChangeReport(log);
   erred.error("bad");
   assert.equal(erred.empty, false, "an error alone");
