@@ -278,3 +278,13 @@ Deno.test("Dispatcher.handle() without a clock of its own stamps activity with t
   // performance.now() alone would be milliseconds since the process started, decades ago.
   assert.ok(at >= before - 1000 && at <= Date.now() + 1000, `stamped ${at}, now ${before}`);
 });
+
+Deno.test("Dispatcher.handle() observes each reply's latency as the seconds it took, not more", () => {
+  const { dispatcher } = setup();
+  const started = performance.now();
+  dispatcher.handle(packet(DISCOVER, 7));
+  const took = (performance.now() - started) / 1000;
+  const { latency } = dispatcher.traffic;
+  assert.equal(latency.count, 1);
+  assert.ok(latency.sum >= 0 && latency.sum <= took, `observed ${latency.sum} s of ${took} s`);
+});

@@ -1,6 +1,6 @@
 /** The reply memo's frame table (src/serve/memo.ts): what it keeps, for which settings, how many. */
 import assert from "node:assert/strict";
-import { FrameMemo, type MemoFrame } from "../../src/serve/memo.ts";
+import { FrameMemo, type MemoFrame, PerBindingMemo, ReplyMemo } from "../../src/serve/memo.ts";
 import { BINDING } from "./dhcp4_setup.ts";
 
 const MAC = Uint8Array.of(0xfe, 0x54, 0, 0x77, 0, 1);
@@ -47,4 +47,31 @@ Deno.test("FrameMemo finds a frame only for the settings object and INDEV MAC it
   memo.clear();
   assert.equal(memo.find(BINDING, reloaded, MAC, 8, byKey), null);
   assert.equal(memo.hits, 2);
+});
+
+Deno.test("ReplyMemo.clear() forgets every table: each value is built again after it", () => {
+  const memo = new ReplyMemo();
+  const settings = {};
+  let builds = 0;
+  const build = () => ++builds;
+  const tables = [memo.dhcp4Options, memo.periodicAdverts, memo.searchDomains] as PerBindingMemo<
+    unknown
+  >[];
+  for (const table of tables) {
+    table.get(BINDING, settings, MAC, build);
+    table.get(BINDING, settings, MAC, build);
+  }
+  assert.equal(builds, 3, "one build a table, then hits");
+  memo.dhcp4Replies.keep(BINDING, [1], settings, MAC, frameOf(1));
+  memo.clear();
+  for (const table of tables) table.get(BINDING, settings, MAC, build);
+  assert.equal(builds, 6, "every table built again after clear()");
+  assert.equal(memo.dhcp4Replies.find(BINDING, settings, MAC, 1, () => true), null);
+  // A MAC or settings object that differs builds again too; null matches only null.
+  const one = new PerBindingMemo<number>();
+  one.get(BINDING, settings, null, build);
+  assert.equal(one.get(BINDING, settings, null, build), 7);
+  assert.equal(one.get(BINDING, settings, MAC, build), 8);
+  assert.equal(one.get(BINDING, {}, MAC, build), 9);
+  assert.equal(one.hits, 1);
 });
