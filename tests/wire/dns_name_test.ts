@@ -4,6 +4,7 @@ import {
   domainNameError,
   domainNamesLength,
   emitDomainNames,
+  parseCompressedDomainNames,
   parseDomainNames,
 } from "../../src/wire/dns_name.ts";
 import { fromHex, hex } from "../hex.ts";
@@ -105,4 +106,12 @@ Deno.test("emitDomainNames(): plain names (the fast path) give the bytes the lab
   }
   assert.throws(() => emitDomainNames(["example.test"], new Uint8Array(13)), RangeError);
   assert.equal(emitDomainNames(["example.test"], new Uint8Array(14)), 14);
+});
+
+Deno.test("parseCompressedDomainNames() refuses the reserved label types 01 and 10 (RFC 1035 4.1.4)", () => {
+  for (const first of ["40", "80", "7f", "bf"]) {
+    const read = parseCompressedDomainNames(fromHex(`${first}0161${"00".repeat(70)}`));
+    assert.equal(read.ok, false, first);
+    assert.match(read.ok ? "" : read.error, new RegExp(`label length byte 0x${first} is reserved`));
+  }
 });
