@@ -92,13 +92,16 @@ fuzz: deno
 
 .PHONY: coverage mutants
 
-# Line and branch coverage of src/ and ffi/ by the unit tests, per file (every module listed, 0 %
-# for those no unit test loads); lcov in bin/coverage/lcov.info. Not part of make test.
+# Line and branch coverage of src/ and ffi/ by the unit tests and the deno processes they start,
+# per file and per folder (every module listed, 0 % for those no unit test loads, which are
+# named); lcov in bin/coverage/lcov.info. Not part of make test.
 coverage: deno
 	$(DENO) run --allow-all tools/coverage.ts
 
-# Plants each bug of tools/mutants.json in a copy of the tree and runs the unit tests; fails if
-# one survives (see tools/mutants.md). MUTANTS_ARGS=--only=TEXT runs some. Not part of make test.
+# Plants each bug of tools/mutants.json in a copy of the tree and runs the unit tests, then a
+# seeded sample of 300 generated mutants against the unit tests that load each; fails if a listed
+# one survives or the sample scores under 95 % (see tools/mutants.md). MUTANTS_ARGS=--only=TEXT
+# runs some, --generated-only --again reruns the sample's survivors. Not part of make test.
 mutants: deno
 	$(DENO) run --allow-all tools/mutants.ts $(MUTANTS_ARGS)
 

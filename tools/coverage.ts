@@ -1,14 +1,16 @@
 /**
  * Line and branch coverage of src/ and ffi/ by the unit tests (tests/ less tests/integration and
- * tests/soak), per file. A generated test imports every module, so a file that no unit test loads
+ * tests/soak) and the deno processes they start, per file and per folder. A generated test imports every module, so a file that no unit test loads
  * shows as 0 % (its top level aside) instead of being left out of the table.
  *
  *   deno run --allow-all tools/coverage.ts [OUT_DIR]     (default bin/coverage)
  *
- * Writes OUT_DIR/profile (raw V8 coverage), OUT_DIR/lcov.info and prints the table.
+ * Writes OUT_DIR/profile (raw V8 coverage), OUT_DIR/lcov.info and prints the table, then the
+ * same counts summed per folder and the modules no unit test imports.
  */
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { coverageByFolder, folderTable, modulesNoUnitTestLoads } from "./coverage_summary.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(ROOT, Deno.args[0] ?? "bin/coverage");
@@ -71,7 +73,9 @@ const test = await new Deno.Command(deno, {
   cwd: ROOT,
   stdout: "piped",
   stderr: "piped",
-  env: { NO_COLOR: "1" },
+  // The deno processes the tests start (the CLI's tests run main.ts) write their coverage there
+  // too: what a subcommand runs is covered by the test that runs it.
+  env: { NO_COLOR: "1", DENO_COVERAGE_DIR: profile },
 }).output();
 const said = new TextDecoder().decode(test.stdout) + new TextDecoder().decode(test.stderr);
 for (const line of said.split("\n")) if (line.startsWith("cannot load ")) console.error(line);
@@ -104,6 +108,14 @@ await new Deno.Command(deno, {
   ],
   cwd: ROOT,
 }).output();
+
+console.log(folderTable(coverageByFolder(Deno.readTextFileSync(join(out, "lcov.info")), ROOT)));
+const unloaded = modulesNoUnitTestLoads(ROOT, modules, unitTests);
+if (unloaded.length > 0) {
+  console.log(
+    `\nNo unit test loads these (the generated test alone does): ${unloaded.join(", ")}`,
+  );
+}
 
 // A file the table leaves out has no code V8 counts (types only) or was never loaded: name them.
 const missing = modules.filter((m) => !table.includes(m));

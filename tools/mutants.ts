@@ -1,17 +1,23 @@
 /**
  * A small mutation runner: plants each bug listed in tools/mutants.json, one at a time, in a copy of
  * the tree, runs the unit tests there and reports which bugs the tests caught (killed) and which
- * they missed (survived). Exits 1 when a mutant survives that is not listed as equivalent.
+ * they missed (survived); then does the same for a seeded sample of generated mutants
+ * (tools/mutants_generated.ts). Exits 1 when a listed mutant survives that is not listed as
+ * equivalent, or when the sample's score is under its goal.
  *
  *   deno run --allow-all tools/mutants.ts [--only=TEXT] [--skip=FILE,...] [--list] [--keep]
+ *     [--generated=N] [--seed=S] [--again] [--listed-only | --generated-only]
  *
- * --only=TEXT runs the mutants whose id, file or why contains TEXT; --list prints them (and whether
- * each applies) and stops; --skip=FILE,... leaves out unit test files that fail unmutated;
- * --keep leaves the copy of the tree behind (its path is printed). The format of a mutant is in
- * tools/mutants.md.
+ * --only=TEXT runs the mutants whose id, file or why (a generated one: its key) contains TEXT;
+ * --list prints the listed ones (and whether each applies) and stops; --skip=FILE,... leaves out
+ * unit test files that fail unmutated; --keep leaves the copy of the tree behind (its path is
+ * printed); --generated=N is the sample's size (300), --seed=S its seed (22); --again runs only
+ * the generated mutants that were not killed in the last run. The format of a
+ * mutant is in tools/mutants.md.
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runGenerated } from "./mutants_generated.ts";
 
 interface Mutant {
   /** A short unique name, e.g. "checksum-fold-once". */
@@ -39,7 +45,8 @@ const NOT_COPIED = new Set([".git", ".tools", "bin"]);
  * counts as killed by timeout.
  */
 const TIMEOUT_FACTOR = 4;
-let timeoutMs = 60_000;
+// The unmutated run has this long (the whole unit suite takes about a minute on two busy cores).
+let timeoutMs = 300_000;
 
 function option(name: string): string | undefined {
   const prefix = `--${name}=`;
@@ -147,7 +154,12 @@ async function main(): Promise<number> {
   // Interrupted, the copy goes too (the tree itself was never touched).
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => {
-      Deno.removeSync(dir, { recursive: true });
+      // With the copies the generated mutants run in beside it (tools/mutants_generated.ts).
+      for (const copy of [dir, `${dir}-2`, `${dir}-3`]) {
+        try {
+          Deno.removeSync(copy, { recursive: true });
+        } catch { /* not made (yet) */ }
+      }
       Deno.exit(130);
     });
   }
@@ -165,36 +177,55 @@ async function main(): Promise<number> {
       return 2;
     }
     timeoutMs = Math.max(30_000, TIMEOUT_FACTOR * (performance.now() - baselineStarted));
-    const results: { m: Mutant; outcome: Outcome; note: string }[] = [];
-    for (const m of mutants) {
-      const path = join(dir, m.file);
-      const original = Deno.readTextFileSync(path);
-      const mutated = mutate(original, m);
-      let outcome: Outcome;
-      let note = "";
-      if (mutated instanceof Error) {
-        outcome = "invalid";
-        note = mutated.message;
-      } else {
-        Deno.writeTextFileSync(path, mutated);
-        const started = performance.now();
-        try {
-          const passed = await runTests(dir, files, true);
-          outcome = passed === null ? "timeout" : passed ? "survived" : "killed";
-        } finally {
-          Deno.writeTextFileSync(path, original);
-        }
-        note = `${((performance.now() - started) / 1000).toFixed(1)} s`;
-      }
-      results.push({ m, outcome, note });
-      const tag = outcome === "survived" && m.equivalent ? "equivalent" : outcome;
-      console.log(`${tag.padEnd(10)} ${m.id.padEnd(36)} ${m.file} (${note})`);
-    }
-    return report(results);
+    const listed = Deno.args.includes("--generated-only")
+      ? 0
+      : await runListed(dir, files, mutants);
+    if (Deno.args.includes("--listed-only")) return listed;
+    const generated = await runGenerated({
+      root: ROOT,
+      copy: dir,
+      sample: Number(option("generated") ?? 300),
+      seed: Number(option("seed") ?? 22),
+      only,
+      unitTests: files,
+      again: Deno.args.includes("--again"),
+      run: (copy, tests) => runTests(copy, tests, true),
+    });
+    return Math.max(listed, generated);
   } finally {
     if (Deno.args.includes("--keep")) console.log(`Kept ${dir}`);
     else Deno.removeSync(dir, { recursive: true });
   }
+}
+
+/** Plants each listed mutant in the copy `dir` and runs `files`; returns the exit status. */
+async function runListed(dir: string, files: string[], mutants: Mutant[]): Promise<number> {
+  const results: { m: Mutant; outcome: Outcome; note: string }[] = [];
+  for (const m of mutants) {
+    const path = join(dir, m.file);
+    const original = Deno.readTextFileSync(path);
+    const mutated = mutate(original, m);
+    let outcome: Outcome;
+    let note = "";
+    if (mutated instanceof Error) {
+      outcome = "invalid";
+      note = mutated.message;
+    } else {
+      Deno.writeTextFileSync(path, mutated);
+      const started = performance.now();
+      try {
+        const passed = await runTests(dir, files, true);
+        outcome = passed === null ? "timeout" : passed ? "survived" : "killed";
+      } finally {
+        Deno.writeTextFileSync(path, original);
+      }
+      note = `${((performance.now() - started) / 1000).toFixed(1)} s`;
+    }
+    results.push({ m, outcome, note });
+    const tag = outcome === "survived" && m.equivalent ? "equivalent" : outcome;
+    console.log(`${tag.padEnd(10)} ${m.id.padEnd(36)} ${m.file} (${note})`);
+  }
+  return report(results);
 }
 
 function report(results: { m: Mutant; outcome: Outcome; note: string }[]): number {

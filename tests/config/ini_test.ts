@@ -52,12 +52,13 @@ Deno.test("parseIni() keeps # and , inside quotes, in single or double quotes", 
 
 Deno.test("parseIni() reads comma lists: several, trailing comma, lone comma, quoted items", () => {
   const doc = parsed(
-    `[s]\nmany = a, b ,c\none = a,\nnone = ,\nquoted = "a,b", 'c' # x\nempty =\nbare = # only comment\n`,
+    `[s]\nmany = a, b ,c\none = a,\nnone = ,\nquoted = "a,b", 'c' # x\nblank = "", 'x'\nempty =\nbare = # only comment\n`,
   );
   assert.deepEqual(value(doc, "s", "many"), ["a", "b", "c"]);
   assert.deepEqual(value(doc, "s", "one"), ["a"]);
   assert.deepEqual(value(doc, "s", "none"), []);
   assert.deepEqual(value(doc, "s", "quoted"), ["a,b", "c"]);
+  assert.deepEqual(value(doc, "s", "blank"), ["", "x"]);
   assert.equal(value(doc, "s", "empty"), "");
   assert.equal(value(doc, "s", "bare"), "");
 });

@@ -227,6 +227,14 @@ Deno.test("Dispatcher.handle() never sends a reply larger than INDEV's MTU", () 
   const roomy = setup({ mtu: 1500 });
   roomy.dispatcher.handle(packet(DISCOVER, 7));
   assert.equal(roomy.sent.length, 1);
+  // The MTU counts the IP packet, not the Ethernet header: a reply of exactly the MTU goes out.
+  const ipSize = roomy.sent[0]!.frame.length - 14;
+  const exact = setup({ mtu: ipSize });
+  exact.dispatcher.handle(packet(DISCOVER, 7));
+  assert.equal(exact.sent.length, 1, `a ${ipSize}-byte reply on an MTU of ${ipSize}`);
+  const short = setup({ mtu: ipSize - 1 });
+  short.dispatcher.handle(packet(DISCOVER, 7));
+  assert.equal(short.sent.length, 0);
 });
 
 Deno.test("Dispatcher.handle() leases DHCPv6 addresses for the [dhcp] lease times", () => {
@@ -254,4 +262,30 @@ Deno.test("Dispatcher.handle() answers a repeated DISCOVER from the daemon's mem
   dispatcher.handle(packet(DISCOVER, 7));
   assert.equal(memo.dhcp4Replies.hits, 1);
   assert.deepEqual([...sent[2]!.frame], [...sent[0]!.frame]);
+});
+
+Deno.test("Dispatcher.handle() logs at most 30 replies a minute for one TAP", () => {
+  const { dispatcher, lines } = setup();
+  for (let i = 0; i < 35; i++) assert.equal(dispatcher.handle(packet(DISCOVER, 7)), "drop");
+  assert.equal(dispatcher.stats.replies, 35);
+  assert.equal(lines.filter((l) => /^info: DHCPOFFER /.test(l)).length, 30);
+});
+
+Deno.test("Dispatcher.handle() without a clock of its own stamps activity with the wall clock", () => {
+  const { dispatcher } = setup();
+  const before = Date.now();
+  dispatcher.handle(packet(DISCOVER, 7));
+  const at = dispatcher.traffic.activity("tap0")?.requestAt ?? 0;
+  // performance.now() alone would be milliseconds since the process started, decades ago.
+  assert.ok(at >= before - 1000 && at <= Date.now() + 1000, `stamped ${at}, now ${before}`);
+});
+
+Deno.test("Dispatcher.handle() observes each reply's latency as the seconds it took, not more", () => {
+  const { dispatcher } = setup();
+  const started = performance.now();
+  dispatcher.handle(packet(DISCOVER, 7));
+  const took = (performance.now() - started) / 1000;
+  const { latency } = dispatcher.traffic;
+  assert.equal(latency.count, 1);
+  assert.ok(latency.sum >= 0 && latency.sum <= took, `observed ${latency.sum} s of ${took} s`);
 });

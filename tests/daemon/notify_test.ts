@@ -1,6 +1,6 @@
 /** Tests for sd_notify over unix datagram sockets, filesystem and abstract, and the watchdog. */
 import assert from "node:assert/strict";
-import { unixAddress, UnixDatagramReceiver } from "../../ffi/unix_datagram.ts";
+import { UnixDatagramReceiver } from "../../ffi/unix_datagram.ts";
 import {
   notify,
   notifyReady,
@@ -84,17 +84,6 @@ Deno.test("notify() throws naming the socket when nobody listens", () => {
     (e: unknown) =>
       e instanceof Error && /^Cannot sendto\(@nfdhcpd-test-.*-nobody\): /.test(e.message),
   );
-});
-
-Deno.test("unixAddress() lays out sockaddr_un for paths and abstract names", () => {
-  const path = unixAddress("/run/systemd/notify");
-  assert.equal(path.length, 2 + "/run/systemd/notify".length + 1);
-  assert.deepEqual([...path.bytes.subarray(0, 3)], [1, 0, "/".charCodeAt(0)]);
-  const abstract = unixAddress("@x");
-  assert.equal(abstract.length, 2 + 1 + 1);
-  assert.deepEqual([...abstract.bytes.subarray(0, 4)], [1, 0, 0, "x".charCodeAt(0)]);
-  assert.throws(() => unixAddress(`/${"a".repeat(107)}`), /longer than 107 bytes/);
-  assert.throws(() => unixAddress("@"), /empty/);
 });
 
 Deno.test("watchdogPeriodMs() reads WATCHDOG_USEC, for us or for every process", () => {

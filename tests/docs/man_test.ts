@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { CONFIG_DEFAULTS, parseConfig } from "../../src/config/config.ts";
-import { SectionReader } from "../../src/config/section_reader.ts";
 import { VERSION } from "../../src/version.ts";
+import { schemaKeys } from "../config/schema.ts";
 import { flagsIn, mentions, REPO_ROOT, subcommands, usages } from "./usage.ts";
 
 const DAEMON_PAGE = `${REPO_ROOT}man/nfdhcpd.8`;
@@ -122,25 +122,6 @@ Deno.test("nfdhcpd(8): each subcommand's subsection names every flag of its usag
     assert.deepEqual(stale, [], `nfdhcpd(8) describes flags ${name} does not have: ${stale}`);
   }
 });
-
-/** Every key each section's reader asks for: the schema, as the daemon and `check` know it. */
-function schemaKeys(): Map<string, Set<string>> {
-  const asked = new Map<string, Set<string>>();
-  const original = SectionReader.prototype.entry;
-  SectionReader.prototype.entry = function (this: SectionReader, key: string) {
-    const keys = asked.get(this.name) ?? new Set<string>();
-    asked.set(this.name, keys.add(key));
-    return original.call(this, key);
-  };
-  try {
-    // Empty, and with every section present and DHCP valid: keys read only in either count too.
-    parseConfig("", "schema.conf");
-    parseConfig("[general]\n[dhcp]\nserver_ip = 192.0.2.1\n[ipv6]\n", "schema.conf");
-  } finally {
-    SectionReader.prototype.entry = original;
-  }
-  return asked;
-}
 
 /** nfdhcpd.conf(5)'s keys: section name to key to the text of its entry. */
 async function documentedKeys(): Promise<Map<string, Map<string, string>>> {

@@ -17,6 +17,7 @@ import {
 import type { IniSections } from "../../lab/lab_files.ts";
 import { type Lab, type Vm, withLab } from "../../lab/netns.ts";
 import { requireCommands, run, waitFor } from "../../lab/proc.ts";
+import { fromHex, hex } from "../hex.ts";
 
 const VM = { name: "vm1", tap: "tap1", mac: "52:54:00:6c:00:01", tapMac: "fe:54:00:6c:00:01" };
 /** [dhcp] ipv6_only_preferred: half an hour, not the 300 s minimum a client would pick itself. */
@@ -135,8 +136,8 @@ Deno.test("option 108: dhclient and udhcpc asking for IPv6-only preferred get th
     assert.deepEqual(asked.configured.ipv4, [], `IPv4 configured all the same: ${why}`);
 
     const udhcpc = await runUdhcpcAsking(lab, vm, true);
-    const hex = V6ONLY_WAIT.toString(16).padStart(8, "0");
-    assert.equal(udhcpc.answer?.vars.opt108, hex, explain(udhcpc, daemon));
+    const wait = V6ONLY_WAIT.toString(16).padStart(8, "0");
+    assert.equal(udhcpc.answer?.vars.opt108, wait, explain(udhcpc, daemon));
 
     // Not asked: no 108. udhcpc exports every option it got, asked for or not.
     const plain = await runDhclient(lab, vm, false);
@@ -160,8 +161,8 @@ interface Pref64Seen {
 }
 
 /** The PREF64 options (type 38) of an RA's ICMPv6 message given as hex. */
-function pref64Options(hex: string): Pref64Seen[] {
-  const bytes = Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
+function pref64Options(wire: string): Pref64Seen[] {
+  const bytes = fromHex(wire);
   const lengthByCode = [96, 64, 56, 48, 40, 32];
   const found: Pref64Seen[] = [];
   // RA header: type, code, checksum, hop limit, flags, router lifetime, reachable, retrans.
@@ -170,8 +171,7 @@ function pref64Options(hex: string): Pref64Seen[] {
     if (size === 0 || at + size > bytes.length) break;
     if (bytes[at] === 38 && size === 16) {
       const word = (bytes[at + 2]! << 8) | bytes[at + 3]!;
-      const prefixHex = [...bytes.subarray(at + 4, at + 16)]
-        .map((b) => b.toString(16).padStart(2, "0")).join("");
+      const prefixHex = hex(bytes.subarray(at + 4, at + 16));
       found.push({ lifetime: (word >> 3) * 8, prefixLength: lengthByCode[word & 7], prefixHex });
     }
     at += size;

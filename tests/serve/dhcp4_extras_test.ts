@@ -18,20 +18,20 @@ import { answerDhcp4Packet, contextOf } from "./context.ts";
 import {
   addressedToUs,
   BINDING,
-  capturedMessage,
   CONFIG,
   decodeDhcp4Frame,
   type Dhcp4ReplyFrame,
   INDEV,
   ip,
+  message,
   withOption,
 } from "./dhcp4_setup.ts";
 
 const encode = (s: string) => new TextEncoder().encode(s);
 const decode = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 
-const DISCOVER = capturedMessage("dhclient4_dora_renew_release.pcap", 1);
-const INFORM = capturedMessage("crafted_dhcp4_inform.pcap", 1);
+const DISCOVER = message("dhclient4_dora_renew_release.pcap", 1);
+const INFORM = message("crafted_dhcp4_inform.pcap", 1);
 
 const asking = (m: Dhcp4Message, codes: readonly number[] | null) =>
   withOption(m, OPTION.parameterList, codes === null ? null : Uint8Array.from(codes));
@@ -182,7 +182,7 @@ Deno.test("an IPv6-only binding answers nothing else: no 108 asked, a REQUEST, o
     if (d.kind === "drop") assert.match(d.why, /the binding has no IP$/);
   };
   dropped(decide(asking(DISCOVER, [1, 3]), V6_ONLY));
-  dropped(decide(asking(capturedMessage("dhclient4_dora_renew_release.pcap", 3), [108]), V6_ONLY));
+  dropped(decide(asking(message("dhclient4_dora_renew_release.pcap", 3), [108]), V6_ONLY));
   dropped(decide(asking(DISCOVER, [108]), { ...V6_ONLY, subnet6: null }));
 });
 

@@ -20,11 +20,11 @@ import { OPTION } from "../../src/wire/dhcp4_options.ts";
 import { contextOf } from "./context.ts";
 import {
   BINDING as DHCP4_BINDING,
-  capturedMessage,
   CONFIG as DHCP4_CONFIG,
   decodeDhcp4Frame,
   INDEV,
   ip,
+  message,
   withOption,
 } from "./dhcp4_setup.ts";
 
@@ -34,8 +34,8 @@ const BINDING: Binding = { ...DHCP4_BINDING, hostname: "testvm.example.test", mt
 const SPOOFABLE: Binding = { ...BINDING, macspoof: true };
 const CONFIG: DhcpConfig = { ...DHCP4_CONFIG, nameservers: [ip(192, 0, 2, 2)], domain: null };
 
-const DISCOVER = capturedMessage("dhclient4_dora_renew_release.pcap", 1);
-const SELECTING = capturedMessage("dhclient4_dora_renew_release.pcap", 3);
+const DISCOVER = message("dhclient4_dora_renew_release.pcap", 1);
+const SELECTING = message("dhclient4_dora_renew_release.pcap", 3);
 
 const u32 = (n: number) => Uint8Array.of(n >>> 24, n >>> 16, n >>> 8, n);
 

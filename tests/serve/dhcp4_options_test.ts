@@ -11,10 +11,10 @@ import type { Dhcp4Message } from "../../src/wire/dhcp4.ts";
 import { OPTION, parseClasslessRoutes } from "../../src/wire/dhcp4_options.ts";
 import { parseCompressedDomainNames } from "../../src/wire/dns_name.ts";
 import { contextOf } from "./context.ts";
-import { BINDING, capturedMessage, CONFIG, decodeDhcp4Frame, INDEV, ip } from "./dhcp4_setup.ts";
+import { BINDING, CONFIG, decodeDhcp4Frame, INDEV, ip, message } from "./dhcp4_setup.ts";
 
-const DISCOVER = capturedMessage("dhclient4_dora_renew_release.pcap", 1);
-const INFORM = capturedMessage("crafted_dhcp4_inform.pcap", 1);
+const DISCOVER = message("dhclient4_dora_renew_release.pcap", 1);
+const INFORM = message("crafted_dhcp4_inform.pcap", 1);
 
 /** `m` with option 55 set to `codes` (null: left out). */
 function asking(m: Dhcp4Message, codes: readonly number[] | null): Dhcp4Message {

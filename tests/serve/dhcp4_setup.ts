@@ -2,14 +2,15 @@
 import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
 import type { DhcpConfig } from "../../src/config/types.ts";
-import type { InterfaceInfo } from "../../src/serve/decision.ts";
+import type { Decision, InterfaceInfo } from "../../src/serve/decision.ts";
+import { answerDhcp4Message, type Dhcp4Request, parseDhcp4Request } from "../../src/serve/dhcp4.ts";
 import { parseMac } from "../../src/address.ts";
-import { parseDhcp4Request } from "../../src/serve/dhcp4.ts";
-import { capturedFrame } from "../pcap.ts";
 import { type Dhcp4Message, parseDhcp4 } from "../../src/wire/dhcp4.ts";
 import { type EthernetFrame, parseEthernet } from "../../src/wire/ethernet.ts";
 import { type Ipv4Packet, parseIpv4Packet } from "../../src/wire/ipv4.ts";
 import { isUdpChecksumValid4, parseUdp, type UdpDatagram } from "../../src/wire/udp.ts";
+import { capturedFrame } from "../pcap.ts";
+import { contextOf } from "./context.ts";
 
 /** An IPv4 address from its four bytes, as an unsigned 32-bit number. */
 export const ip = (a: number, b: number, c: number, d: number) =>
@@ -86,11 +87,48 @@ export function addressedToUs(packet: Uint8Array): Uint8Array {
   return copy;
 }
 
-/** A captured request's DHCP message, addressed to CONFIG's server (see `addressedToUs`). */
-export function capturedMessage(file: string, frame: number): Dhcp4Message {
-  const parsed = parseDhcp4Request(addressedToUs(capturedFrame(file, frame).ipPacket));
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.value.dhcp;
+/** A captured DHCPv4 request, addressed to CONFIG's server. */
+export function request(file: string, frame: number): Dhcp4Request {
+  const result = parseDhcp4Request(addressedToUs(capturedFrame(file, frame).ipPacket));
+  if (!result.ok) throw new Error(result.error);
+  return result.value;
+}
+
+/** A captured request with its DHCP message changed. */
+export function edited(file: string, frame: number, change: Partial<Dhcp4Message>): Dhcp4Request {
+  const r = request(file, frame);
+  return { ...r, dhcp: { ...r.dhcp, ...change } };
+}
+
+/** The decision for `req` with BINDING and CONFIG, changed as given. */
+export function answer(
+  req: Dhcp4Request,
+  binding: Partial<Binding> = {},
+  config: Partial<DhcpConfig> = {},
+): Decision {
+  // Without its parameter request list the reply keeps the original's option order; the order a
+  // request list asks for is tested in dhcp4_options_test.ts.
+  const options = new Map(req.dhcp.options);
+  options.delete(55);
+  return answerDhcp4Message(
+    { ...req.dhcp, options },
+    contextOf({
+      binding: { ...BINDING, ...binding },
+      dhcp: { ...CONFIG, ...config },
+      indev: INDEV,
+    }),
+  );
+}
+
+/** The reply of a `reply` decision, decoded (see `decodeDhcp4Frame`); fails on any other kind. */
+export function replyOf(decision: Decision) {
+  if (decision.kind !== "reply") assert.fail(`expected a reply: ${decision.why}`);
+  return { ...decodeDhcp4Frame(decision.frame), why: decision.why };
+}
+
+/** The DHCP message of a captured request (see `request`). */
+export function message(file: string, frame: number): Dhcp4Message {
+  return request(file, frame).dhcp;
 }
 
 /** `m` with option `code` set to `value` (null: left out). */

@@ -1,22 +1,16 @@
 /** Tests for the DHCPv4 responder: captured requests in, every field of the reply frame checked. */
 import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
-import type { DhcpConfig } from "../../src/config/types.ts";
 import type { Decision } from "../../src/serve/decision.ts";
 import { classify } from "../../src/serve/decide.ts";
-import {
-  answerDhcp4Message,
-  type Dhcp4Request,
-  dhcp4Responder,
-  parseDhcp4Request,
-} from "../../src/serve/dhcp4.ts";
+import { answerDhcp4Message, dhcp4Responder, parseDhcp4Request } from "../../src/serve/dhcp4.ts";
 import { parseMac } from "../../src/address.ts";
 import { internetChecksum } from "../../src/wire/checksum.ts";
 import type { Dhcp4Message } from "../../src/wire/dhcp4.ts";
 import { capturedFrame, readPcap } from "../pcap.ts";
 import { contextOf } from "./context.ts";
 import { hex } from "../hex.ts";
-import { addressedToUs, BINDING, CONFIG, decodeDhcp4Frame, INDEV, ip } from "./dhcp4_setup.ts";
+import { answer, BINDING, CONFIG, edited, INDEV, ip, replyOf, request } from "./dhcp4_setup.ts";
 
 const text = (s: string) => hex(new TextEncoder().encode(s));
 
@@ -34,43 +28,6 @@ const LEASE_OPTIONS: [number, string | undefined][] = [
   [3, "0a4d0001"],
   [6, "c0000202c0000203"],
 ];
-
-function request(file: string, frame: number): Dhcp4Request {
-  const result = parseDhcp4Request(addressedToUs(capturedFrame(file, frame).ipPacket));
-  if (!result.ok) throw new Error(result.error);
-  return result.value;
-}
-
-/** A captured request with its DHCP message changed. */
-function edited(file: string, frame: number, change: Partial<Dhcp4Message>): Dhcp4Request {
-  const r = request(file, frame);
-  return { ...r, dhcp: { ...r.dhcp, ...change } };
-}
-
-function answer(
-  req: Dhcp4Request,
-  binding: Partial<Binding> = {},
-  config: Partial<DhcpConfig> = {},
-): Decision {
-  // Without its parameter request list the reply keeps the original's option order; the order a
-  // request list asks for is tested in dhcp4_options_test.ts.
-  const options = new Map(req.dhcp.options);
-  options.delete(55);
-  return answerDhcp4Message(
-    { ...req.dhcp, options },
-    contextOf({
-      binding: { ...BINDING, ...binding },
-      dhcp: { ...CONFIG, ...config },
-      indev: INDEV,
-    }),
-  );
-}
-
-/** The reply of a `reply` decision, decoded (see `decodeDhcp4Frame`); fails on any other kind. */
-function replyOf(decision: Decision) {
-  if (decision.kind !== "reply") assert.fail(`expected a reply: ${decision.why}`);
-  return { ...decodeDhcp4Frame(decision.frame), why: decision.why };
-}
 
 const optionList = (m: Dhcp4Message) => [...m.options].map(([code, value]) => [code, hex(value)]);
 

@@ -162,6 +162,37 @@ Deno.test("answerDhcp6() answers a Confirm of the VM's address with Success", ()
   assertDrop(answer(craftDhcp6(empty)), /no addresses to confirm, no reply/);
 });
 
+Deno.test("answerDhcp6() Confirms on-link only when every address, of every IA, is the VM's", () => {
+  const req = request(CONFIRM, 1);
+  const foreign = "2001:db8:77::dead";
+  const confirm = (...ias: string[][]): Dhcp6Message => ({
+    ...req,
+    options: [
+      clientId(req),
+      ...ias.map((addresses, i) => ({
+        kind: "iaNa" as const,
+        iaid: i + 1,
+        t1: 0,
+        t2: 0,
+        options: addresses.map((a) => address(a, 0)),
+      })),
+    ],
+  });
+  const statusOf = (m: Dhcp6Message) =>
+    findDhcp6Option(
+      reply(replyFrame(answer(craftDhcp6(m))), DHCP6_MESSAGE.reply, 0xa2d737).options,
+      "statusCode",
+    )
+      ?.status;
+  assert.equal(statusOf(confirm([GUEST_SLAAC, GUEST_SLAAC])), DHCP6_STATUS.success);
+  assert.equal(statusOf(confirm([GUEST_SLAAC], [GUEST_SLAAC])), DHCP6_STATUS.success);
+  // One foreign address among the VM's, first or last, in the same IA or another: NotOnLink.
+  assert.equal(statusOf(confirm([GUEST_SLAAC, foreign])), DHCP6_STATUS.notOnLink);
+  assert.equal(statusOf(confirm([foreign, GUEST_SLAAC])), DHCP6_STATUS.notOnLink);
+  assert.equal(statusOf(confirm([GUEST_SLAAC], [foreign])), DHCP6_STATUS.notOnLink);
+  assert.equal(statusOf(confirm([], [GUEST_SLAAC])), DHCP6_STATUS.success);
+});
+
 Deno.test("answerDhcp6() answers captured Releases with Success", () => {
   const req = request(STATEFUL, 20);
   const m = reply(replyFrame(answer(packet(STATEFUL, 20))), DHCP6_MESSAGE.reply, 0x1484dd);

@@ -161,6 +161,14 @@ Deno.test("answerRouterSolicitation() adds the binding's MTU, and none below 128
     GUEST_LL,
   );
   assert.equal(findNdOption(with576.options, "mtu"), undefined);
+  // The boundary itself: 1280 is the least IPv6 MTU (RFC 8200 section 5), 1279 is below it.
+  const mtuOf = (mtu: number) =>
+    findNdOption(
+      advert(replyFrame(answer(KERNEL_RS, binding({ mtu }))), "525400770010", GUEST_LL).options,
+      "mtu",
+    );
+  assert.deepEqual(mtuOf(1280), { kind: "mtu", mtu: 1280 });
+  assert.equal(mtuOf(1279), undefined);
 });
 
 Deno.test("answerRouterSolicitation() advertises SUBNET6's network, not GATEWAY6, in the prefix", () => {

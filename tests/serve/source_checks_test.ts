@@ -164,6 +164,24 @@ Deno.test("RS and NS from a multicast source address are dropped, not answered (
   );
 });
 
+Deno.test("DHCPv6 from a multicast source address is dropped, not answered (RFC 4291 2.7)", () => {
+  const solicit = request(STATEFUL, 1);
+  for (const source of ["ff02::1", "ff02::1:2", "ff05::1:3"]) {
+    assertDrop(
+      answerDhcp6(craftDhcp6(solicit, source)),
+      /from ff0.*: no source to answer/,
+      "malformed",
+    );
+  }
+  assertDrop(
+    answerDhcp6(craftDhcp6(solicit, "::")),
+    /from :: on tap0: no source to answer/,
+    "malformed",
+  );
+  // The same Solicit from the VM's link-local address is answered.
+  assert.equal(answerDhcp6(craftDhcp6(solicit)).kind, "reply");
+});
+
 Deno.test("an ND link-layer address option holding a group MAC is refused, even with MACSPOOF", () => {
   const message: NeighbourSolicitation = {
     kind: "neighbourSolicitation",

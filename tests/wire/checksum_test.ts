@@ -12,6 +12,9 @@ import {
   sumWords,
   updateChecksum,
 } from "../../src/wire/checksum.ts";
+import { fromHex } from "../hex.ts";
+import { Prng } from "../fuzz/prng.ts";
+import { capturedFrame } from "../pcap.ts";
 
 /** RFC 1071 by the book: add each big-endian word with end-around carry, then complement. */
 function referenceChecksum(bytes: Uint8Array): number {
@@ -24,16 +27,10 @@ function referenceChecksum(bytes: Uint8Array): number {
   return ~sum & 0xffff;
 }
 
-/** A small seeded PRNG (mulberry32), so a failure can be replayed. */
+/** Seeded uniform numbers in [0, 1), so a failure can be replayed. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const source = new Prng(seed);
+  return () => source.next() / 2 ** 32;
 }
 
 function randomBytes(next: () => number, length: number): Uint8Array {
@@ -172,4 +169,42 @@ Deno.test("updateChecksum() never yields 0, which UDP reads as no checksum", () 
   assert.equal(updateChecksum(0xfffe, 0x0001, 0xffff), 0xffff);
   assert.equal(updateChecksum(0xfffe, 0x0001, 0x0002), 0xfffd);
   assert.equal(updateChecksum(0x1234, 0x5678, 0x5678), 0x1234);
+});
+
+Deno.test("internetChecksum() gives RFC 1071's worked example: 0001 f203 f4f5 f6f7 sums to ddf2", () => {
+  // RFC 1071 section 3: the one's-complement sum is ddf2 (2ddf0 folded), the checksum 220d.
+  const data = fromHex("0001f203f4f5f6f7");
+  assert.equal(sumWords(data), 0x2ddf0);
+  assert.equal(finishChecksum(sumWords(data)), ~0xddf2 & 0xffff);
+  assert.equal(internetChecksum(data), 0x220d);
+  // The same bytes summed from an odd start or in byte-swapped order give the swapped sum
+  // (section 2, property B): f2dd.
+  assert.equal(internetChecksum(fromHex("010003f2f5f4f7f6")), ~0xf2dd & 0xffff);
+});
+
+Deno.test("checksums of captured packets come out as their senders computed them", () => {
+  // A dnsmasq OFFER: the IPv4 header's checksum is d0db; over the whole header, with it, 0.
+  const offer = capturedFrame("dhclient4_dora_renew_release.pcap", 2).ipPacket;
+  const header = offer.slice(0, 20);
+  assert.equal((header[10]! << 8) | header[11]!, 0xd0db);
+  assert.equal(internetChecksum(header), 0);
+  header[10] = header[11] = 0;
+  assert.equal(internetChecksum(header), 0xd0db);
+  // dhclient's DISCOVER: its UDP checksum over the pseudo-header (0.0.0.0 → 255.255.255.255, UDP,
+  // length 308). (The host's own UDP checksums in these captures are offloaded, so unfinished.)
+  const discover = capturedFrame("dhclient4_dora_renew_release.pcap", 1).ipPacket;
+  const udp = discover.slice(20);
+  assert.equal((udp[6]! << 8) | udp[7]!, 0x581b);
+  udp[6] = udp[7] = 0;
+  assert.equal(udp.length, 308);
+  const pseudo = pseudoHeaderSum4(0, 0xffffffff, 17, udp.length);
+  assert.equal(finishChecksum(sumWords(udp, 0, udp.length, pseudo)), 0x581b);
+  // rdisc6's RS: ICMPv6 (2d5c) over the IPv6 pseudo-header (next header 58).
+  const rs = capturedFrame("rdisc6_rs.pcap", 1).ipPacket;
+  const icmp = rs.slice(40, 40 + ((rs[4]! << 8) | rs[5]!));
+  const sent = (icmp[2]! << 8) | icmp[3]!;
+  icmp[2] = icmp[3] = 0;
+  const sum6 = pseudoHeaderSum6(rs.subarray(8, 24), rs.subarray(24, 40), 58, icmp.length);
+  assert.equal(finishChecksum(sumWords(icmp, 0, icmp.length, sum6)), sent);
+  assert.equal(sent, 0x2d5c);
 });

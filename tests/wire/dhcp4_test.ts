@@ -28,11 +28,10 @@ import { emitEthernetHeader, parseEthernet } from "../../src/wire/ethernet.ts";
 import { emitIpv4Header, parseIpv4Packet } from "../../src/wire/ipv4.ts";
 import { emitUdpHeader4, parseUdp } from "../../src/wire/udp.ts";
 import { capturedFrame } from "../pcap.ts";
+import { hex } from "../hex.ts";
 
 const ip = (a: number, b: number, c: number, d: number) =>
   ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
-const hex = (bytes: Uint8Array | null | undefined) =>
-  bytes ? Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") : null;
 const GUEST_MAC = "525400770010";
 const DHCLIENT_PRL = "011c02030f06770c2c2f1a792a";
 

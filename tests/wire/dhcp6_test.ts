@@ -14,10 +14,8 @@ import { type Duid, duidLength, emitDuid, parseDuid, sameDuid } from "../../src/
 import { parseIpv6Packet } from "../../src/wire/ipv6.ts";
 import { parseUdp } from "../../src/wire/udp.ts";
 import { capturedFrame, readPcap } from "../pcap.ts";
+import { fromHex, hex } from "../hex.ts";
 
-const hex = (bytes: Uint8Array) =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const fromHex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (h) => parseInt(h, 16));
 const v6 = (text: string) => parseIpv6(text)!;
 
 function payload(file: string, frame: number): Uint8Array {

@@ -63,6 +63,35 @@ Deno.test("emitDhcp4() splits a value at every 255 bytes and loses none (0, 1, 2
   }
 });
 
+Deno.test("parseDhcp4(): without option 52, options-like bytes in file and sname are not options", () => {
+  const bytes = dhcp4(300, [53, 1, 1, 255]);
+  // Hostname options in file (at 108) and sname (at 44), each ended: read only when overloaded.
+  bytes.set([12, 2, 0x68, 0x69, 255], 108);
+  bytes.set([12, 2, 0x68, 0x6f, 255], 44);
+  const m = value(parseDhcp4(bytes));
+  assert.deepEqual([...m.options.keys()], [53]);
+  const overloaded = dhcp4(300, [53, 1, 1, 52, 1, 1, 255]);
+  overloaded.set([12, 2, 0x68, 0x69, 255], 108);
+  assert.deepEqual(value(parseDhcp4(overloaded)).options.get(12), Uint8Array.of(0x68, 0x69));
+});
+
+Deno.test("emitDhcp4() writes sname and file up to 64 and 128 bytes, the start of a longer value, zeros after a shorter one", () => {
+  const reply = replyFromRequest(value(parseDhcp4(dhcp4(240))));
+  const ramp = (n: number) => new Uint8Array(n).map((_, i) => i + 1);
+  for (const [sname, file] of [[ramp(70), ramp(130)], [ramp(64), ramp(128)], [ramp(3), ramp(5)]]) {
+    // Junk in the buffer first: a field is zeroed past its value, never left as it was.
+    const into = new Uint8Array(dhcp4Length(reply)).fill(0xa5);
+    emitDhcp4({ ...reply, sname: sname!, file: file! }, into);
+    const expect = (v: Uint8Array, size: number) => {
+      const field = new Uint8Array(size);
+      field.set(v.subarray(0, size));
+      return [...field];
+    };
+    assert.deepEqual([...into.subarray(44, 108)], expect(sname!, 64), `sname of ${sname!.length}`);
+    assert.deepEqual([...into.subarray(108, 236)], expect(file!, 128), `file of ${file!.length}`);
+  }
+});
+
 /** Reads an option area into a new map, as the parser does. */
 function area(bytes: readonly number[]): Parsed<Map<number, Uint8Array>> {
   return guard("options", () => {

@@ -4,12 +4,10 @@ import {
   domainNameError,
   domainNamesLength,
   emitDomainNames,
+  parseCompressedDomainNames,
   parseDomainNames,
 } from "../../src/wire/dns_name.ts";
-
-const hex = (bytes: Uint8Array) =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const fromHex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (h) => parseInt(h, 16));
+import { fromHex, hex } from "../hex.ts";
 
 function encode(names: string[]): string {
   const into = new Uint8Array(domainNamesLength(names) + 2).fill(0xa5);
@@ -108,4 +106,12 @@ Deno.test("emitDomainNames(): plain names (the fast path) give the bytes the lab
   }
   assert.throws(() => emitDomainNames(["example.test"], new Uint8Array(13)), RangeError);
   assert.equal(emitDomainNames(["example.test"], new Uint8Array(14)), 14);
+});
+
+Deno.test("parseCompressedDomainNames() refuses the reserved label types 01 and 10 (RFC 1035 4.1.4)", () => {
+  for (const first of ["40", "80", "7f", "bf"]) {
+    const read = parseCompressedDomainNames(fromHex(`${first}0161${"00".repeat(70)}`));
+    assert.equal(read.ok, false, first);
+    assert.match(read.ok ? "" : read.error, new RegExp(`label length byte 0x${first} is reserved`));
+  }
 });

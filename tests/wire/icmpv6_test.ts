@@ -14,9 +14,7 @@ import {
   parseIpv6Packet,
 } from "../../src/wire/ipv6.ts";
 import { capturedFrame, readPcap } from "../pcap.ts";
-
-const hex = (bytes: Uint8Array) =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+import { hex } from "../hex.ts";
 
 function ipv6(bytes: Uint8Array): Ipv6Packet {
   const p = parseIpv6Packet(bytes);

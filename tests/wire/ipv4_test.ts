@@ -156,6 +156,29 @@ Deno.test("isFragment() tells first and later fragments from whole datagrams", (
   assert.equal(isFragment(later.value), true);
 });
 
+Deno.test("parseIpv4Packet() and emitIpv4Header() keep DF, MF and the 13-bit offset apart", () => {
+  const good = capturedFrame("dhclient4_dora_renew_release.pcap", 1).ipPacket;
+  // RFC 791: bit 0 reserved, 1 DF, 2 MF, then the offset in units of 8 bytes.
+  for (
+    const [b6, b7, df, mf, offset] of [
+      [0x00, 0x01, false, false, 1],
+      [0x1f, 0xff, false, false, 0x1fff],
+      [0x20, 0x00, false, true, 0],
+      [0x40, 0x00, true, false, 0],
+      [0x60, 0x01, true, true, 1],
+    ] as const
+  ) {
+    const bytes = mutated(good, (b) => [b[6], b[7]] = [b6, b7]);
+    const p = parseIpv4Packet(bytes);
+    assert.ok(p.ok);
+    const fields = [p.value.dontFragment, p.value.moreFragments, p.value.fragmentOffset];
+    assert.deepEqual(fields, [df, mf, offset], `${b6.toString(16)} ${b7.toString(16)}`);
+    const into = new Uint8Array(IPV4_HEADER_LENGTH);
+    emitIpv4Header(p.value, into);
+    assert.deepEqual([into[6], into[7]], [b6, b7]);
+  }
+});
+
 Deno.test("emitIpv4Header() round-trips captured headers into a junk-filled buffer", () => {
   const frames: [string, number][] = [
     ["dhclient4_dora_renew_release.pcap", 1],

@@ -1,6 +1,6 @@
 /** Tests for the IPv6 header codec and the IPv6 address helpers of src/wire/ipv6.ts. */
 import assert from "node:assert/strict";
-import { formatIpv6, parseIpv6, parseMac } from "../../src/address.ts";
+import { formatIpv6, formatMac, parseIpv6, parseMac } from "../../src/address.ts";
 import { ETHERTYPE_IPV6, parseEthernet } from "../../src/wire/ethernet.ts";
 import {
   ALL_NODES_ADDRESS,
@@ -21,9 +21,8 @@ import {
 } from "../../src/wire/ipv6.ts";
 import { capturedFrame, readPcap } from "../pcap.ts";
 import { DESTINATION_OPTIONS, FRAGMENT, HOP_BY_HOP, withExtensionHeaders } from "./craft.ts";
+import { hex } from "../hex.ts";
 
-const hex = (bytes: Uint8Array) =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 const v6 = (text: string) => parseIpv6(text)!;
 
 function parsed(file: string, frame: number) {
@@ -229,4 +228,19 @@ Deno.test("findUpperLayer() steps over at most 8 extension headers and stops at 
   const fragment = findUpperLayer(withExtensionHeaders(rs, [HOP_BY_HOP, FRAGMENT]));
   assert.ok(fragment.ok);
   assert.deepEqual([fragment.value.protocol, fragment.value.offset], [44, 48]);
+});
+
+Deno.test("macOfEui64() needs both ff and fe in the middle of the identifier", () => {
+  assert.deepEqual(
+    formatMac(macOfEui64(parseIpv6("fe80::5054:ff:fe6a:1")!)!),
+    "52:54:00:6a:00:01",
+  );
+  assert.equal(macOfEui64(parseIpv6("fe80::5054:ff:fd6a:1")!), null, "ff:fd");
+  assert.equal(macOfEui64(parseIpv6("fe80::5054:fe:fe6a:1")!), null, "fe:fe");
+});
+
+Deno.test("isMulticast() is the ff00::/8 block only", () => {
+  assert.ok(isMulticast(parseIpv6("ff02::1")!));
+  assert.ok(!isMulticast(parseIpv6("fe80::1")!));
+  assert.ok(!isMulticast(parseIpv6("::1")!));
 });

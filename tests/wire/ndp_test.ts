@@ -13,11 +13,8 @@ import {
   parseNdMessage,
   type RouterAdvertisement,
 } from "../../src/wire/ndp.ts";
+import { fromHex, hex } from "../hex.ts";
 import { capturedFrame, readPcap } from "../pcap.ts";
-
-const hex = (bytes: Uint8Array) =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const fromHex = (text: string) => Uint8Array.from(text.match(/../g)!, (h) => parseInt(h, 16));
 
 function icmp(file: string, frame: number) {
   const ip = parseIpv6Packet(capturedFrame(file, frame).ipPacket);
@@ -291,4 +288,109 @@ Deno.test("parseNdMessage() rejects malformed messages with a reason", () => {
     }
   }
   assert.ok(parseNdMessage(crafted(133, "00000000" + sllao)).ok);
+});
+
+/** One option emitted alone, as hex. */
+function optionHex(option: NdOption): string {
+  const into = new Uint8Array(64).fill(0xa5);
+  return hex(into.subarray(0, emitNdOption(option, into, 0)));
+}
+
+/** The option read back from hex, through an RS that carries it. */
+function optionOf(wire: string): NdOption | string {
+  const m = parseNdMessage(crafted(133, `00000000${wire}`));
+  return m.ok ? m.value.options[0]! : m.error;
+}
+
+Deno.test("emitNdOption() writes PREF64 as RFC 8781 section 4: 13 bits of lifetime / 8, then the length code", () => {
+  const prefix = parseIpv6("2001:db8:6400:1234:5678:9abc::")!;
+  // Prefix Length Codes: 0 is /96, 1 /64, 2 /56, 3 /48, 4 /40, 5 /32. 1800 s is 225 units of 8.
+  for (const [length, code] of [[96, 0], [64, 1], [56, 2], [48, 3], [40, 4], [32, 5]] as const) {
+    const wire = `2602${(0x0708 | code).toString(16).padStart(4, "0")}20010db864001234` +
+      "56789abc";
+    assert.equal(optionHex({ kind: "pref64", lifetime: 1800, prefixLength: length, prefix }), wire);
+    const back = optionOf(wire);
+    assert.deepEqual(back, { kind: "pref64", lifetime: 1800, prefixLength: length, prefix }, wire);
+  }
+  // Seconds round up to the next unit of 8 (a prefix is never announced for less than asked),
+  // and past 8191 units the field stays at its largest.
+  const of = (lifetime: number) =>
+    optionHex({ kind: "pref64", lifetime, prefixLength: 96, prefix: parseIpv6("64:ff9b::")! })
+      .slice(4, 8);
+  assert.equal(of(0), "0000");
+  assert.equal(of(1), "0008");
+  assert.equal(of(8), "0008");
+  assert.equal(of(9), "0010");
+  assert.equal(of(1801), "0710");
+  assert.equal(of(65528), "fff8");
+  assert.equal(of(65529), "fff8");
+  assert.equal(of(1_000_000), "fff8");
+  // The 32 bits past /96 are not on the wire: a /96's last bytes are dropped, not misplaced.
+  assert.equal(
+    optionHex({ kind: "pref64", lifetime: 0, prefixLength: 96, prefix: parseIpv6("64:ff9b::1")! }),
+    "26020000" + "0064ff9b0000000000000000",
+  );
+  assert.throws(
+    () => optionHex({ kind: "pref64", lifetime: 8, prefixLength: 80, prefix }),
+    /prefix length 80/,
+  );
+});
+
+Deno.test("parseNdMessage() reads PREF64 from RFC 8781 bytes and ignores the unused length codes", () => {
+  const prefix = parseIpv6("64:ff9b::")!;
+  assert.deepEqual(optionOf("2602fff80064ff9b0000000000000000"), {
+    kind: "pref64",
+    lifetime: 65528,
+    prefixLength: 96,
+    prefix,
+  });
+  assert.deepEqual(optionOf("2602000d0064ff9b0000000000000000"), {
+    kind: "pref64",
+    lifetime: 8,
+    prefixLength: 32,
+    prefix,
+  });
+  // Codes 6 and 7 are unused: the option is one to ignore (section 4), kept as unknown.
+  for (const code of ["6", "7"]) {
+    assert.deepEqual(optionOf(`2602000${code}0064ff9b0000000000000000`), {
+      kind: "unknown",
+      type: 38,
+      data: fromHex(`000${code}0064ff9b0000000000000000`),
+    });
+  }
+});
+
+Deno.test("emitNdOption() writes MTU, RDNSS and prefix information as RFC 4861 and RFC 8106 lay them out", () => {
+  // RFC 4861 4.6.4: type 5, length 1, 2 reserved bytes, the MTU in 32 bits.
+  assert.equal(optionHex({ kind: "mtu", mtu: 1500 }), "0501" + "0000" + "000005dc");
+  // RFC 8106 5.1: type 25, length 1 + 2 per address, 2 reserved, lifetime, the addresses.
+  assert.equal(
+    optionHex({ kind: "rdnss", lifetime: 1800, servers: [parseIpv6("2001:db8::53")!] }),
+    "19030000" + "00000708" + "20010db8000000000000000000000053",
+  );
+  // RFC 4861 4.6.2: type 3, length 4, prefix length, L|A|R, valid, preferred, 4 reserved, prefix.
+  assert.equal(
+    optionHex({
+      kind: "prefixInformation",
+      prefixLength: 64,
+      onLink: true,
+      autonomous: true,
+      routerAddress: false,
+      validLifetime: 86400,
+      preferredLifetime: 14400,
+      prefix: parseIpv6("2001:db8:77::")!,
+    }),
+    "0304" + "40" + "c0" + "00015180" + "00003840" + "00000000" +
+      "20010db8007700000000000000000000",
+  );
+  // RFC 4861 4.6.1: type 1 or 2, length 1, the Ethernet address.
+  assert.equal(
+    optionHex({ kind: "targetLinkLayer", address: parseMac("fe:54:00:77:00:01")! }),
+    "0201fe5400770001",
+  );
+  // RFC 8106 5.2: DNSSL names in DNS wire format without compression, zero-padded.
+  assert.equal(
+    optionHex({ kind: "dnssl", lifetime: 0, domains: ["a.example", "b"] }),
+    "1f030000" + "00000000" + "0161076578616d706c6500" + "016200" + "0000",
+  );
 });

@@ -1,0 +1,78 @@
+/**
+ * The binding directory's watch (src/bindings/directory_watch.ts), checked by hand (the timer is
+ * set far off): events are reported, a quiet check after a change re-arms a watch presumed dead,
+ * and a directory that goes and comes back is reported once each way.
+ */
+import assert from "node:assert/strict";
+import { DirectoryWatch } from "../../src/bindings/directory_watch.ts";
+import { waitFor } from "../../lab/proc.ts";
+
+/** A watch on a fresh directory, with every handler call recorded; closed and removed after `body`. */
+async function withWatch(
+  body: (dir: string, watch: DirectoryWatch, seen: string[]) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-watch-" });
+  const seen: string[] = [];
+  const watch = new DirectoryWatch(dir, {
+    event: (e) => seen.push(`event ${e.kind} ${e.paths.map((p) => p.split("/").pop()).join(",")}`),
+    gone: () => seen.push("gone"),
+    back: () => seen.push("back"),
+    error: (m) => seen.push(`error ${m}`),
+  }, 3_600_000);
+  try {
+    watch.start();
+    await body(dir, watch, seen);
+  } finally {
+    await watch.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+const eventAbout = (seen: string[], name: string) =>
+  seen.some((s) => s.startsWith("event ") && s.endsWith(name));
+
+Deno.test("DirectoryWatch: a check after a change it saw events for re-arms nothing", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    await Deno.writeTextFile(`${dir}/tap1`, "MAC=52:54:00:00:00:01\n");
+    await waitFor("an event about tap1", () => eventAbout(seen, "tap1"), { timeoutMs: 10_000 });
+    watch.check();
+    // And again with nothing new: the change was swept already.
+    watch.check();
+    assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), []);
+  });
+});
+
+Deno.test("DirectoryWatch: entries that changed with no event mean a dead watch: re-armed, rescanned", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    // Checked before any event can arrive (no await between): the change came without one.
+    Deno.mkdirSync(`${dir}/sub`);
+    watch.check();
+    assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), ["back"]);
+    // The new watch reports what follows.
+    await Deno.writeTextFile(`${dir}/tap2`, "MAC=52:54:00:00:00:02\n");
+    await waitFor("an event about tap2", () => eventAbout(seen, "tap2"), { timeoutMs: 10_000 });
+  });
+});
+
+Deno.test("DirectoryWatch: files in a subdirectory are not the directory's entries: no event", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    Deno.mkdirSync(`${dir}/sub`);
+    watch.rearm();
+    await Deno.writeTextFile(`${dir}/sub/inner`, "x");
+    await Deno.writeTextFile(`${dir}/tap4`, "MAC=52:54:00:00:00:04\n");
+    await waitFor("an event about tap4", () => eventAbout(seen, "tap4"), { timeoutMs: 10_000 });
+    assert.ok(!eventAbout(seen, "inner"), seen.join("; "));
+  });
+});
+
+Deno.test("DirectoryWatch: a directory removed is gone once, and back once it exists again", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    await Deno.remove(dir, { recursive: true });
+    watch.check();
+    watch.check();
+    await Deno.mkdir(dir);
+    watch.check();
+    watch.check();
+    assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), ["gone", "back"]);
+  });
+});
