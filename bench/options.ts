@@ -35,7 +35,7 @@ export interface Options {
   ipv6: boolean;
   /** Also the generator-ceiling points (reflector). */
   calibrate: boolean;
-  /** Also the churn points: one VM rewrites its binding 10 times a second (ours routed). */
+  /** Also the churn points: ten VMs' bindings rewritten in turn, 10 a second (ours routed). */
   churn: boolean;
   /** Bindings for the scale figures; 0 skips them. */
   scale: number;
@@ -79,7 +79,7 @@ function usage(): never {
   --servers LIST        subset of ${SERVERS.join(",")} (default all)
   --no-ipv6             skip the RS->RA and Information-Request->Reply points
   --no-calibrate        skip the generator-ceiling points (zero-work reflector)
-  --no-churn            skip the churn points (tap0's binding rewritten 10/s, ours routed)
+  --no-churn            skip the churn points (tap0-tap9 rewritten in turn, 10/s, ours routed)
   --scale K             bindings for the scale figures, 0 = skip (default 10000)
   --ra-period S         ra_period for the scale run (default 20)
   --keep                keep the work directory (logs, configs)

@@ -87,9 +87,13 @@ async function main(): Promise<number> {
         await probe(t, n - 1, 10);
         for (const c of o.cs) await measure(t, srv, "dora", c, rep, o, res);
         if (s === "ours-routed" && o.churn) {
-          // The same point while tap0's binding is rewritten 10 times a second.
-          const path = `${work}/ours-routed/bindings/tap0`;
-          const stop = startChurn(path, await Deno.readTextFile(path));
+          // The same point while ten VMs' bindings (tap0-tap9) are rewritten, 10 a second.
+          const files = [];
+          for (let i = 0; i < Math.min(10, n); i++) {
+            const path = `${work}/ours-routed/bindings/tap${i}`;
+            files.push({ path, text: await Deno.readTextFile(path) });
+          }
+          const stop = startChurn(files);
           const c = Math.max(...o.cs);
           try {
             await measure(t, srv, "dora", c, rep, o, res, { bench: "dhcp4-churn" });

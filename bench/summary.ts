@@ -98,7 +98,7 @@ export async function summary(res: Results, o: Options): Promise<void> {
   if (churn.length) {
     await res.print("");
     await res.print(
-      "== churn (ours routed): tap0's binding rewritten 10 times a second; medians; " +
+      "== churn (ours routed): tap0-tap9's bindings rewritten in turn, 10 a second; medians; " +
         "ratio = with churn / without ==",
     );
     for (const n of o.ns) {
