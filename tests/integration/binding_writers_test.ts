@@ -65,8 +65,8 @@ os.write(fd, os.environ["TEXT"].encode()); os.close(fd); os.chmod(p, 0o644); os.
   ],
 ];
 
-Deno.test("every writer's new binding is offered to a real client: redirect, sed -i, cp, install, mv, chmod, chown, touch, Python", async () => {
-  requireCommands(["udhcpc", "dhclient", "python3", "sed", "install"]);
+/** A lab whose VM behind tap1 has been leased 10.60.1.10 by a running daemon. */
+async function withServedVm(body: (lab: Lab, vm: Vm, daemon: Daemon) => Promise<void>) {
   await withLab({ vms: [{ name: "vm1", tap: "tap1" }] }, async (lab) => {
     await lab.addDhcp4Rule();
     const vm = lab.vm("vm1");
@@ -77,6 +77,13 @@ Deno.test("every writer's new binding is offered to a real client: redirect, sed
     });
     const first = await leaseOf(lab, vm, "10.60.1.10");
     assert.equal(first.lease?.address, "10.60.1.10", `${first.log}\n${daemon.log}`);
+    await body(lab, vm, daemon);
+  });
+}
+
+Deno.test("every writer's new binding is offered to a real client: redirect, sed -i, cp, install, mv, chmod, chown, touch, Python", async () => {
+  requireCommands(["udhcpc", "dhclient", "python3", "sed", "install"]);
+  await withServedVm(async (lab, vm, daemon) => {
     let host = 20;
     for (const [writer, script] of WRITERS) {
       host++;
@@ -92,15 +99,7 @@ Deno.test("every writer's new binding is offered to a real client: redirect, sed
 
 Deno.test("a binding written through a descriptor kept open is offered after SIGHUP, and the summary says so", async () => {
   requireCommands(["udhcpc"]);
-  await withLab({ vms: [{ name: "vm1", tap: "tap1" }] }, async (lab) => {
-    await lab.addDhcp4Rule();
-    const vm = lab.vm("vm1");
-    Deno.writeTextFileSync(`${lab.datapath}/tap1`, bindingText(vm, 10));
-    const daemon = await Daemon.start(lab, {
-      config: await lab.writeConfig(daemonConfig(lab, CONFIG)),
-      debug: false,
-    });
-    assert.equal((await leaseOf(lab, vm, "10.60.1.10")).lease?.address, "10.60.1.10");
+  await withServedVm(async (lab, vm, daemon) => {
     const file = Deno.openSync(`${lab.datapath}/tap1`, { write: true, truncate: true });
     try {
       file.writeSync(new TextEncoder().encode(bindingText(vm, 30)));
