@@ -8,6 +8,25 @@ export interface Look {
   readonly ino: number;
 }
 
+/** The look a stat result gives. */
+export function lookOf(info: Deno.FileInfo): Look {
+  return {
+    size: info.size,
+    mtime: info.mtime?.getTime() ?? 0,
+    ctime: info.ctime?.getTime() ?? 0,
+    ino: info.ino ?? 0,
+  };
+}
+
+/** The state of the file at `path` now (never following a link), or null when there is none. */
+export function lookAt(path: string): Look | null {
+  try {
+    return lookOf(Deno.lstatSync(path));
+  } catch {
+    return null;
+  }
+}
+
 /** True when two looks show the same file in the same state. */
 export function sameLook(a: Look | null, b: Look | null): boolean {
   if (a === null || b === null) return a === b;
@@ -40,8 +59,8 @@ export interface SettleTick {
  * inode. Which events came, and in which order, does not matter: an event only restarts the
  * wait, and a look that differs (a change the watcher did not report) waits again. No state is
  * permanent: every unsettled name is looked at again until it settles, and one changing for
- * `stuckMs` is reported once (it stays unsettled, its last read version served). Pure: the
- * caller gives the clock and the looks.
+ * `stuckMs` is reported once (it stays unsettled, its last read version served). The caller
+ * gives the clock and the looks.
  */
 export class Settler {
   readonly #half: number;

@@ -5,7 +5,7 @@ import { escapeForLog } from "../log_text.ts";
 import { type Binding, BindingInterner, isInterfaceName, parseBinding } from "./binding.ts";
 import { ChangeReport } from "./change_report.ts";
 import { DirectoryWatch } from "./directory_watch.ts";
-import { type Look, Settler } from "./settle.ts";
+import { lookAt, Settler } from "./settle.ts";
 
 /** Where the store reports what it does; `debug` is for the chatty part. */
 export interface BindingStoreLog {
@@ -343,7 +343,10 @@ export class BindingStore {
       this.#track(this.load().then(() => this.#schedule()));
       return;
     }
-    const { ready, stuck } = this.#settler.tick(performance.now(), (name) => this.#look(name));
+    const { ready, stuck } = this.#settler.tick(
+      performance.now(),
+      (name) => lookAt(`${this.#dir}/${name}`),
+    );
     for (const { name, forMs } of stuck) {
       this.#log.warn(
         `Binding file ${this.#dir}/${escapeForLog(name)} has not stopped changing for ` +
@@ -359,21 +362,6 @@ export class BindingStore {
         if (!report.empty) report.finish(`Bindings: ${report.counts()}`);
       }),
     );
-  }
-
-  /** The state of `name` now (never following a link), or null when there is none. */
-  #look(name: string): Look | null {
-    try {
-      const info = Deno.lstatSync(`${this.#dir}/${name}`);
-      return {
-        size: info.size,
-        mtime: info.mtime?.getTime() ?? 0,
-        ctime: info.ctime?.getTime() ?? 0,
-        ino: info.ino ?? 0,
-      };
-    } catch {
-      return null;
-    }
   }
 
   /** Names waiting for their file to stop changing, with when the change began (epoch ms). */

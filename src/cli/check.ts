@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/config.ts";
 import type { ConfigProblem } from "../config/findings.ts";
 import { errorMessage } from "../error_message.ts";
 import { escapeControls, escapeForLog } from "../log_text.ts";
-import { type Look, sameLook } from "../bindings/settle.ts";
+import { type Look, lookAt, lookOf, sameLook } from "../bindings/settle.ts";
 import { journalPrefix, type Level } from "../daemon/log.ts";
 
 export const CHECK_USAGE = `Usage: nfdhcpd check [-c FILE] [--config-only] [BINDING_FILE...]
@@ -145,23 +145,6 @@ async function lookAgain(tally: Tally, startedAt: number): Promise<void> {
   }
 }
 
-function lookAt(path: string): Look | null {
-  try {
-    return toLook(Deno.lstatSync(path));
-  } catch {
-    return null;
-  }
-}
-
-function toLook(info: Deno.FileInfo): Look {
-  return {
-    size: info.size,
-    mtime: info.mtime?.getTime() ?? 0,
-    ctime: info.ctime?.getTime() ?? 0,
-    ino: info.ino ?? 0,
-  };
-}
-
 /** `file:line: [section] key: reason`; the line, section and key only when known. */
 function configLine(file: string, p: ConfigProblem): string {
   const at = p.line > 0 ? `${file}:${p.line}` : file;
@@ -246,7 +229,7 @@ async function checkBindingFile(path: string, named: boolean, tally: Tally): Pro
   } catch (e) {
     return refuse(`cannot read: ${errorMessage(e)}`);
   }
-  tally.looks.push({ path, look: toLook(info) });
+  tally.looks.push({ path, look: lookOf(info) });
   const result = parseBinding(tap, text, true);
   const messages = result.ok ? result.warnings : result.errors;
   for (const message of messages) {
