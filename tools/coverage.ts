@@ -33,7 +33,8 @@ const modules = [
 const unitTests = walk(
   "tests",
   (p) =>
-    p.endsWith("_test.ts") && !p.startsWith("tests/integration/") && !p.startsWith("tests/soak/"),
+    p.endsWith("_test.ts") &&
+    !["tests/integration/", "tests/soak/", "tests/systemd/"].some((dir) => p.startsWith(dir)),
 );
 
 // Imports are dynamic so that a module failing to load (a missing shared library, say) is named

@@ -82,12 +82,15 @@ function mutate(original: string, m: Mutant): string | Error {
   return original.slice(0, index) + m.replace + original.slice(index + m.find.length);
 }
 
+/** Test folders that need root, namespaces or a container: not unit tests. */
+const NOT_UNIT_DIRS = ["tests/integration", "tests/soak", "tests/systemd"];
+
 function unitTestFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
     for (const entry of Deno.readDirSync(join(dir, rel))) {
       const path = `${rel}/${entry.name}`;
-      if (entry.isDirectory && path !== "tests/integration" && path !== "tests/soak") walk(path);
+      if (entry.isDirectory && !NOT_UNIT_DIRS.includes(path)) walk(path);
       else if (entry.isFile && entry.name.endsWith("_test.ts")) out.push(path);
     }
   };
