@@ -79,8 +79,9 @@ export function isBindingFileName(name: string): boolean {
  * event, a file is read once it has stopped changing ({@link Settler}), whatever the writer did;
  * a file whose content is the same as last read (chmod, chown, touch) changes nothing.
  *
- * Use: `store.watch(); await store.load();` (watching first, so that no change between the two
- * is missed), then `get(tap)` on the packet path, `await store.reload()` on SIGHUP, and
+ * Use: `await store.load(); store.watch();` (loading first: a watched directory's every open and
+ * close is an inotify event, which made the reads at start twice as slow; the watch catches up
+ * with what changed during the load), then `get(tap)` on the packet path, `await store.reload()` on SIGHUP, and
  * `await store.close()` at the end.
  */
 export class BindingStore {
@@ -116,6 +117,8 @@ export class BindingStore {
   #dirPaths: ReadonlySet<string> = new Set();
   #closed = false;
   #loaded = false;
+  /** The names the last load read and when it began (epoch ms), for {@link watch}'s catch-up. */
+  #lastLoad: { readonly names: ReadonlySet<string>; readonly at: number } | undefined;
 
   /** `datapath` is the directory of binding files; `log` receives what happens. */
   constructor(datapath: string, log: BindingStoreLog, options: BindingStoreOptions = {}) {
@@ -217,6 +220,7 @@ export class BindingStore {
    * the directory cannot be listed.
    */
   async load(): Promise<void> {
+    const at = Date.now();
     const names = new Set<string>(this.#bindings.keys());
     const report = new ChangeReport(this.#log);
     for (const entry of Deno.readDirSync(this.#dir)) {
@@ -228,6 +232,7 @@ export class BindingStore {
     // Closed meanwhile (the daemon is stopping): the load was cut short and reports nothing.
     if (this.#closed) return;
     this.#loaded = true;
+    if (this.#watch === undefined) this.#lastLoad = { names, at };
     report.finish(`Loaded ${this.#bindings.size} bindings from ${this.#dir}: ${report.counts()}`);
   }
 
@@ -252,10 +257,11 @@ export class BindingStore {
   /**
    * Starts following the directory: files created, rewritten, deleted or renamed into or out
    * of it take effect once they settle (`settleMs` after the last change) plus the time to read
-   * them. A lost-events signal
-   * (inotify queue overflow) or an event of unknown kind reloads everything, as does calling
-   * this after `load()` (to catch up with changes made in between). The watch survives the
-   * directory going away and coming back. Throws when the directory cannot be watched.
+   * them. A lost-events signal (inotify queue overflow) or an event of unknown kind reloads
+   * everything. Called after `load()`, it catches up with the changes made since the load
+   * began: files added, removed, or whose status changed since then are looked at as after an
+   * event. The watch survives the directory going away and coming back. Throws when the
+   * directory cannot be watched.
    */
   watch(): void {
     if (this.#watch || this.#closed) return;
@@ -268,11 +274,43 @@ export class BindingStore {
     watch.start();
     this.#watch = watch;
     this.#dirPaths = watch.dirPaths;
-    if (this.#loaded) {
-      // Changes made between load() and now were missed: read everything again, in the
-      // background; files that did not change are neither parsed nor announced again.
-      this.#scheduleRescan("catching up with changes made before watching");
+    const load = this.#lastLoad;
+    if (load !== undefined) this.#track(this.#catchUp(load));
+  }
+
+  /**
+   * Marks as changed every name added, removed or whose status changed (ctime, which every write,
+   * rename and chmod sets) since `load` began, with a second's margin for the file system's
+   * coarse clock. One lstat a file, no read: what did not change is not read again. It starts
+   * after the caller's turn (the daemon says it is ready first) and gives the event loop a turn
+   * every {@link READS_PER_TURN} files; what it finds is read once it settles, as after an event.
+   */
+  async #catchUp(
+    load: { readonly names: ReadonlySet<string>; readonly at: number },
+  ): Promise<void> {
+    this.#lastLoad = undefined;
+    const turn = () => new Promise((r) => setTimeout(r, 0));
+    await turn();
+    const since = load.at - 1000;
+    const names: string[] = [];
+    try {
+      for (const entry of Deno.readDirSync(this.#dir)) {
+        if (!entry.isDirectory && isBindingFileName(entry.name)) names.push(entry.name);
+      }
+    } catch {
+      return this.#scheduleRescan("the directory could not be listed after loading");
     }
+    const gone = new Set(load.names);
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0 && i % READS_PER_TURN === 0) await turn();
+      if (this.#closed) return;
+      const name = names[i]!;
+      gone.delete(name);
+      const look = load.names.has(name) ? lookAt(`${this.#dir}/${name}`) : null;
+      if (look === null || look.ctime >= since) this.#settler.changed(name, performance.now());
+    }
+    for (const name of gone) this.#settler.changed(name, performance.now());
+    this.#schedule();
   }
 
   /** Stops watching and waits for reads under way; the table stays readable. Idempotent. */
@@ -382,8 +420,11 @@ export class BindingStore {
     report: ChangeReport,
     reload: boolean,
   ): Promise<void> {
+    // The first load has nobody to give a turn to (no queue is bound yet), and each turn costs
+    // a timer's 4 ms nesting clamp: it reads straight through.
+    const perTurn = this.#loaded ? READS_PER_TURN : Number.POSITIVE_INFINITY;
     for (let i = 0; i < names.length; i++) {
-      if (i > 0 && i % READS_PER_TURN === 0) await new Promise((r) => setTimeout(r, 0));
+      if (i > 0 && i % perTurn === 0) await new Promise((r) => setTimeout(r, 0));
       if (this.#closed) return;
       const pending = this.#refresh(names[i]!, report, reload);
       if (pending !== undefined) await pending;

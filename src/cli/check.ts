@@ -3,7 +3,7 @@
  * stricter (unknown keys are errors), without starting anything: no root, no FFI, no socket.
  */
 import { usageError } from "./usage_error.ts";
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
 import { parseBinding } from "../bindings/binding.ts";
 import { isBindingFileName } from "../bindings/store.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/config.ts";
@@ -66,7 +66,6 @@ export async function checkCommand(args: string[]): Promise<number> {
         help: { type: "boolean", short: "h", default: false },
       },
       allowPositionals: true,
-      strict: true,
     });
   } catch (e) {
     return usageError("nfdhcpd check", errorMessage(e), CHECK_USAGE);

@@ -3,7 +3,7 @@
  * through the daemon's own decision, offline: no root, no FFI, nothing sent.
  */
 import { usageError } from "./usage_error.ts";
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
 import { formatMac, parseMac } from "../address.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig } from "../config/config.ts";
 import type { Config } from "../config/types.ts";
@@ -57,7 +57,6 @@ export async function replayCommand(args: string[]): Promise<number> {
         help: { type: "boolean", short: "h", default: false },
       },
       allowPositionals: true,
-      strict: true,
     });
   } catch (e) {
     return usageError("nfdhcpd replay", errorMessage(e), REPLAY_USAGE);

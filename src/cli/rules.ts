@@ -1,6 +1,6 @@
 /** `nfdhcpd rules`: prints the firewall rules that send the configured requests to the queues. */
 import { usageError } from "./usage_error.ts";
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/config.ts";
 import { errorMessage } from "../error_message.ts";
 import { fermRules } from "../firewall/ferm.ts";
@@ -48,7 +48,6 @@ export async function rulesCommand(args: string[]): Promise<number> {
         help: { type: "boolean", short: "h", default: false },
       },
       allowPositionals: false,
-      strict: true,
     });
   } catch (e) {
     return usageError("nfdhcpd rules", errorMessage(e), RULES_USAGE);

@@ -1,6 +1,6 @@
 /** `nfdhcpd [run] [options]`: the daemon, with the original's flags. */
 import { usageError } from "./usage_error.ts";
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
 import { DEFAULT_CONFIG_PATH } from "../config/config.ts";
 import { runDaemon } from "../daemon/lifecycle.ts";
 import { keepInspectorShut } from "../daemon/inspector_guard.ts";
@@ -37,7 +37,6 @@ export function runCommand(args: string[]): Promise<number> | number {
         v: { type: "boolean", default: false },
       },
       allowPositionals: false,
-      strict: true,
     });
   } catch (e) {
     return usageError("nfdhcpd", errorMessage(e), RUN_USAGE);

@@ -1,6 +1,6 @@
 /** `nfdhcpd status [--json] [-c CONF | --socket PATH]`: the running daemon's state and counters. */
 import { usageError } from "./usage_error.ts";
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
 import { ask, reportFailure, socketPath } from "../control/client.ts";
 import type { Command } from "../control/protocol.ts";
 import type { Counts, StatusReport } from "../metrics/status_report.ts";
@@ -30,7 +30,6 @@ export async function controlArgs(
         help: { type: "boolean", short: "h", default: false },
       },
       allowPositionals: true,
-      strict: true,
     });
     if (parsed.positionals.length > maxPositionals) throw new Error("too many arguments");
     if (parsed.values.config !== undefined && parsed.values.socket !== undefined) {

@@ -163,8 +163,8 @@ export class Daemon {
       warn: (m) => log.warning(m),
       error: (m) => log.error(m),
     });
-    store.watch();
     await store.load();
+    store.watch();
     return store;
   }
 
