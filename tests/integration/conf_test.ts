@@ -238,6 +238,13 @@ Deno.test("make install puts every file under DESTDIR and PREFIX, keeping an exi
     for (const [file, mode] of files) {
       assert.equal(Deno.statSync(`${dest}/${file}`).mode! & 0o777, mode, file);
     }
+    // The compiled daemon sits in LIBDIR behind a launcher that starts it with SIGUSR1 blocked
+    // (else the inspector guard executes it a second time).
+    assert.equal(Deno.readTextFileSync(`${dest}/usr/lib/nfdhcpd/nfdhcpd`), "#!/bin/sh\nexit 0\n");
+    assert.match(
+      Deno.readTextFileSync(`${dest}/usr/sbin/nfdhcpd`),
+      /^exec env --block-signal=USR1 \/usr\/lib\/nfdhcpd\/nfdhcpd "\$@"$/m,
+    );
     const unit = Deno.readTextFileSync(`${dest}/usr/lib/systemd/system/nfdhcpd.service`);
     assert.match(
       unit,
