@@ -262,7 +262,7 @@ export function parseBinding(
   if (errors.length > 0 || mac === null) return { ok: false, errors };
   const ipv4Off = IPV4_KEYS.some((key) => broken.has(key));
   const ipv6Off = IPV6_KEYS.some((key) => broken.has(key));
-  const binding: Binding = {
+  const binding: { -readonly [K in keyof Binding]: Binding[K] } = {
     tap,
     hostname,
     indev: indev ?? tap,
@@ -277,9 +277,9 @@ export function parseBinding(
     mtu: mtu === 0 ? null : mtu,
     private: isPrivate,
     macspoof,
-    ...(overrides === null ? {} : { overrides }),
-    ...(dhcp6 === null ? {} : { dhcp6 }),
   };
+  if (overrides !== null) binding.overrides = overrides;
+  if (dhcp6 !== null) binding.dhcp6 = dhcp6;
   warnings.push(...consistencyWarnings(binding, values));
   return { ok: true, binding, warnings };
 }
@@ -357,12 +357,14 @@ function readSubnet4(
   fail: (line: number, reason: string) => void,
 ): Subnet4 | null {
   if (entry === undefined || entry.value === "") return null;
-  const [addr = "", len, ...rest] = entry.value.split("/");
+  const slash = entry.value.indexOf("/");
+  const addr = slash < 0 ? entry.value : entry.value.slice(0, slash);
+  const len = slash < 0 ? undefined : entry.value.slice(slash + 1);
   const network = parseIpv4(addr);
   let prefixLength: number | null = len === undefined ? 32 : null;
   if (len !== undefined && /^\d{1,2}$/.test(len) && Number(len) <= 32) prefixLength = Number(len);
   else if (len !== undefined) prefixLength = netmaskLength(len);
-  if (network === null || prefixLength === null || rest.length > 0) {
+  if (network === null || prefixLength === null) {
     fail(
       entry.line,
       `SUBNET is not an IPv4 subnet (address/prefix): ${JSON.stringify(entry.value)}`,

@@ -84,9 +84,11 @@ function readOptions(
   bad: (key: string, line: number, reason: string) => void,
 ): CustomOption4[] {
   const byCode = new Map<number, CustomOption4 & { readonly key: string; readonly line: number }>();
-  for (const [key, { value, line }] of values) {
+  for (const key of values.keys()) {
     const parsed = parseOptionKey(key, OPTION_KEY_PREFIX);
-    if (parsed === null || value === "") continue;
+    if (parsed === null) continue;
+    const { value, line } = values.get(key)!;
+    if (value === "") continue;
     if (!parsed.ok) {
       bad(key, line, `${key}: ${parsed.reason}`);
       continue;
@@ -111,6 +113,7 @@ function readOptions(
     }
     byCode.set(parsed.code, { code: parsed.code, value: bytes, always: parsed.always, key, line });
   }
+  if (byCode.size === 0) return []; // Most bindings: nothing more to allocate.
   return [...byCode.values()].sort((a, b) => a.code - b.code)
     .map(({ code, value, always }) => ({ code, value, always }));
 }

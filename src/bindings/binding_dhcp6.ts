@@ -115,8 +115,9 @@ const utf8 = new TextEncoder();
 
 function readOptions({ values, bad, slip }: Dhcp6KeyContext): ExtraOption6[] {
   const byCode = new Map<number, { key: string; line: number; option: ExtraOption6 }>();
-  for (const [key, { value, line }] of values) {
-    const match = OPTION6_KEY.exec(key);
+  for (const key of values.keys()) {
+    const match = key.startsWith("OPTION6_") ? OPTION6_KEY.exec(key) : null;
+    const { value, line } = values.get(key)!;
     if (match === null || value === "") continue;
     const [, number = "", bang] = match;
     const code = /^\d{1,5}$/.test(number) ? Number(number) : NaN;
@@ -143,6 +144,7 @@ function readOptions({ values, bad, slip }: Dhcp6KeyContext): ExtraOption6[] {
     }
     byCode.set(code, { key, line, option: { code, data, always: bang === "!" } });
   }
+  if (byCode.size === 0) return []; // Most bindings: nothing more to allocate.
   return [...byCode.values()].sort((a, b) => a.line - b.line).map((e) => e.option);
 }
 
