@@ -64,6 +64,8 @@ export const LIBC_SYMBOLS = {
   signal: { parameters: ["i32", "pointer"], result: "pointer" },
   /** int fstat(int fd, struct stat *buf); — glibc 2.33+ exports it (older ones only __fxstat). */
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
+  /** int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *buf); */
+  statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
   /** int listen(int fd, int backlog); */
   listen: { parameters: ["i32", "i32"], result: "i32" },
   /** int connect(int fd, const struct sockaddr *addr, socklen_t len); */

@@ -90,6 +90,7 @@ export class BindingStore {
   readonly #settler: Settler;
   readonly #checkMs: number;
   readonly #readFile: (path: string) => FileRead | Promise<FileRead>;
+  readonly #reader = new RegularFileReader(MAX_FILE_BYTES);
   #isInterface: (name: string) => boolean;
   readonly #bindings = new Map<string, Binding>();
   /** INDEV → the files naming it that are not named after it: who may be served there. */
@@ -127,12 +128,8 @@ export class BindingStore {
     this.#settler = new Settler(options.settleMs ?? SETTLE_MS, options.stuckMs ?? STUCK_MS);
     this.#checkMs = options.checkMs ?? 1000;
     this.#isInterface = options.isInterface ?? (() => true);
-    if (options.readFile) {
-      this.#readFile = options.readFile;
-    } else {
-      const reader = new RegularFileReader(MAX_FILE_BYTES);
-      this.#readFile = (path) => reader.read(path);
-    }
+    const reader = this.#reader;
+    this.#readFile = options.readFile ?? ((path) => reader.read(path));
   }
 
   /**
@@ -281,7 +278,7 @@ export class BindingStore {
   /**
    * Marks as changed every name added, removed or whose status changed (ctime, which every write,
    * rename and chmod sets) since `load` began, with a second's margin for the file system's
-   * coarse clock. One lstat a file, no read: what did not change is not read again. It starts
+   * coarse clock. One statx a file, no read: what did not change is not read again. It starts
    * after the caller's turn (the daemon says it is ready first) and gives the event loop a turn
    * every {@link READS_PER_TURN} files; what it finds is read once it settles, as after an event.
    */
@@ -306,8 +303,10 @@ export class BindingStore {
       if (this.#closed) return;
       const name = names[i]!;
       gone.delete(name);
-      const look = load.names.has(name) ? lookAt(`${this.#dir}/${name}`) : null;
-      if (look === null || look.ctime >= since) this.#settler.changed(name, performance.now());
+      const changedAt = load.names.has(name)
+        ? this.#reader.statusChangedAt(`${this.#dir}/${name}`)
+        : null;
+      if (changedAt === null || changedAt >= since) this.#settler.changed(name, performance.now());
     }
     for (const name of gone) this.#settler.changed(name, performance.now());
     this.#schedule();
