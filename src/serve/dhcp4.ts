@@ -134,11 +134,6 @@ function withXid(kept: MemoFrame, xid: number, context: ResponderContext): Decis
   frame[xidAt + 3] = xid;
   frame[checksumAt] = checksum >>> 8;
   frame[checksumAt + 1] = checksum;
-  return {
-    kind: "reply",
-    frame,
-    why: kept.why,
-    wrote: kept.wrote,
-    ...(kept.debug ? { debug: kept.debug } : {}),
-  };
+  // No spread: this runs for every request a kept reply answers.
+  return { kind: "reply", frame, why: kept.why, wrote: kept.wrote, debug: kept.debug };
 }
