@@ -107,22 +107,18 @@ const DOMAIN = `<domain type='kvm'><name>node5</name><metadata>
 Deno.test("libvirt qemu hook: prefix6 becomes PREFIX6 and is routed on started, unrouted on stopped", async () => {
   using lab = new StubbedLab();
   const env = lab.env({ NFDHCPD_ROUTE_PREFIX6: "yes" });
-  const hook = `${CONTRIB}/libvirt-qemu`;
-  const started = await lab.run({
-    program: hook,
-    args: ["node5", "started", "begin", "-"],
-    stdin: DOMAIN,
-    env,
-  });
+  const call = (op: string) =>
+    lab.run({
+      program: `${CONTRIB}/libvirt-qemu`,
+      args: ["node5", op, "-", "-"],
+      stdin: DOMAIN,
+      env,
+    });
+  const started = await call("started");
   assert.equal(started.code, 0, started.stderr);
   assert.equal(lab.binding("tap5").dhcp6?.prefixes?.length, 2);
   assert.deepEqual(lab.calls(), routes("replace"));
-  const stopped = await lab.run({
-    program: hook,
-    args: ["node5", "stopped", "end", "-"],
-    stdin: DOMAIN,
-    env,
-  });
+  const stopped = await call("stopped");
   assert.equal(stopped.code, 0, stopped.stderr);
   assert.deepEqual(lab.files(), []);
   assert.deepEqual(lab.calls(), [...routes("replace"), ...routes("del")]);
