@@ -33,19 +33,29 @@
 LC_ALL=C
 export LC_ALL
 
-# The binding directory: $NFDHCPD_DATAPATH, else `datapath` from $NFDHCPD_CONF
-# (/etc/nfdhcpd/nfdhcpd.conf), else /var/lib/nfdhcpd.
+# The last value of key $1 in nfdhcpd.conf ($NFDHCPD_CONF, /etc/nfdhcpd/nfdhcpd.conf), unquoted;
+# empty when the file or the key is missing.
+binding_conf_value() {
+	conf=${NFDHCPD_CONF:-/etc/nfdhcpd/nfdhcpd.conf}
+	[ -r "$conf" ] || return 0
+	value=$(sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*\\([^[:space:]#]*\\).*/\\1/p" "$conf" | tail -n 1)
+	value=${value#[\"\']}
+	printf '%s\n' "${value%[\"\']}"
+}
+
+# The binding directory: $NFDHCPD_DATAPATH, else `datapath` from nfdhcpd.conf, else `datadir`
+# (the OpenNebula fork's name for it, which the daemon also reads as datapath, with a warning),
+# else /var/lib/nfdhcpd.
 binding_dir() {
 	if [ -n "${NFDHCPD_DATAPATH:-}" ]; then
 		printf '%s\n' "$NFDHCPD_DATAPATH"
 		return
 	fi
-	conf=${NFDHCPD_CONF:-/etc/nfdhcpd/nfdhcpd.conf}
-	dir=
-	if [ -r "$conf" ]; then
-		dir=$(sed -n 's/^[[:space:]]*datapath[[:space:]]*=[[:space:]]*\([^[:space:]#]*\).*/\1/p' "$conf" | tail -n 1)
-		dir=${dir#[\"\']}
-		dir=${dir%[\"\']}
+	dir=$(binding_conf_value datapath)
+	if [ -z "$dir" ]; then
+		dir=$(binding_conf_value datadir)
+		[ -z "$dir" ] ||
+			printf "nfdhcpd hook: datadir is the OpenNebula fork's name for datapath; read as datapath (rename it)\n" >&2
 	fi
 	printf '%s\n' "${dir:-/var/lib/nfdhcpd}"
 }
@@ -152,6 +162,10 @@ binding_plan_run() {
 			binding_write "$name" "$3" "$(cat "$1/lines.$planned")" || return 1
 		fi
 	done 3<"$1/names"
+	[ -e "$1/routes" ] || return 0
+	while read -r tap mac prefixes <&3; do
+		binding_route6 "$2" "$tap" "$mac" "$prefixes" || return 1
+	done 3<"$1/routes"
 }
 
 # Removes binding file $1 if this hook wrote it: a regular file (not a symlink) whose first line
@@ -170,4 +184,68 @@ binding_remove() {
 		return 0
 	fi
 	rm -f -- "$file"
+}
+
+# Whether the hooks route delegated prefixes: NFDHCPD_ROUTE_PREFIX6=yes in the environment, else
+# that line in $NFDHCPD_DEFAULTS (/etc/default/nfdhcpd). Default no: the routes are the
+# operator's, as nfdhcpd itself never changes the host's routes.
+binding_routes_wanted() {
+	wanted=${NFDHCPD_ROUTE_PREFIX6:-}
+	defaults=${NFDHCPD_DEFAULTS:-/etc/default/nfdhcpd}
+	if [ -z "$wanted" ] && [ -r "$defaults" ]; then
+		wanted=$(sed -n 's/^[[:space:]]*NFDHCPD_ROUTE_PREFIX6=["'"'"']\{0,1\}\([A-Za-z]*\).*/\1/p' "$defaults" | tail -n 1)
+	fi
+	case $wanted in yes | YES | Yes | true | 1) return 0 ;; esac
+	return 1
+}
+
+# The IPv6 link-local address of MAC $1 (its modified EUI-64, RFC 4291 appendix A: the
+# universal/local bit flipped, ff:fe in the middle): 52:54:00:12:34:58 is fe80::5054:ff:fe12:3458.
+binding_link_local() {
+	old_ifs=$IFS
+	IFS=:
+	# shellcheck disable=SC2086 # split on the colons, on purpose
+	set -- $1
+	IFS=$old_ifs
+	printf 'fe80::%x:%x:%x:%x\n' $(((0x$1 ^ 2) << 8 | 0x$2)) $((0x$3 << 8 | 0xff)) \
+		$((0xfe00 | 0x$4)) $((0x$5 << 8 | 0x$6))
+}
+
+# Adds (or, with $1 = remove, deletes) the route of each delegated prefix of the list $4
+# (PREFIX6's: commas or spaces between) via the VM with MAC $3 behind TAP $2:
+#   ip -6 route replace PREFIX via fe80::<EUI-64 of MAC> dev TAP
+# when binding_routes_wanted; nothing otherwise. A deletion that finds no route (the TAP, and its
+# routes with it, already gone) is not an error.
+binding_route6() {
+	[ -n "$4" ] || return 0
+	binding_routes_wanted || return 0
+	binding_check_name "$2" || return 1
+	case $3 in
+	[0-9a-fA-F][0-9a-fA-F]:[0-9a-fA-F][0-9a-fA-F]:[0-9a-fA-F][0-9a-fA-F]:[0-9a-fA-F][0-9a-fA-F]:[0-9a-fA-F][0-9a-fA-F]:[0-9a-fA-F][0-9a-fA-F]) ;;
+	*)
+		printf "nfdhcpd hook: not a MAC address, no route for PREFIX6: '%s'\n" "$3" >&2
+		return 1
+		;;
+	esac
+	via=$(binding_link_local "$3")
+	for prefix in $(printf '%s' "$4" | tr ',' ' '); do
+		case $prefix in
+		*[!0-9a-fA-F:./]* | [!0-9a-fA-F:]*)
+			printf "nfdhcpd hook: not an IPv6 prefix, no route: '%s'\n" "$prefix" >&2
+			return 1
+			;;
+		esac
+		if [ "$1" = remove ]; then
+			ip -6 route del "$prefix" via "$via" dev "$2" 2>/dev/null || true
+		elif ! ip -6 route replace "$prefix" via "$via" dev "$2"; then
+			printf 'nfdhcpd hook: could not route %s via %s dev %s\n' "$prefix" "$via" "$2" >&2
+			return 1
+		fi
+	done
+}
+
+# Adds to the plan in directory $1 the routes binding_route6 makes for TAP $2, MAC $3 and the
+# delegated prefixes $4, once binding_plan_run has written (or removed) every binding.
+binding_plan_route6() {
+	[ -z "$4" ] || printf '%s %s %s\n' "$2" "$3" "$(printf '%s' "$4" | tr ', ' ',,')" >>"$1/routes"
 }

@@ -1,14 +1,12 @@
 /** A binding's DHCPv6 keys: IP6 (addresses in IA_NA), PREFIX6 (IA_PD), BOOT_URL6 (option 59) and OPTION6_<n> (any other option). */
 import { formatIpv6, ipv6InPrefix, parseIpv4, parseIpv6 } from "../address.ts";
+import {
+  type CustomOption6,
+  MAX_OPTION6_BYTES,
+  parseOption6Key,
+  parseOption6Value,
+} from "../dhcp6_custom_options.ts";
 import type { Subnet6 } from "./subnets.ts";
-
-/** One OPTION6_<n> of a binding: its code, its data, and whether it goes out unasked. */
-export interface ExtraOption6 {
-  readonly code: number;
-  readonly data: Uint8Array;
-  /** `OPTION6_<n>!=`: sent in every reply, not only when the client's option request names it. */
-  readonly always: boolean;
-}
 
 /** What a binding's DHCPv6 keys say; each field only when the file gives a usable value. */
 export interface BindingDhcp6 {
@@ -21,7 +19,7 @@ export interface BindingDhcp6 {
   /** The IPv6 addresses of NTP: option 56, for [ipv6] ntp_servers. */
   readonly ntpServers?: readonly Uint8Array[];
   /** OPTION6_<n>, in the file's order. */
-  readonly options?: readonly ExtraOption6[];
+  readonly options?: readonly CustomOption6[];
 }
 
 /** A binding file's lines by key. */
@@ -43,41 +41,6 @@ export const PREFIX6_LENGTHS = { min: 32, max: 128 } as const;
 /** The most prefixes (PREFIX6) and addresses (IP6) one binding hands out: replies fit 1280 bytes. */
 export const MAX_PREFIXES6 = 8;
 export const MAX_ADDRESSES6 = 16;
-/** The longest OPTION6_<n> or BOOT_URL6 value: a DHCPv6 reply is at most 1232 bytes here. */
-export const MAX_OPTION6_BYTES = 1024;
-
-/**
- * Options an OPTION6_<n> may not set, and why: the protocol's own (RFC 8415 section 21), those
- * a client or relay sends, and those another key sets. Any other code may be set; one the daemon
- * also fills in (23, 24, 39, 56, 59) is replaced by the binding's value.
- */
-export const OWNED_OPTIONS6: Readonly<Record<number, string>> = {
-  0: "reserved (RFC 8415)",
-  1: "the client identifier is the client's",
-  2: "the server identifier is the daemon's DUID, which Request, Renew and Release must name",
-  3: "IA_NA holds the addresses the daemon assigns (EUI64, IP6)",
-  4: "IA_TA: the daemon assigns no temporary addresses",
-  5: "IAADDR holds an address inside IA_NA (EUI64, IP6)",
-  6: "the option request option is the client's",
-  7: "the preference is the daemon's (255)",
-  8: "the elapsed time is the client's",
-  9: "the relay message option is a relay's",
-  11: "authentication: the daemon does not authenticate",
-  12: "server unicast: the daemon answers on the link only",
-  13: "status codes are the daemon's answer to each exchange",
-  14: "rapid commit is the client's choice",
-  18: "the interface-id option is a relay's",
-  19: "the reconfigure message option: the daemon sends no Reconfigure",
-  20: "reconfigure accept: the daemon sends no Reconfigure",
-  25: "IA_PD holds the prefixes the daemon delegates (PREFIX6)",
-  26: "IAPREFIX holds a prefix inside IA_PD (PREFIX6)",
-  32: "the information refresh time is [ipv6] information_refresh_time",
-  37: "the remote-id option is a relay's",
-  38: "the subscriber-id option is a relay's",
-  79: "the client link-layer address option is a relay's",
-};
-
-const OPTION6_KEY = /^OPTION6_(.*?)(!?)$/;
 
 /** True for the keys this module reads (OPTION6_ followed by anything is reported here). */
 export function isDhcp6Key(key: string): boolean {
@@ -109,32 +72,24 @@ export function readDhcp6Keys(context: Dhcp6KeyContext): BindingDhcp6 | null {
   return Object.keys(out).length === 0 ? null : out;
 }
 
-/** `hex:` and pairs of hex digits, colons allowed between pairs (`hex:01:02`, `hex:0102`). */
-const HEX_VALUE = /^hex:((?:[0-9A-Fa-f]{2}(?::?[0-9A-Fa-f]{2})*)?)$/;
-const utf8 = new TextEncoder();
-
-function readOptions({ values, bad, slip }: Dhcp6KeyContext): ExtraOption6[] {
-  const byCode = new Map<number, { key: string; line: number; option: ExtraOption6 }>();
+function readOptions({ values, bad, slip }: Dhcp6KeyContext): CustomOption6[] {
+  const byCode = new Map<number, { key: string; line: number; option: CustomOption6 }>();
   for (const key of values.keys()) {
-    const match = key.startsWith("OPTION6_") ? OPTION6_KEY.exec(key) : null;
+    const parsed = parseOption6Key(key, "OPTION6_");
+    if (parsed === null) continue;
     const { value, line } = values.get(key)!;
-    if (match === null || value === "") continue;
-    const [, number = "", bang] = match;
-    const code = /^\d{1,5}$/.test(number) ? Number(number) : NaN;
-    if (!(code <= 65535)) {
-      bad(key, line, `${key}: the option number must be 1 to 65535`, `${key} ignored`);
+    if (value === "") continue;
+    const refuse = (reason: string) => bad(key, line, `${key}: ${reason}`, `${key} ignored`);
+    if (!parsed.ok) {
+      refuse(parsed.reason);
       continue;
     }
-    const owned = OWNED_OPTIONS6[code];
-    if (owned !== undefined) {
-      bad(key, line, `${key}: option ${code} is the daemon's: ${owned}`, `${key} ignored`);
-      continue;
-    }
-    const data = optionData(value);
+    const data = parseOption6Value(value);
     if (typeof data === "string") {
-      bad(key, line, `${key}: ${data}: ${JSON.stringify(value)}`, `${key} ignored`);
+      refuse(data);
       continue;
     }
+    const { code, always } = parsed;
     const earlier = byCode.get(code);
     if (earlier !== undefined) {
       slip(
@@ -142,23 +97,10 @@ function readOptions({ values, bad, slip }: Dhcp6KeyContext): ExtraOption6[] {
         `${key} sets option ${code} again (${earlier.key}, line ${earlier.line}); the last value wins`,
       );
     }
-    byCode.set(code, { key, line, option: { code, data, always: bang === "!" } });
+    byCode.set(code, { key, line, option: { code, data, always } });
   }
   if (byCode.size === 0) return []; // Most bindings: nothing more to allocate.
   return [...byCode.values()].sort((a, b) => a.line - b.line).map((e) => e.option);
-}
-
-/** An OPTION6_<n> value's bytes: `hex:` digits, else the text as UTF-8; or why not. */
-function optionData(value: string): Uint8Array | string {
-  let data: Uint8Array;
-  if (value.toLowerCase().startsWith("hex:")) {
-    const hex = HEX_VALUE.exec(`hex:${value.slice(4)}`)?.[1];
-    if (hex === undefined) return "not hex: (pairs of hex digits, colons allowed between pairs)";
-    const digits = hex.replaceAll(":", "");
-    data = new Uint8Array(digits.length / 2);
-    for (let i = 0; i < data.length; i++) data[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
-  } else data = utf8.encode(value);
-  return data.length > MAX_OPTION6_BYTES ? `longer than ${MAX_OPTION6_BYTES} bytes` : data;
 }
 
 /** RFC 3986's scheme, then printable ASCII: what a UEFI HTTP boot client can fetch. */

@@ -134,7 +134,7 @@ export class BindingStore {
 
   /**
    * The binding served on interface `tap`: the file named `tap`, else the one file whose INDEV
-   * is `tap` and whose own name is no interface (the original's OpenNebula driver names files
+   * is `tap` and whose own name is no interface (the OpenNebula fork's driver names files
    * after the VM and NIC). Two such files claiming one interface are a conflict: neither is
    * served there (reported when the second appears), since either could be the stale one. A
    * Ganeti bridged binding (file `tap0`, INDEV the bridge) is found by its TAP only, once the

@@ -4,8 +4,9 @@ import { askOrExit, controlArgs, formatDuration } from "./status.ts";
 
 const USAGE = `Usage: nfdhcpd clients [--json] [-c CONF | --socket PATH] [TAP]
 
-One line per binding of the running daemon: TAP, whether it exists, MAC, IPv4, IPv6, hostname,
-flags, and its last request, reply and refusal. Exit code 3: not running.`;
+One line per binding of the running daemon: TAP, whether it exists, MAC, IPv4, IPv6 (its
+addresses, then its delegated prefixes), hostname, flags, and its last request, reply and
+refusal. Exit code 3: not running.`;
 
 const HEADER = [
   "TAP",
@@ -32,7 +33,7 @@ function row(c: ClientReport, now: number): string[] {
     c.present ? "present" : "absent",
     c.mac,
     c.ipv4 ?? NONE,
-    c.ipv6 ?? NONE,
+    [...c.addresses6, ...c.prefixes6].join(",") || NONE,
     c.hostname ?? NONE,
     c.flags.length === 0 ? NONE : c.flags.join(","),
     q === null ? NONE : `${q.protocol} ${q.type} ${ago(q.at, now)}`,

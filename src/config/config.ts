@@ -2,8 +2,9 @@
 import { parseIpv6 } from "../address.ts";
 import { errorMessage } from "../error_message.ts";
 import { INFORMATION_REFRESH_DEFAULT, readDhcpv6Keys } from "./dhcpv6_keys.ts";
-import { readDhcp4Extras, readHostSections } from "./dhcp4_extras.ts";
+import { readDhcp4Extras } from "./dhcp4_extras.ts";
 import { type ConfigProblem, Findings } from "./findings.ts";
+import { readHostSections } from "./host_sections.ts";
 import { parseIni } from "./ini.ts";
 import { SectionReader } from "./section_reader.ts";
 import type { Config, DhcpConfig, GeneralConfig, Ipv6Config, Ipv6Mode } from "./types.ts";
@@ -111,11 +112,12 @@ export function parseConfig(
     return { ok: false, errors: findings.messages(fileName, "error"), problems };
   }
   const warnings = findings.messages(fileName, "warning");
-  const { hosts } = hostSections;
+  const { hosts, hosts6 } = hostSections;
   const dhcpWithHosts = hosts.size === 0 ? dhcp : { ...dhcp, hosts };
+  const ipv6WithHosts = hosts6.size === 0 ? ipv6.config : { ...ipv6.config, hosts: hosts6 };
   return {
     ok: true,
-    config: { general, dhcp: dhcpWithHosts, ipv6: ipv6.config },
+    config: { general, dhcp: dhcpWithHosts, ipv6: ipv6WithHosts },
     warnings,
     problems,
   };

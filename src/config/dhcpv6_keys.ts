@@ -1,4 +1,5 @@
-/** The [ipv6] keys of DHCPv6's configuration options and prefix delegation: boot URL, NTP servers, information refresh time, prefix lifetimes. */
+/** The [ipv6] keys of DHCPv6's configuration options and prefix delegation: boot URL, NTP servers, information refresh time, prefix lifetimes, option6_<n>. */
+import { type CustomOption6, parseOption6Key, parseOption6Value } from "../dhcp6_custom_options.ts";
 import type { Ipv6Config } from "./types.ts";
 import type { SectionReader } from "./section_reader.ts";
 
@@ -13,12 +14,13 @@ type Dhcpv6Keys =
   | "ntpServers"
   | "informationRefreshTime"
   | "prefixPreferredLifetime"
-  | "prefixValidLifetime";
+  | "prefixValidLifetime"
+  | "options";
 
 /**
  * `boot_url` (option 59), `ntp_servers` (option 56), `information_refresh_time` (option 32) and
  * the delegated prefixes' `dhcpv6_prefix_preferred_lifetime` and `dhcpv6_prefix_valid_lifetime`,
- * each in the result only when the file gives it.
+ * and `option6_<n>`, each in the result only when the file gives it.
  */
 export function readDhcpv6Keys(r: SectionReader): Pick<Ipv6Config, Dhcpv6Keys> {
   const keys: { -readonly [K in Dhcpv6Keys]?: Ipv6Config[K] } = {};
@@ -44,5 +46,16 @@ export function readDhcpv6Keys(r: SectionReader): Pick<Ipv6Config, Dhcpv6Keys> {
   if (p !== undefined && v !== undefined && p > v) {
     r.error(preferred, `${p} exceeds ${valid} ${v} (RFC 8415 section 21.22)`);
   }
+  const options = readOption6Keys(r);
+  if (options.length > 0) keys.options = options;
   return keys;
+}
+
+/**
+ * Every `option6_<n>` and `option6_<n>!` key of the section ([ipv6] or [host MAC]), in the file's
+ * order; a bad one, or a second key for one code, is an error, with the binding key's reasons.
+ */
+export function readOption6Keys(r: SectionReader): CustomOption6[] {
+  return r.options("option6_", parseOption6Key, parseOption6Value)
+    .map(({ code, bytes, always }) => ({ code, data: bytes, always }));
 }

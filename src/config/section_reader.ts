@@ -1,8 +1,16 @@
 /** Typed getters over one section of nfdhcpd.conf that record every problem with its place. */
 import { parseIpv4, parseIpv6 } from "../address.ts";
+import type { OptionKey } from "../dhcp4_custom_options.ts";
 import { isDomainName, parseStaticRoute4, type StaticRoute4 } from "../dhcp_values.ts";
 import type { Findings } from "./findings.ts";
 import type { IniEntry, IniSection } from "./ini.ts";
+
+/** One operator option as {@link SectionReader.options} reads it. */
+export interface OperatorOption {
+  readonly code: number;
+  readonly bytes: Uint8Array;
+  readonly always: boolean;
+}
 
 /** Reads one section; remembers which keys were asked for, so that the others can be reported. */
 export class SectionReader {
@@ -154,5 +162,41 @@ export class SectionReader {
       if (typeof route === "string") this.error(key, route);
       return typeof route === "string" ? [] : [route];
     });
+  }
+
+  /**
+   * The operator's options: every `<prefix><n>` and `<prefix><n>!` key of the section
+   * (`option_252`, `option6_17!`), in the file's order, its code and `!` read by `parseKey` and
+   * its value by `parseValue`. Empty values are not set; a bad key or value, or a second key for
+   * one code, is an error.
+   */
+  options(
+    prefix: string,
+    parseKey: (key: string, prefix: string) => OptionKey | null,
+    parseValue: (text: string) => Uint8Array | string,
+  ): OperatorOption[] {
+    const byCode = new Map<number, { option: OperatorOption; key: string }>();
+    for (const { key } of this.section?.entries.values() ?? []) {
+      const parsed = parseKey(key, prefix);
+      if (parsed === null) continue;
+      const text = this.scalar(key);
+      if (text === undefined || text === "") continue;
+      if (!parsed.ok) {
+        this.error(key, parsed.reason);
+        continue;
+      }
+      const bytes = parseValue(text);
+      if (typeof bytes === "string") {
+        this.error(key, bytes);
+        continue;
+      }
+      const earlier = byCode.get(parsed.code);
+      if (earlier !== undefined) {
+        this.error(key, `option ${parsed.code} is already set by ${earlier.key}`);
+        continue;
+      }
+      byCode.set(parsed.code, { option: { code: parsed.code, bytes, always: parsed.always }, key });
+    }
+    return [...byCode.values()].map((e) => e.option);
   }
 }

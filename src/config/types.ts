@@ -1,6 +1,7 @@
 /** The typed, validated configuration the daemon runs with. */
 import type { StaticRoute4 } from "../dhcp_values.ts";
 import type { CustomOption4 } from "../dhcp4_custom_options.ts";
+import type { CustomOption6 } from "../dhcp6_custom_options.ts";
 
 /** IPv6 service modes: which of RA-only, RA+DHCPv6 or stateful DHCPv6 we offer. */
 export type Ipv6Mode = "slaac" | "slaac+dhcpv6" | "dhcpv6";
@@ -79,6 +80,10 @@ export interface Ipv6Config {
   /** Preferred and valid lifetimes of delegated prefixes (IA_PD); absent: the address lifetime. */
   readonly prefixPreferredLifetime?: number;
   readonly prefixValidLifetime?: number;
+  /** option6_<n> of [ipv6]: DHCPv6 options for every VM, in the file's order. */
+  readonly options?: readonly CustomOption6[];
+  /** The `[host MAC]` sections' option6_<n>, by lowercase MAC text. */
+  readonly hosts?: ReadonlyMap<string, readonly CustomOption6[]>;
 }
 
 export interface Config {

@@ -83,7 +83,12 @@ export interface ClientReport {
   readonly present: boolean;
   readonly mac: string;
   readonly ipv4: string | null;
+  /** The VM's IPv6 address by the responders' rule (the first of `addresses6`). */
   readonly ipv6: string | null;
+  /** Every address DHCPv6 leases it: EUI64 and IP6 (or the SLAAC address alone). */
+  readonly addresses6: readonly string[];
+  /** The prefixes delegated to it (PREFIX6), as `PREFIX/LEN`. */
+  readonly prefixes6: readonly string[];
   readonly hostname: string | null;
   readonly flags: readonly string[];
   readonly lastRequest:

@@ -1,9 +1,9 @@
 /** The answers to `status` and `clients`, built from the daemon's parts when a client asks. */
-import { formatIpv4, formatIpv6 } from "../address.ts";
+import { formatIpv4 } from "../address.ts";
 import type { Binding } from "../bindings/binding.ts";
 import type { KernelQueue } from "../metrics/kernel_queue.ts";
 import { countsObject, type DispatchStats, type Traffic } from "../metrics/traffic.ts";
-import { vmAddress } from "../serve/ipv6_binding.ts";
+import { ipv6Summary } from "../serve/ipv6_binding.ts";
 import { VERSION } from "../version.ts";
 import type { QueueReport, StatusReport } from "../metrics/status_report.ts";
 import type { ClientReport } from "./protocol.ts";
@@ -89,7 +89,7 @@ function clientReport(
   changing: ReadonlyMap<string, number>,
 ): ClientReport {
   const a = view.dispatcher.traffic.activity(b.tap);
-  const ipv6 = vmAddress(b);
+  const { addresses, prefixes } = ipv6Summary(b);
   const flags = [
     ...(b.private ? ["PRIVATE"] : []),
     ...(b.macspoof ? ["MACSPOOF"] : []),
@@ -101,7 +101,9 @@ function clientReport(
     present: view.tapExists(b.tap),
     mac: b.macText,
     ipv4: b.ip === null ? null : formatIpv4(b.ip),
-    ipv6: ipv6 === null ? null : formatIpv6(ipv6),
+    ipv6: addresses[0] ?? null,
+    addresses6: addresses,
+    prefixes6: prefixes,
     hostname: b.hostname,
     flags,
     lastRequest: a === undefined || a.requestAt === 0

@@ -1,7 +1,8 @@
-/** The configuration options of a DHCPv6 reply: DNS, search list, client FQDN, NTP, boot URL, information refresh time and the binding's OPTION6_<n>. */
+/** The configuration options of a DHCPv6 reply: DNS, search list, client FQDN, NTP, boot URL, information refresh time and the operator's OPTION6_<n> / option6_<n>. */
 import type { Binding } from "../bindings/binding.ts";
 import { INFORMATION_REFRESH_DEFAULT } from "../config/dhcpv6_keys.ts";
 import type { Ipv6Config } from "../config/types.ts";
+import { mergeCustomOptions6 } from "../dhcp6_custom_options.ts";
 import type { Dhcp6Message } from "../wire/dhcp6.ts";
 import {
   DHCP6_CONFIG_OPTION,
@@ -26,9 +27,10 @@ const utf8 = new TextEncoder();
  * section 6) or asks for it. NTP servers (56: NTP's IPv6 addresses, else [ipv6] ntp_servers) and
  * the boot file URL (59: BOOT_URL6, else [ipv6] boot_url) when the client's option request names
  * them (RFC 5908, RFC 5970). The information refresh time (32) in a reply to an
- * Information-request, the only reply RFC 8415 section 21.23 allows it in. Then the binding's
- * OPTION6_<n>: those the option request names, in its order, then those marked `!`; each
- * replaces an option of its code the daemon built.
+ * Information-request, the only reply RFC 8415 section 21.23 allows it in. Then the operator's
+ * options ([ipv6] option6_<n>, under the VM's [host MAC] section's, under the binding's
+ * OPTION6_<n>, code by code): those the option request names, in its order, then those marked
+ * `!`; each replaces an option of its code the daemon built.
  */
 export function configurationOptions(
   request: Dhcp6Message,
@@ -54,7 +56,11 @@ export function configurationOptions(
     const refresh = config.informationRefreshTime ?? INFORMATION_REFRESH_DEFAULT;
     raw(C.informationRefreshTime, encodeUint32(refresh));
   }
-  const extras = binding.dhcp6?.options ?? [];
+  const extras = mergeCustomOptions6(
+    config.options,
+    config.hosts?.get(binding.macText),
+    binding.dhcp6?.options,
+  );
   if (extras.length === 0) return options;
   const sent = [
     ...asked.flatMap((code) => extras.filter((e) => e.code === code)),

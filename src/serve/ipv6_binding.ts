@@ -43,6 +43,20 @@ export function leasedAddresses(binding: Binding): Uint8Array[] {
 }
 
 /**
+ * The VM's IPv6 side as operators read it (`nfdhcpd clients`, the SIGUSR2 table): the addresses
+ * DHCPv6 leases it ({@link leasedAddresses}: the first is {@link vmAddress}) and the prefixes
+ * delegated to it (PREFIX6, as `PREFIX/LEN`), each as text.
+ */
+export function ipv6Summary(binding: Binding): { addresses: string[]; prefixes: string[] } {
+  return {
+    addresses: leasedAddresses(binding).map(formatIpv6),
+    prefixes: (binding.dhcp6?.prefixes ?? []).map((p) =>
+      `${formatIpv6(p.prefix)}/${p.prefixLength}`
+    ),
+  };
+}
+
+/**
  * Every global address the VM may hold by the binding: EUI64 and IP6 (leased by DHCPv6) and the
  * SLAAC address of its MAC, which the VM forms from an autonomous prefix even when they differ.
  */

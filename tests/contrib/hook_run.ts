@@ -19,19 +19,29 @@ export interface HookCall {
   /** The program to run (the hook, or a link to it named as the manager names it). */
   readonly program: string;
   readonly args?: readonly string[];
-  /** The whole environment (nothing else of ours leaks in), plus NFDHCPD_DATAPATH. */
+  /**
+   * The whole environment (nothing else of ours leaks in), plus NFDHCPD_DATAPATH (or, with
+   * `conf`, NFDHCPD_CONF) and NFDHCPD_DEFAULTS (the lab's {@link HookLab.defaults}).
+   */
   readonly env?: Readonly<Record<string, string>>;
   readonly stdin?: string;
+  /** nfdhcpd.conf's text: the hook finds the binding directory in it, not in NFDHCPD_DATAPATH. */
+  readonly conf?: string;
+  /** The network namespace to run the hook in (`ip netns exec`; needs root). */
+  readonly ns?: string;
 }
 
 /** A binding directory in a temp dir, and links to the hooks under the names managers use. */
 export class HookLab implements Disposable {
   readonly dir: string;
   readonly datapath: string;
+  /** The hooks' /etc/default/nfdhcpd (absent until a test writes it): the host's never leaks in. */
+  readonly defaults: string;
 
   constructor() {
     this.dir = Deno.makeTempDirSync({ prefix: "nfdhcpd-hooks-" });
     this.datapath = `${this.dir}/datapath`;
+    this.defaults = `${this.dir}/default`;
     Deno.mkdirSync(this.datapath);
   }
 
@@ -44,10 +54,24 @@ export class HookLab implements Disposable {
 
   /** Runs the hook with only the given environment (and PATH), bounded to 10 s. */
   async run(call: HookCall): Promise<HookResult> {
-    const child = new Deno.Command("/bin/sh", {
-      args: [call.program, ...(call.args ?? [])],
+    const conf = `${this.dir}/nfdhcpd.conf`;
+    if (call.conf !== undefined) Deno.writeTextFileSync(conf, call.conf);
+    const where: Record<string, string> = call.conf === undefined
+      ? { NFDHCPD_DATAPATH: this.datapath }
+      : { NFDHCPD_CONF: conf };
+    const shell = ["/bin/sh", call.program, ...(call.args ?? [])];
+    const [command = "", ...args] = call.ns === undefined
+      ? shell
+      : ["ip", "netns", "exec", call.ns, ...shell];
+    const child = new Deno.Command(command, {
+      args,
       clearEnv: true,
-      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...call.env, NFDHCPD_DATAPATH: this.datapath },
+      env: {
+        PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+        ...call.env,
+        ...where,
+        NFDHCPD_DEFAULTS: this.defaults,
+      },
       stdin: "piped",
       stdout: "null",
       stderr: "piped",

@@ -37,3 +37,25 @@ Deno.test("clientsReport() lists bindings by TAP and flags those whose file is c
   const quiet = clientsReport(view(undefined), "tap2").clients;
   assert.deepEqual(quiet.map((c) => c.flags), [["MACSPOOF"]]);
 });
+
+Deno.test("clientsReport() gives every leased IPv6 address and the delegated prefixes; none without them", () => {
+  const routed = bindingOf(
+    "tap5",
+    "SUBNET6=2001:db8:1::/64\nEUI64=2001:db8:1::5\nIP6=2001:db8:1::50, 2001:db8:1::51\n" +
+      "PREFIX6=2001:db8:500::/56, 2001:db8:600::/64\n",
+  ).binding;
+  const plain = bindingOf("tap6", "SUBNET6=2001:db8:1::/64\n").binding;
+  const bindings = [routed, plain];
+  const { clients } = clientsReport({ ...view(undefined), bindings: () => bindings }, null);
+  assert.deepEqual(clients.map((c) => [c.tap, c.ipv6, c.addresses6, c.prefixes6]), [
+    [
+      "tap5",
+      "2001:db8:1::5",
+      ["2001:db8:1::5", "2001:db8:1::50", "2001:db8:1::51"],
+      ["2001:db8:500::/56", "2001:db8:600::/64"],
+    ],
+    ["tap6", "2001:db8:1:0:5054:ff:fe00:1", ["2001:db8:1:0:5054:ff:fe00:1"], []],
+  ]);
+  const v4only = clientsReport(view(undefined), "tap1").clients;
+  assert.deepEqual(v4only.map((c) => [c.ipv6, c.addresses6, c.prefixes6]), [[null, [], []]]);
+});

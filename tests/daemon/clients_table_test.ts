@@ -60,3 +60,19 @@ Deno.test("formatClientsTable() shows for a /48 SUBNET6 the address DHCPv6 lease
   assert.equal(row?.split(/\s+/)[4], formatIpv6(leased.address));
   assert.equal(formatIpv6(leased.address), "2001:db8:77:0:5054:ff:fe77:10");
 });
+
+Deno.test("formatClientsTable() lists a VM's IP6 addresses after EUI64, then its delegated prefixes", () => {
+  const lines = formatClientsTable([
+    binding(
+      "tap5",
+      "HOSTNAME=node5\nMAC=aa:00:00:00:00:05\nSUBNET6=2001:db8:1::/64\nEUI64=2001:db8:1::5\n" +
+        "IP6=2001:db8:1::50\nPREFIX6=2001:db8:500::/56\n",
+    ),
+    binding("tap6", "HOSTNAME=web\nMAC=aa:00:00:00:00:06\nIP=10.0.0.6\nSUBNET=10.0.0.0/24\n"),
+  ], () => null);
+  assert.deepEqual(lines, [
+    "TAP   IFINDEX  MAC                IPV4      IPV6                                            HOSTNAME",
+    "tap5  -        aa:00:00:00:00:05  -         2001:db8:1::5,2001:db8:1::50,2001:db8:500::/56  node5",
+    "tap6  -        aa:00:00:00:00:06  10.0.0.6  -                                               web",
+  ]);
+});

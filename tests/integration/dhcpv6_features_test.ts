@@ -1,4 +1,4 @@
-/** DHCPv6 integration tests with real clients: several addresses (IP6), prefix delegation (PREFIX6), NTP, boot URL, OPTION6_<n>, information refresh time. */
+/** DHCPv6 integration tests with real clients: several addresses (IP6), prefix delegation (PREFIX6), NTP, boot URL, OPTION6_<n> and option6_<n>, information refresh time. */
 
 import assert from "node:assert/strict";
 import { Daemon, daemonConfig } from "../../lab/daemon.ts";
@@ -24,8 +24,12 @@ const NTP6_AS_DHCLIENT_STRING = "0:1:0:10:20:1:d:b8:0:7b:0:0:0:0:0:0:0:0:1:23";
 const BOOT_URL = "http://boot.example.test/uefi/vm7.efi";
 
 /** The daemon's config: stateful DHCPv6 on the three queues, with the [ipv6] keys under test. */
-function config(lab: Lab, extra: Readonly<Record<string, IniValue>> = {}) {
-  return daemonConfig(lab, {
+function config(
+  lab: Lab,
+  extra: Readonly<Record<string, IniValue>> = {},
+  sections: Readonly<Record<string, Readonly<Record<string, IniValue>>>> = {},
+) {
+  const base = daemonConfig(lab, {
     serverIp: "10.66.0.1",
     nameservers: ["198.51.100.53"],
     domain: "example.test",
@@ -42,6 +46,7 @@ function config(lab: Lab, extra: Readonly<Record<string, IniValue>> = {}) {
       ...extra,
     },
   });
+  return { ...base, ...sections };
 }
 
 function explain(result: Dhcp6Result, daemon: Daemon): string {
@@ -59,7 +64,7 @@ function leased(leases: string): { addresses: string[]; prefixes: string[] } {
   };
 }
 
-Deno.test("dhclient -6 -N -P gets EUI64 and IP6 in IA_NA, PREFIX6 in IA_PD, NTP, boot URL and OPTION6s; bad items are left out", async (t) => {
+Deno.test("dhclient -6 -N -P gets EUI64 and IP6 in IA_NA, PREFIX6 in IA_PD, NTP, boot URL and OPTION6s (binding, [host MAC], [ipv6]); bad items are left out", async (t) => {
   requireCommands(COMMANDS);
   const vm = { name: "vm7", tap: "tap7", mac: "52:54:00:6b:00:07", tapMac: "fe:54:00:6b:00:07" };
   const info = { name: "vm8", tap: "tap8", mac: "52:54:00:6b:00:08", tapMac: "fe:54:00:6b:00:08" };
@@ -84,8 +89,16 @@ Deno.test("dhclient -6 -N -P gets EUI64 and IP6 in IA_NA, PREFIX6 in IA_PD, NTP,
     });
     await lab.writeBinding(s.tap, { HOSTNAME: "vm8", MAC: info.mac, SUBNET6: "2001:db8:8::/64" });
     await lab.addIpv6Rules({ rs: 43, ns: 44, dhcpv6: 45 });
+    // Operator options at every level: [ipv6] for all VMs, [host MAC] for vm7, over [ipv6]'s
+    // and under the binding's OPTION6_65001.
+    const options = {
+      information_refresh_time: 7200,
+      option6_65003: '"from ipv6"',
+      "option6_65004!": "hex:04",
+    };
+    const host = { [`host ${vm.mac}`]: { option6_65003: '"from host"', option6_65001: "lost" } };
     const daemon = await Daemon.start(lab, {
-      config: await lab.writeConfig(config(lab, { information_refresh_time: 7200 })),
+      config: await lab.writeConfig(config(lab, options, host)),
     });
 
     await t.step("the addresses and prefixes are in the lease file and on eth0", async () => {
@@ -97,7 +110,9 @@ Deno.test("dhclient -6 -N -P gets EUI64 and IP6 in IA_NA, PREFIX6 in IA_PD, NTP,
           "option dhcp6.ntp-server code 56 = string;",
           "option dhcp6.lab-text code 65001 = text;",
           "option dhcp6.lab-hex code 65002 = string;",
-          "also request dhcp6.ntp-server, dhcp6.bootfile-url, dhcp6.lab-text;",
+          "option dhcp6.lab-host code 65003 = text;",
+          "option dhcp6.lab-global code 65004 = string;",
+          "also request dhcp6.ntp-server, dhcp6.bootfile-url, dhcp6.lab-text, dhcp6.lab-host;",
           "",
         ].join("\n"),
       });
@@ -113,6 +128,9 @@ Deno.test("dhclient -6 -N -P gets EUI64 and IP6 in IA_NA, PREFIX6 in IA_PD, NTP,
       assert.match(result.leases, new RegExp(`option dhcp6.bootfile-url "${BOOT_URL}";`), why);
       assert.match(result.leases, /option dhcp6.lab-text "lab text";/, why);
       assert.match(result.leases, /option dhcp6.lab-hex 1:2:3;/, why);
+      // The host section's option6_65003 over [ipv6]'s, and [ipv6]'s option6_65004! unasked.
+      assert.match(result.leases, /option dhcp6.lab-host "from host";/, why);
+      assert.match(result.leases, /option dhcp6.lab-global 4;/, why);
       assert.match(
         result.leases,
         new RegExp(`option dhcp6.ntp-server ${NTP6_AS_DHCLIENT_STRING};`),

@@ -126,3 +126,29 @@ Deno.test("answerDhcp6() lets an OPTION6_<n> replace the option of that code the
   ]);
   assert.ok(!m.options.some((o) => JSON.stringify(o) === JSON.stringify(DNS)));
 });
+
+Deno.test("answerDhcp6() sends [ipv6] option6_<n> and the VM's [host MAC] ones, the binding's over the host's over the global's", () => {
+  const opt = (code: number, text: string, always = false) => ({
+    code,
+    data: utf8.encode(text),
+    always,
+  });
+  const c = config({
+    options: [opt(65001, "global"), opt(65002, "global"), opt(65003, "global", true)],
+    hosts: new Map([
+      ["52:54:00:77:00:10", [opt(65002, "host"), opt(65004, "host", true)]],
+      ["52:54:00:00:00:99", [opt(65001, "another VM")]],
+    ]),
+  });
+  const b = binding({ dhcp6: { options: [opt(65004, "binding", true)] } });
+  const info = asking(request(INFO, 1), 65001, 65002);
+  const text = (s: string) => hex(utf8.encode(s));
+  const m = reply(replyFrame(answer(info, b, c)), 7, 0xb42748);
+  // 65001 is the global's: the section of another MAC is not this VM's.
+  assert.deepEqual(rawOptions(m).slice(3), [
+    `65001:${text("global")}`,
+    `65002:${text("host")}`,
+    `65004:${text("binding")}`,
+    `65003:${text("global")}`,
+  ]);
+});
