@@ -133,8 +133,11 @@ async function main(): Promise<number> {
       n: o.scale,
       ready_ms: candidate.readyMs,
       rss_mib: candidate.rssMiB,
+      anon_mib: candidate.anonMiB,
+      file_mib: candidate.fileMiB,
       reference_ready_ms: reference?.readyMs ?? null,
       reference_rss_mib: reference?.rssMiB ?? null,
+      reference_anon_mib: reference?.anonMiB ?? null,
     });
   }
   await res.print("");

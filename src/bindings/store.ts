@@ -278,7 +278,7 @@ export class BindingStore {
   /**
    * Marks as changed every name added, removed or whose status changed (ctime, which every write,
    * rename and chmod sets) since `load` began, with a second's margin for the file system's
-   * coarse clock. One statx a file, no read: what did not change is not read again. It starts
+   * coarse clock. One statx a file, no read, and no listing unless the directory changed: what did not change is not read again. It starts
    * after the caller's turn (the daemon says it is ready first) and gives the event loop a turn
    * every {@link READS_PER_TURN} files; what it finds is read once it settles, as after an event.
    */
@@ -289,26 +289,32 @@ export class BindingStore {
     const turn = () => new Promise((r) => setTimeout(r, 0));
     await turn();
     const since = load.at - 1000;
-    const names: string[] = [];
-    try {
-      for (const entry of Deno.readDirSync(this.#dir)) {
-        if (!entry.isDirectory && isBindingFileName(entry.name)) names.push(entry.name);
+    const changedSince = (path: string) => {
+      const at = this.#reader.statusChangedAt(path);
+      return at === null || at >= since;
+    };
+    const changed = (name: string) => this.#settler.changed(name, performance.now());
+    // Adding, removing or renaming a file changes the directory: when it did not change, only
+    // the files read at load can have changed (in place), and there is nothing to list.
+    let names = [...load.names];
+    if (changedSince(this.#dir)) {
+      const listed = new Set<string>();
+      try {
+        for (const entry of Deno.readDirSync(this.#dir)) {
+          if (!entry.isDirectory && isBindingFileName(entry.name)) listed.add(entry.name);
+        }
+      } catch {
+        return this.#scheduleRescan("the directory could not be listed after loading");
       }
-    } catch {
-      return this.#scheduleRescan("the directory could not be listed after loading");
+      for (const name of load.names) if (!listed.has(name)) changed(name);
+      for (const name of listed) if (!load.names.has(name)) changed(name);
+      names = names.filter((name) => listed.has(name));
     }
-    const gone = new Set(load.names);
     for (let i = 0; i < names.length; i++) {
       if (i > 0 && i % READS_PER_TURN === 0) await turn();
       if (this.#closed) return;
-      const name = names[i]!;
-      gone.delete(name);
-      const changedAt = load.names.has(name)
-        ? this.#reader.statusChangedAt(`${this.#dir}/${name}`)
-        : null;
-      if (changedAt === null || changedAt >= since) this.#settler.changed(name, performance.now());
+      if (changedSince(`${this.#dir}/${names[i]}`)) changed(names[i]!);
     }
-    for (const name of gone) this.#settler.changed(name, performance.now());
     this.#schedule();
   }
 
