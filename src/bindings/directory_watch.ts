@@ -17,6 +17,16 @@ export interface DirectoryWatchHandlers {
   error(message: string): void;
 }
 
+/**
+ * What a listing of the directory already found, so that starting the watch need not list it
+ * again: the entries that are neither regular files nor directories (FIFOs among them), and the
+ * directory's mtime taken before the listing (a later change makes the next check look again).
+ */
+export interface Listed {
+  readonly mtime: number;
+  readonly special: readonly Deno.DirEntry[];
+}
+
 interface Identity {
   readonly dev: number;
   readonly ino: number;
@@ -62,8 +72,8 @@ export class DirectoryWatch {
   }
 
   /** Starts watching; throws when the directory cannot be watched. */
-  start(): void {
-    this.#arm();
+  start(listed?: Listed): void {
+    this.#arm(listed);
     this.#timer ??= setInterval(() => this.check(), this.#checkMs);
   }
 
@@ -126,7 +136,7 @@ export class DirectoryWatch {
     this.#releaseFifos(new Set());
   }
 
-  #arm(): void {
+  #arm(listed?: Listed): void {
     const identity = this.#stat();
     if (identity === undefined) throw new Deno.errors.NotFound(`${this.#dir} does not exist`);
     try {
@@ -137,7 +147,8 @@ export class DirectoryWatch {
     const watcher = Deno.watchFs(this.#dir, { recursive: false });
     this.#watcher = watcher;
     this.#identity = identity;
-    this.#sweep(identity.mtime);
+    if (listed === undefined) this.#sweep(identity.mtime);
+    else this.#sweep(listed.mtime, listed.special);
     const loop = (async () => {
       for await (const event of watcher) this.#onEvent(event);
     })().catch((e) => {
@@ -182,12 +193,15 @@ export class DirectoryWatch {
     }
   }
 
-  /** Holds every FIFO of the directory (and every link in it to a FIFO); releases the others. */
-  #sweep(mtime: number): void {
+  /**
+   * Holds every FIFO of the directory (and every link in it to a FIFO), of `listed` when given;
+   * releases the others.
+   */
+  #sweep(mtime: number, listed?: Iterable<Deno.DirEntry>): void {
     this.#sweptMtime = mtime;
     const seen = new Set<string>();
     try {
-      for (const entry of Deno.readDirSync(this.#dir)) {
+      for (const entry of listed ?? Deno.readDirSync(this.#dir)) {
         if (entry.isFile || entry.isDirectory) continue;
         const path = `${this.#dir}/${entry.name}`;
         try {

@@ -4,7 +4,7 @@ import { errorMessage } from "../error_message.ts";
 import { escapeForLog } from "../log_text.ts";
 import { type Binding, BindingInterner, isInterfaceName, parseBinding } from "./binding.ts";
 import { ChangeReport } from "./change_report.ts";
-import { DirectoryWatch } from "./directory_watch.ts";
+import { DirectoryWatch, type Listed } from "./directory_watch.ts";
 import { lookAt, Settler } from "./settle.ts";
 
 /** Where the store reports what it does; `debug` is for the chatty part. */
@@ -119,7 +119,9 @@ export class BindingStore {
   #closed = false;
   #loaded = false;
   /** The names the last load read and when it began (epoch ms), for {@link watch}'s catch-up. */
-  #lastLoad: { readonly names: ReadonlySet<string>; readonly at: number } | undefined;
+  #lastLoad:
+    | { readonly names: ReadonlySet<string>; readonly at: number; readonly listed: Listed }
+    | undefined;
 
   /** `datapath` is the directory of binding files; `log` receives what happens. */
   constructor(datapath: string, log: BindingStoreLog, options: BindingStoreOptions = {}) {
@@ -218,10 +220,13 @@ export class BindingStore {
    */
   async load(): Promise<void> {
     const at = Date.now();
+    const mtime = Deno.statSync(this.#dir).mtime?.getTime() ?? 0;
+    const special: Deno.DirEntry[] = [];
     const names = new Set<string>(this.#bindings.keys());
     const report = new ChangeReport(this.#log);
     for (const entry of Deno.readDirSync(this.#dir)) {
       if (entry.isDirectory) continue;
+      if (!entry.isFile) special.push(entry);
       if (isBindingFileName(entry.name)) names.add(entry.name);
       else this.#log.debug(`Binding directory ${this.#dir}: ignoring ${escapeForLog(entry.name)}`);
     }
@@ -229,7 +234,7 @@ export class BindingStore {
     // Closed meanwhile (the daemon is stopping): the load was cut short and reports nothing.
     if (this.#closed) return;
     this.#loaded = true;
-    if (this.#watch === undefined) this.#lastLoad = { names, at };
+    if (this.#watch === undefined) this.#lastLoad = { names, at, listed: { mtime, special } };
     report.finish(`Loaded ${this.#bindings.size} bindings from ${this.#dir}: ${report.counts()}`);
   }
 
@@ -268,7 +273,8 @@ export class BindingStore {
       back: () => this.#scheduleRescan(`${this.#dir} is back`),
       error: (message) => this.#log.error(message),
     }, this.#checkMs);
-    watch.start();
+    // The FIFOs the load found are held at once; the load's listing spares a second one.
+    watch.start(this.#lastLoad?.listed);
     this.#watch = watch;
     this.#dirPaths = watch.dirPaths;
     const load = this.#lastLoad;

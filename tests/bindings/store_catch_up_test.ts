@@ -70,3 +70,30 @@ Deno.test("BindingStore.watch() after load() reads a file rewritten in place, th
     await waitFor("the catch-up", () => store.get("tap2")?.hostname === "rewritten");
     assert.deepEqual(reads, ["tap2"]);
   }));
+
+Deno.test("BindingStore.watch() after load() holds the FIFOs the load found: an event about one stalls nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-catch-up-" });
+  // No periodic look at the directory during the test: only the start can hold the FIFO.
+  const store = new BindingStore(dir, { debug() {}, info() {}, warn() {}, error() {} }, {
+    settleMs: 50,
+    checkMs: 60_000,
+  });
+  const fifo = `${dir}/tap9`;
+  try {
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assert.ok(made.success, "mkfifo");
+    await store.load();
+    store.watch();
+    // Deno's watcher opens the path of each event, blocking on a FIFO nobody holds.
+    Deno.symlinkSync(fifo, `${dir}/link`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    Deno.writeTextFileSync(`${dir}/tap1`, text(1));
+    await waitFor("tap1 after the FIFO's event", () => store.get("tap1") !== undefined);
+  } finally {
+    // Unblocks a watcher stuck on the FIFO (an open for reading and writing never waits).
+    const held = Deno.openSync(fifo, { read: true, write: true });
+    await store.close();
+    held.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
