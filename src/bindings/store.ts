@@ -27,7 +27,7 @@ export interface BindingStoreOptions {
   /** How often the directory itself is checked: gone, replaced, back, FIFOs (ms). */
   readonly checkMs?: number;
   /** Reads one file (tests slow it down); the default reads regular files only, never blocking. */
-  readonly readFile?: (path: string) => FileRead | Promise<FileRead>;
+  readonly readFile?: (path: string, listedRegular: boolean) => FileRead | Promise<FileRead>;
   /**
    * Whether a network interface of this name exists now. A file whose name is not one is
    * served on its INDEV (see {@link BindingStore.get}); the default takes every name for one,
@@ -89,7 +89,7 @@ export class BindingStore {
   readonly #log: BindingStoreLog;
   readonly #settler: Settler;
   readonly #checkMs: number;
-  readonly #readFile: (path: string) => FileRead | Promise<FileRead>;
+  readonly #readFile: (path: string, listedRegular: boolean) => FileRead | Promise<FileRead>;
   readonly #reader = new RegularFileReader(MAX_FILE_BYTES);
   #isInterface: (name: string) => boolean;
   readonly #bindings = new Map<string, Binding>();
@@ -131,7 +131,8 @@ export class BindingStore {
     this.#checkMs = options.checkMs ?? 1000;
     this.#isInterface = options.isInterface ?? (() => true);
     const reader = this.#reader;
-    this.#readFile = options.readFile ?? ((path) => reader.read(path));
+    this.#readFile = options.readFile ??
+      ((path, listedRegular) => reader.read(path, listedRegular));
   }
 
   /**
@@ -222,15 +223,17 @@ export class BindingStore {
     const at = Date.now();
     const mtime = Deno.statSync(this.#dir).mtime?.getTime() ?? 0;
     const special: Deno.DirEntry[] = [];
+    const regular = new Set<string>();
     const names = new Set<string>(this.#bindings.keys());
     const report = new ChangeReport(this.#log);
     for (const entry of Deno.readDirSync(this.#dir)) {
       if (entry.isDirectory) continue;
-      if (!entry.isFile) special.push(entry);
+      if (entry.isFile) regular.add(entry.name);
+      else special.push(entry);
       if (isBindingFileName(entry.name)) names.add(entry.name);
       else this.#log.debug(`Binding directory ${this.#dir}: ignoring ${escapeForLog(entry.name)}`);
     }
-    await this.#refreshAll([...names], report, true);
+    await this.#refreshAll([...names], report, true, regular);
     // Closed meanwhile (the daemon is stopping): the load was cut short and reports nothing.
     if (this.#closed) return;
     this.#loaded = true;
@@ -425,11 +428,15 @@ export class BindingStore {
     done.then(() => this.#inFlight.delete(done));
   }
 
-  /** Refreshes each of `names`; `reload`: also report again the unchanged files not served. */
+  /**
+   * Refreshes each of `names`; `reload`: also report again the unchanged files not served;
+   * `listedRegular`: the names a listing just showed as regular files (see RegularFileReader).
+   */
   async #refreshAll(
     names: readonly string[],
     report: ChangeReport,
     reload: boolean,
+    listedRegular: ReadonlySet<string> = new Set(),
   ): Promise<void> {
     // The first load has nobody to give a turn to (no queue is bound yet), and each turn costs
     // a timer's 4 ms nesting clamp: it reads straight through.
@@ -437,18 +444,24 @@ export class BindingStore {
     for (let i = 0; i < names.length; i++) {
       if (i > 0 && i % perTurn === 0) await new Promise((r) => setTimeout(r, 0));
       if (this.#closed) return;
-      const pending = this.#refresh(names[i]!, report, reload);
+      const name = names[i]!;
+      const pending = this.#refresh(name, report, reload, listedRegular.has(name));
       if (pending !== undefined) await pending;
     }
   }
 
   /** Reads `name` again and brings the table in line with it (added, replaced or removed). */
-  #refresh(name: string, report: ChangeReport, reload: boolean): Promise<void> | void {
+  #refresh(
+    name: string,
+    report: ChangeReport,
+    reload: boolean,
+    listedRegular: boolean,
+  ): Promise<void> | void {
     const generation = ++this.#reads;
     this.#generation.set(name, generation);
     let read: FileRead | Promise<FileRead>;
     try {
-      read = this.#readFile(`${this.#dir}/${name}`);
+      read = this.#readFile(`${this.#dir}/${name}`, listedRegular);
     } catch (e) {
       read = { kind: "refused", reason: errorMessage(e) };
     }

@@ -48,3 +48,29 @@ Deno.test("RegularFileReader.statusChangedAt is the ctime lstat gives, of a link
     assert.ok(reader.statusChangedAt(`${dir}/link`)! > after, "the link's own, not its target's");
     assert.equal(reader.statusChangedAt(`${dir}/gone`), null);
   }));
+
+Deno.test("RegularFileReader.read of a file listed as regular never waits on what replaced it", () =>
+  withDir(async (dir) => {
+    const reader = new RegularFileReader(8);
+    const made = await new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).output();
+    assert.ok(made.success, "mkfifo");
+    // No writer: an empty read, at once.
+    assert.deepEqual(reader.read(`${dir}/fifo`, true), { kind: "text", text: "" });
+    const writer = Deno.openSync(`${dir}/fifo`, { read: true, write: true });
+    try {
+      // A writer that wrote nothing: EAGAIN, at once.
+      assert.deepEqual(reader.read(`${dir}/fifo`, true), {
+        kind: "refused",
+        reason: "cannot read it: Resource temporarily unavailable",
+      });
+    } finally {
+      writer.close();
+    }
+    assert.deepEqual(reader.read("/dev/zero", true), {
+      kind: "refused",
+      reason: "it is larger than 8 bytes",
+    });
+    assert.equal(reader.read(dir, true).kind, "refused");
+    // Not listed: the type is checked on the descriptor and named.
+    assert.deepEqual(reader.read(`${dir}/fifo`), { kind: "refused", reason: "it is a FIFO" });
+  }));
