@@ -2,6 +2,7 @@
  * A `Deno.watchFs` watch on one directory that survives the directory being removed, replaced or
  * renamed away, and that a FIFO in the directory cannot stall.
  */
+import { listDirectory } from "../../ffi/directory.ts";
 import { holdFifo, releaseFifo } from "../../ffi/regular_file.ts";
 import { errorMessage } from "../error_message.ts";
 
@@ -201,7 +202,7 @@ export class DirectoryWatch {
     this.#sweptMtime = mtime;
     const seen = new Set<string>();
     try {
-      for (const entry of listed ?? Deno.readDirSync(this.#dir)) {
+      for (const entry of listed ?? listDirectory(this.#dir)) {
         if (entry.isFile || entry.isDirectory) continue;
         const path = `${this.#dir}/${entry.name}`;
         try {

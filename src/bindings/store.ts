@@ -1,4 +1,5 @@
 /** The live table of bindings: every file in `datapath`, kept current with `Deno.watchFs`. */
+import { listDirectory } from "../../ffi/directory.ts";
 import { type FileRead, RegularFileReader } from "../../ffi/regular_file.ts";
 import { errorMessage } from "../error_message.ts";
 import { escapeForLog } from "../log_text.ts";
@@ -226,7 +227,7 @@ export class BindingStore {
     const regular = new Set<string>();
     const names = new Set<string>(this.#bindings.keys());
     const report = new ChangeReport(this.#log);
-    for (const entry of Deno.readDirSync(this.#dir)) {
+    for (const entry of listDirectory(this.#dir)) {
       if (entry.isDirectory) continue;
       if (entry.isFile) regular.add(entry.name);
       else special.push(entry);
@@ -309,7 +310,7 @@ export class BindingStore {
     if (changedSince(this.#dir)) {
       const listed = new Set<string>();
       try {
-        for (const entry of Deno.readDirSync(this.#dir)) {
+        for (const entry of listDirectory(this.#dir)) {
           if (!entry.isDirectory && isBindingFileName(entry.name)) listed.add(entry.name);
         }
       } catch {

@@ -1,0 +1,57 @@
+/**
+ * Listing a directory with libc's readdir: the entries Deno.readDirSync gives, at a fraction of
+ * its cost for thousands of files (it builds each entry in Rust and hands it over as an object).
+ */
+import { callError, cString, errno, libc } from "./native.ts";
+
+/** Offsets in glibc's struct dirent (64-bit): d_type, then the NUL-terminated d_name. */
+const DIRENT_TYPE = 18;
+const DIRENT_NAME = 19;
+const DT_UNKNOWN = 0;
+const DT_DIR = 4;
+const DT_REG = 8;
+const DT_LNK = 10;
+const ENOENT = 2;
+
+/**
+ * The entries of the directory at `path`, without `.` and `..`, typed as the file system says
+ * (an entry of unknown type, on file systems that give none, is lstat'ed). Throws
+ * Deno.errors.NotFound when it is missing, an Error naming the call otherwise.
+ */
+export function listDirectory(path: string): Deno.DirEntry[] {
+  const c = libc();
+  const dir = c.opendir(cString(path));
+  if (dir === null) {
+    const code = errno();
+    if (code === ENOENT) throw new Deno.errors.NotFound(`No such directory: ${path}`);
+    throw callError(`opendir(${path})`, code);
+  }
+  try {
+    const entries: Deno.DirEntry[] = [];
+    for (let entry = c.readdir(dir); entry !== null; entry = c.readdir(dir)) {
+      const name = Deno.UnsafePointerView.getCString(entry, DIRENT_NAME);
+      if (name === "." || name === "..") continue;
+      let type = new Deno.UnsafePointerView(entry).getUint8(DIRENT_TYPE);
+      if (type === DT_UNKNOWN) type = lstatType(`${path}/${name}`);
+      entries.push({
+        name,
+        isFile: type === DT_REG,
+        isDirectory: type === DT_DIR,
+        isSymlink: type === DT_LNK,
+      });
+    }
+    return entries;
+  } finally {
+    c.closedir(dir);
+  }
+}
+
+/** The d_type of what stands at `path` now (DT_UNKNOWN when it is gone or of another type). */
+function lstatType(path: string): number {
+  try {
+    const info = Deno.lstatSync(path);
+    return info.isFile ? DT_REG : info.isDirectory ? DT_DIR : info.isSymlink ? DT_LNK : DT_UNKNOWN;
+  } catch {
+    return DT_UNKNOWN;
+  }
+}
