@@ -99,7 +99,7 @@ export class BindingStore {
   /** The SUBNET6/GATEWAY6 values its bindings share. */
   readonly #interner = new BindingInterner();
   readonly #listeners = new Set<BindingListener>();
-  /** Per name, the number of the latest read started; an older read's result is dropped. */
+  /** Per name being read, the number of the latest read started; an older read's is dropped. */
   readonly #generation = new Map<string, number>();
   /**
    * Per name, the text last read and, when it did not parse, its errors: an unchanged file is
@@ -484,6 +484,8 @@ export class BindingStore {
     reload: boolean,
   ): void {
     if (this.#closed || this.#generation.get(name) !== generation) return;
+    // The latest read is in: an older one still under way is stale too (no entry, no match).
+    this.#generation.delete(name);
     const shown = escapeForLog(name);
     if (read.kind !== "text") {
       this.#texts.delete(name);
