@@ -41,12 +41,49 @@ export function journalPrefix(level: Level, journal = stderrIsJournal()): string
 }
 
 /**
+ * Lines gathered while the JS thread runs and written with one system call when it is done (a
+ * microtask: in the packet loop, at the end of its turn, at most a few ms later), so a burst of
+ * served requests costs one write, not one each. A warning or an error is written at once, after
+ * what came before it, and so is everything on `flush()` (a sink's reopen and close).
+ */
+class LineBatch {
+  #lines: string[] = [];
+  constructor(private readonly out: (bytes: Uint8Array) => void) {}
+
+  add(level: Level, line: string): void {
+    this.#lines.push(line);
+    if (RANK[level] >= RANK.warning) this.flush();
+    else if (this.#lines.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  flush(): void {
+    if (this.#lines.length === 0) return;
+    const bytes = encoder.encode(this.#lines.join(""));
+    this.#lines = [];
+    try {
+      this.out(bytes);
+    } catch {
+      // stderr closed (EPIPE), a full disk: lost lines must not stop the daemon
+    }
+  }
+}
+
+/** Writes all of `bytes` to `file` (a pipe may take less than all at once). */
+function writeAll(file: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
+}
+
+/**
  * `LEVEL: message` lines on stderr. When stderr goes to the journal (systemd sets JOURNAL_STREAM),
  * each line starts with its `<N>` priority, which journald strips and records, so `journalctl -p
  * warning` works, and the journal adds the time; anywhere else (a terminal, a file, runit, a
  * container log) each line starts with its time, as the log file's lines do.
  */
+/** One batch for the process's stderr, whichever sink writes to it: its lines stay in order. */
+const stderrBatch = new LineBatch((bytes) => writeAll(Deno.stderr, bytes));
+
 export class StderrSink implements LogSink {
+  readonly #batch = stderrBatch;
   constructor(
     readonly journal = stderrIsJournal(),
     private readonly now: () => number = () => Date.now(),
@@ -55,14 +92,14 @@ export class StderrSink implements LogSink {
     const prefix = this.journal
       ? journalPrefix(level, true)
       : `${timestamp(new Date(this.now()))} `;
-    try {
-      Deno.stderr.writeSync(encoder.encode(`${prefix}${level.toUpperCase()}: ${message}\n`));
-    } catch {
-      // stderr closed (EPIPE): a lost log line must not stop the daemon
-    }
+    this.#batch.add(level, `${prefix}${level.toUpperCase()}: ${message}\n`);
   }
-  reopen(): void {}
-  close(): void {}
+  reopen(): void {
+    this.#batch.flush();
+  }
+  close(): void {
+    this.#batch.flush();
+  }
 }
 
 /**
@@ -76,6 +113,7 @@ export class StderrSink implements LogSink {
  */
 export class FileSink implements LogSink {
   #file: Deno.FsFile;
+  readonly #batch = new LineBatch((bytes) => writeAll(this.#file, bytes));
   #ino: number | null;
   #checkedAt: number;
 
@@ -101,12 +139,10 @@ export class FileSink implements LogSink {
         // cannot reopen (e.g. the directory is gone): keep the old file, try again later
       }
     }
-    const line = `${timestamp(new Date(t))} ${level.toUpperCase().padEnd(8)} ${message}\n`;
-    try {
-      this.#file.writeSync(encoder.encode(line));
-    } catch {
-      // e.g. ENOSPC: the line is lost
-    }
+    this.#batch.add(
+      level,
+      `${timestamp(new Date(t))} ${level.toUpperCase().padEnd(8)} ${message}\n`,
+    );
   }
   #moved(): boolean {
     try {
@@ -116,12 +152,14 @@ export class FileSink implements LogSink {
     }
   }
   reopen(): void {
+    this.#batch.flush(); // What was logged before goes where it would have gone.
     const next = FileSink.#open(this.path);
     this.#file.close();
     this.#file = next;
     this.#ino = next.statSync().ino;
   }
   close(): void {
+    this.#batch.flush();
     this.#file.close();
   }
 }

@@ -170,3 +170,30 @@ Deno.test(
     assert.match(Deno.readTextFileSync(`${dir}/moved/nfdhcpd.log`), /INFO {5}still logged\n$/);
   }),
 );
+
+Deno.test("FileSink writes info lines once the JS thread is done, a warning at once after them", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "nfdhcpd-log-" });
+  try {
+    const path = `${dir}/nfdhcpd.log`;
+    const log = new Logger(new FileSink(path, () => 0), "debug");
+    const lines = () => Deno.readTextFileSync(path).split("\n").filter((l) => l !== "");
+    log.info("served 1");
+    log.debug("served 2");
+    assert.deepEqual(lines(), [], "gathered while this turn runs");
+    await Promise.resolve();
+    assert.equal(lines().length, 2, "written when it is done");
+    log.info("served 3");
+    log.warning("spoofed");
+    assert.deepEqual(lines().map((l) => l.slice(24)), [
+      "INFO     served 1",
+      "DEBUG    served 2",
+      "INFO     served 3",
+      "WARNING  spoofed",
+    ]);
+    log.info("last");
+    log.close();
+    assert.equal(lines().length, 5, "close() writes what is gathered");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
