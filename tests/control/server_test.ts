@@ -10,29 +10,18 @@ import { ControlServer } from "../../src/control/server.ts";
 import { clearSocketPath } from "../../src/control/socket_file.ts";
 import { TraceHub } from "../../src/control/trace.ts";
 import type { TraceEvent } from "../../src/metrics/trace_event.ts";
+import { type TraceHook, withServer } from "./with_server.ts";
 
-async function withServer(
-  body: (path: string, hook: { current: ((e: TraceEvent) => void) | null }) => Promise<void>,
+/** A server answering `status` with a pid and the TAP asked for, anything else with no clients. */
+function withStatusServer(
+  body: (path: string, hook: TraceHook) => Promise<void>,
   limits = { maxClients: 2, requestTimeoutMs: 200, writeTimeoutMs: 1000 },
 ): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/control.sock`;
-  const hook: { current: ((e: TraceEvent) => void) | null } = { current: null };
-  const server = await ControlServer.open(
-    path,
-    {
-      answer: (r) => r.command === "status" ? { pid: 7, tap: r.tap } : { clients: [] },
-      trace: new TraceHub((h) => hook.current = h),
-    },
-    () => {},
+  return withServer(
+    (r) => r.command === "status" ? { pid: 7, tap: r.tap } : { clients: [] },
+    body,
     limits,
   );
-  try {
-    await body(path, hook);
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 /** What the shipped daemon and CLI may do: no network, not even a unix socket through Deno. */
@@ -64,7 +53,7 @@ Deno.test({
   name: "ControlServer answers one request line with one JSON line, on a 0660 socket",
   permissions: AS_SHIPPED,
 }, async () => {
-  await withServer(async (path) => {
+  await withStatusServer(async (path) => {
     assert.equal(Deno.statSync(path).mode! & 0o777, 0o660);
     assert.deepEqual(await ask(path, { command: "status", tap: null }), { pid: 7, tap: null });
     assert.equal(
@@ -82,7 +71,7 @@ Deno.test({
   name: "ControlServer refuses a request past 4 KiB and closes a client that sends nothing",
   permissions: AS_SHIPPED,
 }, async () => {
-  await withServer(async (path) => {
+  await withStatusServer(async (path) => {
     assert.equal(await raw(path, "x".repeat(5000)), '{"error":"Request line too long"}\n');
     const started = Date.now();
     assert.equal(await raw(path, ""), "");
@@ -96,7 +85,7 @@ Deno.test({
   name: "ControlServer tells clients past its limit to come back, and serves the others",
   permissions: AS_SHIPPED,
 }, async () => {
-  await withServer(async (path) => {
+  await withStatusServer(async (path) => {
     const idle = [
       connectUnixStream(path),
       connectUnixStream(path),
@@ -113,7 +102,7 @@ Deno.test({
   name: "ControlServer streams trace lines while a client listens, and unhooks when it leaves",
   permissions: AS_SHIPPED,
 }, async () => {
-  await withServer(async (path, hook) => {
+  await withStatusServer(async (path, hook) => {
     assert.equal(hook.current, null, "no hook without a trace client");
     const lines: unknown[] = [];
     const stop = new AbortController();
@@ -168,7 +157,7 @@ Deno.test({
   name: "clearSocketPath() replaces a stale socket, refuses a live one and any other file",
   permissions: AS_SHIPPED,
 }, async () => {
-  await withServer(async (path) => {
+  await withStatusServer(async (path) => {
     assert.equal(clearSocketPath(path), `a running daemon answers on ${path}`);
     await assert.rejects(
       ControlServer.open(path, { answer: () => ({}), trace: new TraceHub(() => {}) }, () => {}),

@@ -1,0 +1,34 @@
+/** A control server on a unix socket in a fresh temporary directory, for the tests. */
+import type { Request } from "../../src/control/protocol.ts";
+import { type ControlLimits, ControlServer, DEFAULT_LIMITS } from "../../src/control/server.ts";
+import { TraceHub } from "../../src/control/trace.ts";
+import type { TraceEvent } from "../../src/metrics/trace_event.ts";
+
+/** The dispatcher's trace hook as the server sets it: null while no trace client listens. */
+export type TraceHook = { current: ((e: TraceEvent) => void) | null };
+
+/**
+ * Runs `body` with the path of a server that answers each request with `answer(request)`; the
+ * server is closed and the directory removed afterwards, whatever `body` does.
+ */
+export async function withServer(
+  answer: (request: Request) => unknown,
+  body: (path: string, hook: TraceHook) => Promise<void>,
+  limits: ControlLimits = DEFAULT_LIMITS,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/control.sock`;
+  const hook: TraceHook = { current: null };
+  const server = await ControlServer.open(
+    path,
+    { answer, trace: new TraceHub((h) => hook.current = h) },
+    () => {},
+    limits,
+  );
+  try {
+    await body(path, hook);
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
