@@ -1,16 +1,15 @@
 /**
- * The control server on a real unix socket: answers, bounds, stale and live sockets, trace. Every
+ * The control server on a real unix socket: answers, bounds, a live socket, trace. Every
  * test runs without net permission, as the daemon and the CLI do (Deno's own unix sockets need
  * `--allow-net=unix:<path>`; ours go through libc).
  */
 import assert from "node:assert/strict";
-import { connectUnixStream, UnixStreamListener } from "../../ffi/unix_stream.ts";
-import { ask, NotRunningError, stream } from "../../src/control/client.ts";
+import { connectUnixStream } from "../../ffi/unix_stream.ts";
+import { ask, stream } from "../../src/control/client.ts";
 import { ControlServer } from "../../src/control/server.ts";
-import { clearSocketPath } from "../../src/control/socket_file.ts";
 import { TraceHub } from "../../src/control/trace.ts";
 import type { TraceEvent } from "../../src/metrics/trace_event.ts";
-import { type TraceHook, withServer } from "./with_server.ts";
+import { AS_SHIPPED, type TraceHook, withServer } from "./with_server.ts";
 
 /** A server answering `status` with a pid and the TAP asked for, anything else with no clients. */
 function withStatusServer(
@@ -23,16 +22,6 @@ function withStatusServer(
     limits,
   );
 }
-
-/** What the shipped daemon and CLI may do: no network, not even a unix socket through Deno. */
-const AS_SHIPPED: Deno.TestDefinition["permissions"] = {
-  ffi: true,
-  read: true,
-  write: true,
-  env: true,
-  sys: true,
-  net: false,
-};
 
 /** Connects and sends `text`; returns what the server wrote until it closed. */
 async function raw(path: string, text: string): Promise<string> {
@@ -154,33 +143,49 @@ Deno.test({
 });
 
 Deno.test({
-  name: "clearSocketPath() replaces a stale socket, refuses a live one and any other file",
+  name: "ControlServer.open() refuses a socket a running daemon answers on",
   permissions: AS_SHIPPED,
 }, async () => {
   await withStatusServer(async (path) => {
-    assert.equal(clearSocketPath(path), `a running daemon answers on ${path}`);
     await assert.rejects(
       ControlServer.open(path, { answer: () => ({}), trace: new TraceHub(() => {}) }, () => {}),
       /Cannot open the control socket: a running daemon answers/,
     );
+    assert.deepEqual(await ask(path, { command: "status", tap: null }), { pid: 7, tap: null });
   });
-  const dir = await Deno.makeTempDir();
-  try {
-    const stale = `${dir}/stale.sock`;
-    // A socket file nobody listens on any more: what a killed daemon leaves.
-    UnixStreamListener.listen(stale).close();
-    assert.ok(Deno.lstatSync(stale).isSocket);
-    assert.equal(clearSocketPath(stale), null);
-    assert.throws(() => Deno.lstatSync(stale), Deno.errors.NotFound);
-    const plain = `${dir}/plain`;
-    Deno.writeTextFileSync(plain, "keep me");
-    assert.equal(clearSocketPath(plain), `${plain} exists and is not a socket`);
-    assert.equal(Deno.readTextFileSync(plain), "keep me");
-    await assert.rejects(
-      ask(`${dir}/none.sock`, { command: "status", tap: null }),
-      NotRunningError,
+});
+
+Deno.test({
+  name: "ControlServer answers a request whose handler throws with the error, logs it, serves on",
+  permissions: AS_SHIPPED,
+}, async () => {
+  const logged: string[] = [];
+  await withServer(
+    (r) => {
+      if (r.command === "clients") throw new Error("boom");
+      return { ok: true };
+    },
+    async (path) => {
+      assert.equal(
+        await raw(path, '{"command":"clients"}\n'),
+        '{"error":"clients failed: boom"}\n',
+      );
+      assert.deepEqual(await ask(path, { command: "status", tap: null }), { ok: true });
+    },
+    undefined,
+    (m) => logged.push(m),
+  );
+  assert.deepEqual(logged, ["Control socket: clients failed: boom"]);
+});
+
+Deno.test({
+  name: "ControlServer answers a request that is not JSON with why, and closes",
+  permissions: AS_SHIPPED,
+}, async () => {
+  await withStatusServer(async (path) => {
+    assert.equal(
+      await raw(path, "status\n"),
+      '{"error":"Cannot parse the request: not JSON"}\n',
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -4,17 +4,29 @@ import { type ControlLimits, ControlServer, DEFAULT_LIMITS } from "../../src/con
 import { TraceHub } from "../../src/control/trace.ts";
 import type { TraceEvent } from "../../src/metrics/trace_event.ts";
 
+/** What the shipped daemon and CLI may do: no network, not even a unix socket through Deno. */
+export const AS_SHIPPED: Deno.TestDefinition["permissions"] = {
+  ffi: true,
+  read: true,
+  write: true,
+  env: true,
+  sys: true,
+  net: false,
+};
+
 /** The dispatcher's trace hook as the server sets it: null while no trace client listens. */
 export type TraceHook = { current: ((e: TraceEvent) => void) | null };
 
 /**
  * Runs `body` with the path of a server that answers each request with `answer(request)`; the
- * server is closed and the directory removed afterwards, whatever `body` does.
+ * server is closed and the directory removed afterwards, whatever `body` does. `onError` gets
+ * what the server would log.
  */
 export async function withServer(
   answer: (request: Request) => unknown,
   body: (path: string, hook: TraceHook) => Promise<void>,
   limits: ControlLimits = DEFAULT_LIMITS,
+  onError: (message: string) => void = () => {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/control.sock`;
@@ -22,7 +34,7 @@ export async function withServer(
   const server = await ControlServer.open(
     path,
     { answer, trace: new TraceHub((h) => hook.current = h) },
-    () => {},
+    onError,
     limits,
   );
   try {
