@@ -1,7 +1,7 @@
 /**
- * Every length check of the DHCPv4, DHCPv6 and ND codecs (DUIDs: duid_test.ts) on both sides of its limit: the
- * shortest whole input is read, one byte less (or more, where the size is fixed) is refused with
- * its reason.
+ * Every length check of the DHCPv4, DHCPv6 and ND codecs on both sides of its limit (DUIDs:
+ * duid_test.ts): the shortest whole input is read, one byte less (or more, where the size is
+ * fixed) is refused with its reason.
  */
 import assert from "node:assert/strict";
 import { dhcp4Length, emitDhcp4, parseDhcp4, replyFromRequest } from "../../src/wire/dhcp4.ts";
