@@ -1,29 +1,17 @@
 /** `nfdhcpd trace`: one line per traced request and its outcome, lost lines, the exit codes. */
 import assert from "node:assert/strict";
 import { formatTraceLine, traceCommand } from "../../src/cli/trace.ts";
-import type { TraceLine } from "../../src/control/trace.ts";
+import { type TraceLine, traceLine } from "../../src/control/trace.ts";
 import type { TraceEvent } from "../../src/metrics/trace_event.ts";
 import { capturing } from "../console.ts";
-import { type TraceHook, withServer } from "../control/with_server.ts";
+import { OFFER_EVENT, type TraceHook, withServer } from "../control/with_server.ts";
 
 /** 12:00:01.234 local time. */
 const AT = new Date(2024, 4, 1, 12, 0, 1, 234).getTime();
 
-const LINE: TraceLine = {
-  at: AT,
-  tap: "tap1",
-  protocol: "dhcp4",
-  request: "DISCOVER",
-  mac: "52:54:00:12:34:56",
-  clientId: null,
-  requested: null,
-  outcome: "reply",
-  reply: "OFFER",
-  address: "10.0.0.5",
-  options: [53, 54],
-  reason: null,
-  why: "DHCPOFFER",
-};
+/** What the dispatcher hands over, and the line the daemon sends for it. */
+const EVENT: TraceEvent = { ...OFFER_EVENT, at: AT, mac: "52:54:00:12:34:56", requested: null };
+const LINE: TraceLine = traceLine(EVENT);
 
 Deno.test("formatTraceLine() of a reply: local time to the millisecond, request, reply, address", () => {
   assert.equal(
@@ -62,22 +50,6 @@ Deno.test("formatTraceLine() of a drop, a pass and an error says why", () => {
   );
   assert.match(formatTraceLine({ ...LINE, outcome: "error", why: "EPERM" }), / -> error: EPERM$/);
 });
-
-const EVENT: TraceEvent = {
-  at: AT,
-  tap: "tap1",
-  protocol: "dhcp4",
-  requestType: "DISCOVER",
-  mac: "52:54:00:12:34:56",
-  clientId: null,
-  requested: null,
-  outcome: "reply",
-  replyType: "OFFER",
-  address: 0x0a000005,
-  options: [53, 54],
-  reason: null,
-  why: "DHCPOFFER",
-};
 
 /** Runs `nfdhcpd trace ARGS` against a server, lets `publish` feed its hook, until `lines` printed. */
 async function traced(

@@ -16,18 +16,10 @@ import {
 import { CONFIG_DEFAULTS } from "../../src/config/config.ts";
 import { capturing } from "../console.ts";
 import { AS_SHIPPED } from "./with_server.ts";
+import { inTempDir } from "../temp_dir.ts";
 
 /** A configuration that loads (DHCP needs server_ip), with `general` lines added. */
 const conf = (general: string) => `[general]\n${general}\n[dhcp]\nserver_ip = 192.0.2.1\n`;
-
-async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /**
  * A peer that reads one request line, hands it to `reply`, and writes the chunks `reply` gives,

@@ -8,8 +8,7 @@ import { connectUnixStream } from "../../ffi/unix_stream.ts";
 import { ask, stream } from "../../src/control/client.ts";
 import { ControlServer } from "../../src/control/server.ts";
 import { TraceHub } from "../../src/control/trace.ts";
-import type { TraceEvent } from "../../src/metrics/trace_event.ts";
-import { AS_SHIPPED, type TraceHook, withServer } from "./with_server.ts";
+import { AS_SHIPPED, OFFER_EVENT, type TraceHook, withServer } from "./with_server.ts";
 
 /** A server answering `status` with a pid and the TAP asked for, anything else with no clients. */
 function withStatusServer(
@@ -103,21 +102,7 @@ Deno.test({
     while (hook.current === null && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 5));
     }
-    const event: TraceEvent = {
-      at: 0,
-      tap: "tap1",
-      protocol: "dhcp4",
-      requestType: "DISCOVER",
-      mac: "52:54:00:00:00:01",
-      clientId: null,
-      requested: [1, 3],
-      outcome: "reply",
-      replyType: "OFFER",
-      address: 0x0a000005,
-      options: [53, 54],
-      reason: null,
-      why: "DHCPOFFER",
-    };
+    const event = OFFER_EVENT;
     hook.current!({ ...event, tap: "tap2" }); // filtered out
     hook.current!(event);
     await done;

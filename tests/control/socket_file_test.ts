@@ -3,15 +3,7 @@ import assert from "node:assert/strict";
 import { UnixStreamListener } from "../../ffi/unix_stream.ts";
 import { clearSocketPath, listenUnix, SOCKET_MODE } from "../../src/control/socket_file.ts";
 import { AS_SHIPPED } from "./with_server.ts";
-
-async function inTempDir(body: (dir: string) => void): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { inTempDir } from "../temp_dir.ts";
 
 Deno.test({
   name: "clearSocketPath() of a path that does not exist is free (null)",

@@ -14,6 +14,23 @@ export const AS_SHIPPED: Deno.TestDefinition["permissions"] = {
   net: false,
 };
 
+/** A traced DISCOVER from tap1 answered with an OFFER of 10.0.0.5, as the dispatcher hands it over. */
+export const OFFER_EVENT: TraceEvent = {
+  at: 0,
+  tap: "tap1",
+  protocol: "dhcp4",
+  requestType: "DISCOVER",
+  mac: "52:54:00:00:00:01",
+  clientId: null,
+  requested: [1, 3],
+  outcome: "reply",
+  replyType: "OFFER",
+  address: 0x0a000005,
+  options: [53, 54],
+  reason: null,
+  why: "DHCPOFFER",
+};
+
 /** The dispatcher's trace hook as the server sets it: null while no trace client listens. */
 export type TraceHook = { current: ((e: TraceEvent) => void) | null };
 

@@ -12,6 +12,7 @@ import { TraceHub } from "../../src/control/trace.ts";
 import { Logger } from "../../src/daemon/log.ts";
 import { Operations } from "../../src/daemon/operations.ts";
 import { Traffic } from "../../src/metrics/traffic.ts";
+import { inTempDir } from "../temp_dir.ts";
 
 const parsed = parseBinding("tap1", "MAC=52:54:00:00:00:01\nIP=10.0.0.5\n");
 if (!parsed.ok) throw new Error(parsed.errors.join("; "));
@@ -49,15 +50,6 @@ function general(text: string): Config["general"] {
   const r = parseConfig(`[general]\n${text}\n[dhcp]\nserver_ip = 192.0.2.1\n`, "t.conf");
   if (!r.ok) throw new Error(r.errors.join("; "));
   return r.config.general;
-}
-
-async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("Operations.answer() gives status, clients (pruning unbound TAPs' traffic), metrics", () => {

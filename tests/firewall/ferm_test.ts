@@ -2,17 +2,8 @@
 import assert from "node:assert/strict";
 import { fermRules } from "../../src/firewall/ferm.ts";
 import type { FirewallPlan } from "../../src/firewall/plan.ts";
-import { comments, statements } from "./statements.ts";
+import { ALL, comments, statements } from "./statements.ts";
 
-const ALL: FirewallPlan = {
-  rules: [
-    { kind: "dhcp4", queue: 42 },
-    { kind: "rs", queue: 43 },
-    { kind: "ns", queue: 44 },
-    { kind: "dhcp6", queue: 45 },
-  ],
-  bridged: false,
-};
 const SOURCE = { command: "nfdhcpd rules" };
 
 Deno.test("fermRules() writes one block a family, each request to its queue with queue-bypass", () => {

@@ -2,17 +2,8 @@
 import assert from "node:assert/strict";
 import { nftLimitRules, nftRules } from "../../src/firewall/nft.ts";
 import type { FirewallPlan } from "../../src/firewall/plan.ts";
-import { comments, statements } from "./statements.ts";
+import { ALL, comments, statements } from "./statements.ts";
 
-const ALL: FirewallPlan = {
-  rules: [
-    { kind: "dhcp4", queue: 42 },
-    { kind: "rs", queue: 43 },
-    { kind: "ns", queue: 44 },
-    { kind: "dhcp6", queue: 45 },
-  ],
-  bridged: false,
-};
 const SOURCE = { command: "nfdhcpd rules" };
 const SET = "{ type ifname; flags dynamic, timeout; timeout 1m; size 65536; }";
 const LIMIT = "{ iifname limit rate over 10/second burst 50 packets } counter drop";

@@ -1,15 +1,7 @@
 /** The metrics file: written whole by rename, readable by all, rewritten on a timer, errors told. */
 import assert from "node:assert/strict";
 import { MetricsFileWriter, writeAtomically } from "../../src/metrics/textfile.ts";
-
-async function inTempDir(body: (dir: string) => Promise<void> | void): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { inTempDir } from "../temp_dir.ts";
 
 Deno.test("writeAtomically() replaces the file with mode 0644 and leaves no temporary file", async () => {
   await inTempDir((dir) => {
