@@ -3,6 +3,7 @@
  * as the shipped files hold them; usage and configuration errors.
  */
 import assert from "node:assert/strict";
+import { statements } from "../firewall/statements.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
@@ -18,11 +19,6 @@ async function rules(...args: string[]): Promise<{ code: number; out: string; er
   }).output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: r.code, out: text(r.stdout), err: text(r.stderr) };
-}
-
-/** The output's lines that are not comments or blank. */
-function statements(out: string): string[] {
-  return out.split("\n").filter((l) => l.trim() !== "" && !l.trimStart().startsWith("#"));
 }
 
 /** A configuration file in a temporary directory; removed by the returned function. */

@@ -1,49 +1,26 @@
 /**
- * The control server on a real unix socket: answers, bounds, stale and live sockets, trace. Every
+ * The control server on a real unix socket: answers, bounds, a live socket, trace. Every
  * test runs without net permission, as the daemon and the CLI do (Deno's own unix sockets need
  * `--allow-net=unix:<path>`; ours go through libc).
  */
 import assert from "node:assert/strict";
-import { connectUnixStream, UnixStreamListener } from "../../ffi/unix_stream.ts";
-import { ask, NotRunningError, stream } from "../../src/control/client.ts";
+import { connectUnixStream } from "../../ffi/unix_stream.ts";
+import { ask, stream } from "../../src/control/client.ts";
 import { ControlServer } from "../../src/control/server.ts";
-import { clearSocketPath } from "../../src/control/socket_file.ts";
 import { TraceHub } from "../../src/control/trace.ts";
-import type { TraceEvent } from "../../src/metrics/trace_event.ts";
+import { AS_SHIPPED, OFFER_EVENT, type TraceHook, withServer } from "./with_server.ts";
 
-async function withServer(
-  body: (path: string, hook: { current: ((e: TraceEvent) => void) | null }) => Promise<void>,
+/** A server answering `status` with a pid and the TAP asked for, anything else with no clients. */
+function withStatusServer(
+  body: (path: string, hook: TraceHook) => Promise<void>,
   limits = { maxClients: 2, requestTimeoutMs: 200, writeTimeoutMs: 1000 },
 ): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/control.sock`;
-  const hook: { current: ((e: TraceEvent) => void) | null } = { current: null };
-  const server = await ControlServer.open(
-    path,
-    {
-      answer: (r) => r.command === "status" ? { pid: 7, tap: r.tap } : { clients: [] },
-      trace: new TraceHub((h) => hook.current = h),
-    },
-    () => {},
+  return withServer(
+    (r) => r.command === "status" ? { pid: 7, tap: r.tap } : { clients: [] },
+    body,
     limits,
   );
-  try {
-    await body(path, hook);
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
 }
-
-/** What the shipped daemon and CLI may do: no network, not even a unix socket through Deno. */
-const AS_SHIPPED: Deno.TestDefinition["permissions"] = {
-  ffi: true,
-  read: true,
-  write: true,
-  env: true,
-  sys: true,
-  net: false,
-};
 
 /** Connects and sends `text`; returns what the server wrote until it closed. */
 async function raw(path: string, text: string): Promise<string> {
@@ -64,7 +41,7 @@ Deno.test({
   name: "ControlServer answers one request line with one JSON line, on a 0660 socket",
   permissions: AS_SHIPPED,
 }, async () => {
-  await withServer(async (path) => {
+  await withStatusServer(async (path) => {
     assert.equal(Deno.statSync(path).mode! & 0o777, 0o660);
     assert.deepEqual(await ask(path, { command: "status", tap: null }), { pid: 7, tap: null });
     assert.equal(
@@ -82,7 +59,7 @@ Deno.test({
   name: "ControlServer refuses a request past 4 KiB and closes a client that sends nothing",
   permissions: AS_SHIPPED,
 }, async () => {
-  await withServer(async (path) => {
+  await withStatusServer(async (path) => {
     assert.equal(await raw(path, "x".repeat(5000)), '{"error":"Request line too long"}\n');
     const started = Date.now();
     assert.equal(await raw(path, ""), "");
@@ -96,7 +73,7 @@ Deno.test({
   name: "ControlServer tells clients past its limit to come back, and serves the others",
   permissions: AS_SHIPPED,
 }, async () => {
-  await withServer(async (path) => {
+  await withStatusServer(async (path) => {
     const idle = [
       connectUnixStream(path),
       connectUnixStream(path),
@@ -113,7 +90,7 @@ Deno.test({
   name: "ControlServer streams trace lines while a client listens, and unhooks when it leaves",
   permissions: AS_SHIPPED,
 }, async () => {
-  await withServer(async (path, hook) => {
+  await withStatusServer(async (path, hook) => {
     assert.equal(hook.current, null, "no hook without a trace client");
     const lines: unknown[] = [];
     const stop = new AbortController();
@@ -125,21 +102,7 @@ Deno.test({
     while (hook.current === null && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 5));
     }
-    const event: TraceEvent = {
-      at: 0,
-      tap: "tap1",
-      protocol: "dhcp4",
-      requestType: "DISCOVER",
-      mac: "52:54:00:00:00:01",
-      clientId: null,
-      requested: [1, 3],
-      outcome: "reply",
-      replyType: "OFFER",
-      address: 0x0a000005,
-      options: [53, 54],
-      reason: null,
-      why: "DHCPOFFER",
-    };
+    const event = OFFER_EVENT;
     hook.current!({ ...event, tap: "tap2" }); // filtered out
     hook.current!(event);
     await done;
@@ -165,33 +128,49 @@ Deno.test({
 });
 
 Deno.test({
-  name: "clearSocketPath() replaces a stale socket, refuses a live one and any other file",
+  name: "ControlServer.open() refuses a socket a running daemon answers on",
   permissions: AS_SHIPPED,
 }, async () => {
-  await withServer(async (path) => {
-    assert.equal(clearSocketPath(path), `a running daemon answers on ${path}`);
+  await withStatusServer(async (path) => {
     await assert.rejects(
       ControlServer.open(path, { answer: () => ({}), trace: new TraceHub(() => {}) }, () => {}),
       /Cannot open the control socket: a running daemon answers/,
     );
+    assert.deepEqual(await ask(path, { command: "status", tap: null }), { pid: 7, tap: null });
   });
-  const dir = await Deno.makeTempDir();
-  try {
-    const stale = `${dir}/stale.sock`;
-    // A socket file nobody listens on any more: what a killed daemon leaves.
-    UnixStreamListener.listen(stale).close();
-    assert.ok(Deno.lstatSync(stale).isSocket);
-    assert.equal(clearSocketPath(stale), null);
-    assert.throws(() => Deno.lstatSync(stale), Deno.errors.NotFound);
-    const plain = `${dir}/plain`;
-    Deno.writeTextFileSync(plain, "keep me");
-    assert.equal(clearSocketPath(plain), `${plain} exists and is not a socket`);
-    assert.equal(Deno.readTextFileSync(plain), "keep me");
-    await assert.rejects(
-      ask(`${dir}/none.sock`, { command: "status", tap: null }),
-      NotRunningError,
+});
+
+Deno.test({
+  name: "ControlServer answers a request whose handler throws with the error, logs it, serves on",
+  permissions: AS_SHIPPED,
+}, async () => {
+  const logged: string[] = [];
+  await withServer(
+    (r) => {
+      if (r.command === "clients") throw new Error("boom");
+      return { ok: true };
+    },
+    async (path) => {
+      assert.equal(
+        await raw(path, '{"command":"clients"}\n'),
+        '{"error":"clients failed: boom"}\n',
+      );
+      assert.deepEqual(await ask(path, { command: "status", tap: null }), { ok: true });
+    },
+    undefined,
+    (m) => logged.push(m),
+  );
+  assert.deepEqual(logged, ["Control socket: clients failed: boom"]);
+});
+
+Deno.test({
+  name: "ControlServer answers a request that is not JSON with why, and closes",
+  permissions: AS_SHIPPED,
+}, async () => {
+  await withStatusServer(async (path) => {
+    assert.equal(
+      await raw(path, "status\n"),
+      '{"error":"Cannot parse the request: not JSON"}\n',
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -1,35 +1,9 @@
 /** replay() names every option a reply carries, from the responder's own report of what it wrote. */
 import assert from "node:assert/strict";
-import { parseBinding } from "../../src/bindings/binding.ts";
-import { parseConfig } from "../../src/config/config.ts";
 import { readCapture } from "../../src/pcap/capture.ts";
-import { describePacket, describeRequest } from "../../src/replay/describe.ts";
 import { recordText } from "../../src/replay/format.ts";
-import { ipPacketOf } from "../../src/pcap/link.ts";
-import { decidePacket, serviceFor } from "../../src/serve/decide.ts";
-import { ReplyMemo } from "../../src/serve/memo.ts";
-import { RequestReport } from "../../src/serve/packet_report.ts";
-import { FrameAllocator } from "../../src/wire/ethernet.ts";
 import { replay } from "../../src/replay/replay.ts";
-import { parseMac } from "../../src/address.ts";
-
-const FIXTURES = new URL("../fixtures/", import.meta.url).pathname;
-
-function settings(conf: string, bindingText: string) {
-  const config = parseConfig(conf, "test.conf");
-  const binding = parseBinding("tap0", bindingText);
-  if (!config.ok) throw new Error(config.errors.join("\n"));
-  if (!binding.ok) throw new Error(binding.errors.join("\n"));
-  return {
-    config: config.config,
-    bindingFor: () => binding.binding,
-    indevMac: parseMac("fe:54:00:77:00:01")!,
-    all: false,
-  };
-}
-
-const BINDING = "HOSTNAME=testvm\nMAC=52:54:00:77:00:10\nIP=10.77.0.95\nSUBNET=10.77.0.0/24\n" +
-  "GATEWAY=10.77.0.1\nSUBNET6=2001:db8:77::/64\n";
+import { BINDING, FIXTURES, settings } from "./settings.ts";
 
 Deno.test("replay names NTP (42), search (119) and routes (121) in an OFFER, and every code the responder wrote", async () => {
   const packets = readCapture(await Deno.readFile(`${FIXTURES}dhclient4_dora_renew_release.pcap`));
@@ -64,29 +38,57 @@ Deno.test("replay names PREF64 in an RA when nat64_prefix is set", async () => {
   assert.ok(ra.report!.sent!.includes(38), `${ra.report!.sent}`);
 });
 
-Deno.test("describeRequest() tells every request a responder read exactly as describePacket() reads it from its bytes", async () => {
-  const s = settings("[dhcp]\nserver_ip = 10.77.0.1\n[ipv6]\nmode = dhcpv6\n", BINDING);
-  const deps = {
-    config: () => s.config,
-    interfaceInfo: (name: string) => ({ name, mac: s.indevMac }),
-    memo: new ReplyMemo(),
-    frames: new FrameAllocator(),
-  };
-  let compared = 0;
-  for (const entry of Deno.readDirSync(FIXTURES)) {
-    if (!entry.name.endsWith(".pcap")) continue;
-    for (const packet of readCapture(await Deno.readFile(`${FIXTURES}${entry.name}`))) {
-      const link = ipPacketOf(packet.linkType, packet.data);
-      if (!link.ok) continue;
-      const { ip, ipOffset, hwSource } = link.value;
-      const report = new RequestReport();
-      const row = serviceFor(ip);
-      decidePacket({ payload: ip, hwSource: () => hwSource }, s.bindingFor(), deps, 0, row, report);
-      const read = describeRequest(report);
-      if (read === null) continue;
-      assert.deepEqual(read, describePacket(ip, ipOffset), `${entry.name} #${packet.number}`);
-      compared++;
-    }
-  }
-  assert.ok(compared >= 40, `${compared} requests compared`);
+Deno.test("replay() decides each request of a DORA in order: OFFER, ACK, then the RELEASE dropped", async () => {
+  const packets = readCapture(await Deno.readFile(`${FIXTURES}dhclient4_dora_renew_release.pcap`));
+  const records = replay(packets, settings("[dhcp]\nserver_ip = 10.77.0.1\n", BINDING));
+  assert.deepEqual(
+    records.map((r) => [r.number, r.request?.type, r.kind, r.reply?.type ?? r.reason]),
+    [
+      [1, "DISCOVER", "reply", "OFFER"],
+      [3, "REQUEST", "reply", "ACK"],
+      [7, "REQUEST", "reply", "ACK"],
+      [11, "RELEASE", "drop", "no-reply"],
+    ],
+  );
+  const offer = records[0]!;
+  assert.equal(offer.mac, "52:54:00:77:00:10");
+  assert.equal(offer.tap, "tap0");
+  assert.deepEqual(offer.time, packets[0]!.time);
+  assert.equal(offer.reply!.fields.yiaddr, "10.77.0.95");
+  assert.equal(offer.reply!.source, "10.77.0.1");
+});
+
+Deno.test("replay() with `all` also reports the frames that are no requests, as skipped", async () => {
+  const packets = readCapture(await Deno.readFile(`${FIXTURES}dhclient4_dora_renew_release.pcap`));
+  const records = replay(packets, {
+    ...settings("[dhcp]\nserver_ip = 10.77.0.1\n", BINDING),
+    all: true,
+  });
+  assert.deepEqual(records.map((r) => r.number), packets.map((p) => p.number));
+  const arp = records[4]!;
+  assert.equal(arp.kind, "skip");
+  assert.equal(arp.request, null);
+  assert.match(arp.why, /^no IP packet: EtherType 0x0806/);
+  const offer = records[1]!; // dnsmasq's own OFFER: a reply, not a request
+  assert.equal(offer.kind, "skip");
+  assert.equal(offer.request!.type, "OFFER");
+  assert.equal(offer.report, null);
+});
+
+Deno.test("replay() passes on a request whose MAC has no binding, saying why", async () => {
+  const packets = readCapture(await Deno.readFile(`${FIXTURES}dhclient4_dora_renew_release.pcap`));
+  const macs: (string | null)[] = [];
+  const records = replay(packets.slice(0, 1), {
+    ...settings("[dhcp]\nserver_ip = 10.77.0.1\n", BINDING),
+    bindingFor: (mac) => {
+      macs.push(mac === null ? null : Array.from(mac, (b) => b.toString(16)).join(":"));
+      return "no binding has MAC 52:54:00:77:00:10";
+    },
+  });
+  assert.deepEqual(macs, ["52:54:0:77:0:10"]);
+  assert.equal(records.length, 1);
+  assert.equal(records[0]!.kind, "ignore");
+  assert.equal(records[0]!.why, "no binding has MAC 52:54:00:77:00:10");
+  assert.equal(records[0]!.tap, null);
+  assert.equal(records[0]!.request!.type, "DISCOVER");
 });

@@ -20,7 +20,6 @@ import {
   v6,
 } from "./ipv6_setup.ts";
 import { answerNeighbourSolicitation } from "./context.ts";
-import { unsolicitedNeighbourAdverts } from "../../src/serve/unsolicited.ts";
 
 const answer = (bytes: Uint8Array, b = BINDING) =>
   answerNeighbourSolicitation(bytes, b, CONFIG, INDEV);
@@ -226,33 +225,4 @@ Deno.test("answerNeighbourSolicitation() drops an NS when the binding has no SUB
 Deno.test("answerNeighbourSolicitation() drops, never passes on, what is not an NS", () => {
   assertDrop(answer(packet("rdisc6_rs.pcap", 1)), /ICMPv6 type 133 is not 135/, "unsupported");
   assertDrop(answer(packet("dhcp6c_inforeq.pcap", 1)), /is not ICMPv6/, "unsupported");
-});
-
-Deno.test("unsolicitedNeighbourAdverts() announces the router's link-local and GATEWAY6, overriding", () => {
-  const frames = unsolicitedNeighbourAdverts(binding({ gateway6: v6("2001:db8:77::1") }), INDEV);
-  assert.equal(frames.length, 2);
-  const targets = frames.map((frame) => {
-    const { ip, nd } = decodeNdReply(frame, "525400770010", "ff02::1", "neighbourAdvertisement");
-    const na = nd as NeighbourAdvertisement;
-    assert.equal(formatIpv6(ip.src), formatIpv6(na.target), "sent from its target");
-    assert.deepEqual([na.router, na.solicited, na.override], [true, false, true]);
-    assert.deepEqual(na.options, [{ kind: "targetLinkLayer", address: INDEV.mac }]);
-    return formatIpv6(na.target);
-  });
-  assert.deepEqual(targets, [HOST_LL, "2001:db8:77::1"]);
-});
-
-Deno.test("unsolicitedNeighbourAdverts() without GATEWAY6, with MACSPOOF, and without SUBNET6", () => {
-  const [only, ...rest] = unsolicitedNeighbourAdverts(binding({ macspoof: true }), INDEV);
-  assert.deepEqual(rest, []);
-  const { nd } = decodeNdReply(only!, "333300000001", "ff02::1", "neighbourAdvertisement");
-  assert.equal(formatIpv6((nd as NeighbourAdvertisement).target), HOST_LL);
-  assert.deepEqual(unsolicitedNeighbourAdverts(binding({ subnet6: null }), INDEV), []);
-});
-
-Deno.test("unsolicitedNeighbourAdverts() announces a GATEWAY6 that is the router's link-local once", () => {
-  const frames = unsolicitedNeighbourAdverts(binding({ gateway6: v6(HOST_LL) }), INDEV);
-  assert.equal(frames.length, 1);
-  const { nd } = decodeNdReply(frames[0]!, "525400770010", "ff02::1", "neighbourAdvertisement");
-  assert.equal(formatIpv6((nd as NeighbourAdvertisement).target), HOST_LL);
 });

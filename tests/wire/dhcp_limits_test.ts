@@ -1,14 +1,13 @@
 /**
- * Every length check of the DHCPv4, DHCPv6, DUID and ND codecs on both sides of its limit: the
- * shortest whole input is read, one byte less (or more, where the size is fixed) is refused with
- * its reason.
+ * Every length check of the DHCPv4, DHCPv6 and ND codecs on both sides of its limit (DUIDs:
+ * duid_test.ts): the shortest whole input is read, one byte less (or more, where the size is
+ * fixed) is refused with its reason.
  */
 import assert from "node:assert/strict";
 import { dhcp4Length, emitDhcp4, parseDhcp4, replyFromRequest } from "../../src/wire/dhcp4.ts";
 import { maxMessageSize, readOptionArea, requestedIp } from "../../src/wire/dhcp4_options.ts";
 import { parseDhcp6 } from "../../src/wire/dhcp6.ts";
 import { parseDhcp6Options } from "../../src/wire/dhcp6_options.ts";
-import { type Duid, parseDuid, sameDuid } from "../../src/wire/duid.ts";
 import type { Icmpv6Message } from "../../src/wire/icmpv6.ts";
 import { parseNdMessage } from "../../src/wire/ndp.ts";
 import { guard, type Parsed } from "../../src/wire/parsed.ts";
@@ -190,33 +189,6 @@ Deno.test("parseDhcp6Options(): status codes nested IA → address → status �
   };
   assert.ok(options6(nest(4)).ok, "options at depth 4 are read");
   assert.match(error(options6(nest(5))), /nested too deep/);
-});
-
-function duid(bytes: readonly number[]): Parsed<Duid> {
-  return guard("DUID", () => parseDuid(Uint8Array.from(bytes)));
-}
-
-Deno.test("parseDuid(): each type at its shortest, one byte less refused; UUID is exactly 18", () => {
-  assert.deepEqual(value(duid([0, 9])), { type: "unknown", code: 9, data: new Uint8Array(0) });
-  assert.match(error(duid([0])), /DUID of 1 bytes has no type/);
-  const ll = value(duid([0, 3, 0, 1]));
-  assert.equal(ll.type === "ll" && ll.linkLayerAddress.length, 0);
-  assert.match(error(duid([0, 3, 0])), /DUID-LL of 3 bytes is shorter than 4/);
-  assert.equal(value(duid([0, 1, 0, 1, 0, 0, 0, 0])).type, "llt");
-  assert.match(error(duid([0, 1, 0, 1, 0, 0, 0])), /DUID-LLT of 7 bytes is shorter than 8/);
-  assert.equal(value(duid([0, 2, 0, 0, 0, 9])).type, "en");
-  assert.match(error(duid([0, 2, 0, 0, 9])), /DUID-EN of 5 bytes is shorter than 6/);
-  assert.equal(value(duid([0, 4, ...new Array(16).fill(7)])).type, "uuid");
-  assert.match(error(duid([0, 4, ...new Array(17).fill(7)])), /DUID-UUID has 19 bytes, not 18/);
-  assert.match(error(duid([0, 4, ...new Array(15).fill(7)])), /DUID-UUID has 17 bytes, not 18/);
-});
-
-Deno.test("sameDuid(): a DUID is not the same as a longer one it is a prefix of", () => {
-  const short = value(duid([0, 3, 0, 1, 1, 2, 3, 4, 5, 6]));
-  const long = value(duid([0, 3, 0, 1, 1, 2, 3, 4, 5, 6, 7]));
-  assert.equal(sameDuid(short, long), false);
-  assert.equal(sameDuid(long, short), false);
-  assert.equal(sameDuid(short, value(duid([0, 3, 0, 1, 1, 2, 3, 4, 5, 6]))), true);
 });
 
 function nd(type: number, body: readonly number[]) {
