@@ -26,10 +26,14 @@ interface Identity {
 /**
  * Deno 2.9.6's watcher opens the path of every event it reports, with a blocking open(): an event
  * about a FIFO (created, renamed in, or a link to one) leaves its thread waiting for a writer for
- * good, so no further event arrives and the process cannot exit. While a FIFO of the directory is
- * held open here for reading and writing, such an open returns at once. The directory is stat'ed
- * every `checkMs`: when its entries changed, FIFOs are looked for; when it is missing or another
- * directory stands in its place, the watch is re-armed.
+ * good, so no further event arrives and the process cannot exit. Worse, that thread is shared by
+ * every watch of the process and holds a lock while it waits, which `Deno.watchFs()` and a closed
+ * watch's clean-up take on the main thread: one of them while the thread waits blocks the daemon
+ * for good, timers and all. While a FIFO of the directory is held open here for reading and
+ * writing, such an open returns at once, so every FIFO is held before a watch is made, and a watch
+ * that had to wait on one is not re-armed. The directory is stat'ed every `checkMs`: when its
+ * entries changed, FIFOs are looked for; when it is missing or another directory stands in its
+ * place, the watch is re-armed.
  */
 export class DirectoryWatch {
   readonly #dir: string;
@@ -101,8 +105,9 @@ export class DirectoryWatch {
     const quiet = this.#eventsSinceCheck === 0;
     this.#eventsSinceCheck = 0;
     if (identity.mtime === this.#sweptMtime) return;
-    this.#sweep(identity.mtime);
-    if (!quiet) return;
+    // A new FIFO explains a quiet watch: its thread waited on it, and goes on now that it is held
+    // (re-arming then could block for good on another FIFO made meanwhile).
+    if (this.#sweep(identity.mtime) || !quiet) return;
     // Entries changed but no event came: the watch is dead (seen after the directory was
     // replaced and the old one removed). Watch afresh and rescan.
     try {
@@ -134,10 +139,11 @@ export class DirectoryWatch {
     } catch {
       // Gone again: the watch below fails and says so.
     }
+    // FIFOs first: Deno.watchFs() waits for the watcher's thread, which may be waiting on one.
+    this.#sweep(identity.mtime);
     const watcher = Deno.watchFs(this.#dir, { recursive: false });
     this.#watcher = watcher;
     this.#identity = identity;
-    this.#sweep(identity.mtime);
     const loop = (async () => {
       for await (const event of watcher) this.#onEvent(event);
     })().catch((e) => {
@@ -182,10 +188,14 @@ export class DirectoryWatch {
     }
   }
 
-  /** Holds every FIFO of the directory (and every link in it to a FIFO); releases the others. */
-  #sweep(mtime: number): void {
+  /**
+   * Holds every FIFO of the directory (and every link in it to a FIFO); releases the others.
+   * True when it held one it did not hold before.
+   */
+  #sweep(mtime: number): boolean {
     this.#sweptMtime = mtime;
     const seen = new Set<string>();
+    let held = false;
     try {
       for (const entry of Deno.readDirSync(this.#dir)) {
         if (entry.isFile || entry.isDirectory) continue;
@@ -198,7 +208,9 @@ export class DirectoryWatch {
           if (this.#fifos.get(entry.name)?.ino === ino) continue;
           this.#release(entry.name);
           const fd = holdFifo(path, entry.isSymlink);
-          if (fd >= 0) this.#fifos.set(entry.name, { fd, ino });
+          if (fd < 0) continue;
+          this.#fifos.set(entry.name, { fd, ino });
+          held = true;
         } catch {
           // Gone or a dangling link: nothing to hold.
         }
@@ -207,6 +219,7 @@ export class DirectoryWatch {
       // The directory is gone; the next check sees it.
     }
     this.#releaseFifos(seen);
+    return held;
   }
 
   #releaseFifos(keep: ReadonlySet<string>): void {

@@ -1,11 +1,12 @@
 /**
  * The binding directory's watch (src/bindings/directory_watch.ts), checked by hand (the timer is
  * set far off): events are reported, a quiet check after a change re-arms a watch presumed dead,
- * and a directory that goes and comes back is reported once each way.
+ * but not one a new FIFO stalled, a re-arm with a FIFO not yet held cannot block, and a directory
+ * that goes and comes back is reported once each way.
  */
 import assert from "node:assert/strict";
 import { DirectoryWatch } from "../../src/bindings/directory_watch.ts";
-import { waitFor } from "../../lab/proc.ts";
+import { run, waitFor } from "../../lab/proc.ts";
 
 /** A watch on a fresh directory, with every handler call recorded; closed and removed after `body`. */
 async function withWatch(
@@ -75,4 +76,42 @@ Deno.test("DirectoryWatch: a directory removed is gone once, and back once it ex
     watch.check();
     assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), ["gone", "back"]);
   });
+});
+
+Deno.test("DirectoryWatch: a check holds a FIFO made since the last one and re-arms nothing: the stalled watch goes on", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    // Checked before any event can arrive: Deno's watcher thread waits in open() on the FIFO.
+    await run(["mkfifo", `${dir}/fifo`], { timeoutMs: 10_000 });
+    // Another mtime than the last sweep saw, whatever the file system clock's granularity.
+    Deno.utimeSync(dir, 1, 1);
+    watch.check();
+    assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), []);
+    await Deno.writeTextFile(`${dir}/tap5`, "MAC=52:54:00:00:00:05\n");
+    await waitFor("an event about tap5", () => eventAbout(seen, "tap5"), { timeoutMs: 10_000 });
+  });
+});
+
+Deno.test("DirectoryWatch: re-armed while a FIFO nobody holds stalls Deno's watcher, it does not block", async () => {
+  // In a child process: the bug blocks its whole thread, which only a kill ends.
+  const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-watch-" });
+  const module = new URL("../../src/bindings/directory_watch.ts", import.meta.url).href;
+  const script = `
+    import { DirectoryWatch } from ${JSON.stringify(module)};
+    const dir = ${JSON.stringify(dir)};
+    const nothing = () => {};
+    const watch = new DirectoryWatch(dir, { event: nothing, gone: nothing, back: nothing, error: nothing }, 3_600_000);
+    watch.start();
+    new Deno.Command("mkfifo", { args: [dir + "/fifo"] }).outputSync();
+    // Deno's watcher thread is in open() on the FIFO now, holding the lock watchFs() takes.
+    await new Promise((r) => setTimeout(r, 300));
+    watch.rearm();
+    await watch.close();
+    console.log("re-armed");
+  `;
+  try {
+    const out = await run([Deno.execPath(), "eval", script], { timeoutMs: 20_000 });
+    assert.equal(out.stdout, "re-armed\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
