@@ -17,6 +17,14 @@ export interface DirectoryWatchHandlers {
   error(message: string): void;
 }
 
+/**
+ * How long after a directory's mtime its entries may still change without moving it: file
+ * systems stamp times from a clock that ticks in jiffies (and FAT in 2 s steps), so a FIFO made
+ * just after a sweep may leave the mtime the sweep saw. Until a sweep is this much later than
+ * the mtime it saw, every check sweeps again.
+ */
+const MTIME_TICK_MS = 2000;
+
 interface Identity {
   readonly dev: number;
   readonly ino: number;
@@ -44,6 +52,8 @@ export class DirectoryWatch {
   #loops = new Set<Promise<void>>();
   #identity: Identity | undefined;
   #sweptMtime = Number.NaN;
+  /** When (epoch ms) the last sweep read the directory. */
+  #sweptAt = Number.NaN;
   #eventsSinceCheck = 0;
   #missing = false;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -104,10 +114,11 @@ export class DirectoryWatch {
     }
     const quiet = this.#eventsSinceCheck === 0;
     this.#eventsSinceCheck = 0;
-    if (identity.mtime === this.#sweptMtime) return;
+    const changed = identity.mtime !== this.#sweptMtime;
+    if (!changed && this.#sweptAt - identity.mtime > MTIME_TICK_MS) return;
     // A new FIFO explains a quiet watch: its thread waited on it, and goes on now that it is held
     // (re-arming then could block for good on another FIFO made meanwhile).
-    if (this.#sweep(identity.mtime) || !quiet) return;
+    if (this.#sweep(identity.mtime) || !quiet || !changed) return;
     // Entries changed but no event came: the watch is dead (seen after the directory was
     // replaced and the old one removed). Watch afresh and rescan.
     try {
@@ -194,6 +205,7 @@ export class DirectoryWatch {
    */
   #sweep(mtime: number): boolean {
     this.#sweptMtime = mtime;
+    this.#sweptAt = Date.now();
     const seen = new Set<string>();
     let held = false;
     try {

@@ -115,3 +115,18 @@ Deno.test("DirectoryWatch: re-armed while a FIFO nobody holds stalls Deno's watc
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("DirectoryWatch: a FIFO made within the mtime the last sweep saw is still held", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    // start() swept at this mtime; a file system clock ticking coarser than the FIFO came after
+    // it leaves the directory's mtime as it was.
+    const swept = Deno.statSync(dir).mtime!;
+    await run(["mkfifo", `${dir}/fifo`], { timeoutMs: 10_000 });
+    Deno.utimeSync(dir, swept, swept);
+    watch.check();
+    // Held, the FIFO lets Deno's watcher thread go on to report what follows.
+    await Deno.writeTextFile(`${dir}/tap6`, "MAC=52:54:00:00:00:06\n");
+    await waitFor("an event about tap6", () => eventAbout(seen, "tap6"), { timeoutMs: 10_000 });
+    assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), []);
+  });
+});
