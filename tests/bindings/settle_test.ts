@@ -78,6 +78,20 @@ Deno.test("Settler counts stuckMs from the change's first event, whatever the cl
     s.wait(100);
   }
   assert.deepEqual(s.stuck, [61_000]);
+  const settler = new Settler(SETTLE, STUCK);
+  settler.changed("tap1", 50_000);
+  assert.deepEqual(settler.tick(60_000, () => null).stuck, [{ name: "tap1", forMs: STUCK }]);
+});
+
+Deno.test("Settler waits settleMs again after an event that came after its first look, the file unchanged", () => {
+  const s = new Scene();
+  s.write();
+  s.wait(250); // Looked at 200.
+  s.close(); // Same size, times and inode: only the event says something happened.
+  s.wait(390);
+  assert.deepEqual(s.ready, []);
+  s.wait(20);
+  assert.deepEqual(s.ready, [650]);
 });
 
 Deno.test("Settler reads a file written through a descriptor kept open (modify, no close)", () => {
