@@ -130,3 +130,46 @@ Deno.test("DirectoryWatch: a FIFO made within the mtime the last sweep saw is st
     assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), []);
   });
 });
+
+/** How many descriptors of this process are open on `path`. */
+function descriptorsOn(path: string): number {
+  let n = 0;
+  for (const entry of Deno.readDirSync("/proc/self/fd")) {
+    try {
+      if (Deno.readLinkSync(`/proc/self/fd/${entry.name}`) === path) n++;
+    } catch {
+      // Closed meanwhile (the descriptor readDirSync itself used).
+    }
+  }
+  return n;
+}
+
+Deno.test("DirectoryWatch: a FIFO is held by one descriptor however often it is swept, released when it goes", async () => {
+  await withWatch(async (dir, watch) => {
+    const fifo = `${dir}/fifo`;
+    await run(["mkfifo", fifo], { timeoutMs: 10_000 });
+    for (let i = 0; i < 3; i++) {
+      Deno.utimeSync(dir, i + 1, i + 1); // A new mtime: every check sweeps.
+      watch.check();
+    }
+    assert.equal(descriptorsOn(fifo), 1);
+    await Deno.remove(fifo);
+    Deno.utimeSync(dir, 9, 9);
+    watch.check();
+    assert.equal(descriptorsOn(fifo), 0);
+    assert.equal(descriptorsOn(`${fifo} (deleted)`), 0);
+  });
+});
+
+Deno.test("DirectoryWatch: an event about the directory itself is no entry's; its removal is seen at once", async () => {
+  await withWatch(async (dir, _watch, seen) => {
+    const name = dir.split("/").pop()!;
+    Deno.chmodSync(dir, 0o750);
+    await Deno.writeTextFile(`${dir}/tap7`, "MAC=52:54:00:00:00:07\n");
+    await waitFor("an event about tap7", () => eventAbout(seen, "tap7"), { timeoutMs: 10_000 });
+    assert.ok(!eventAbout(seen, name), seen.join("; "));
+    // The periodic check is an hour away: only the event about the directory can say it is gone.
+    await Deno.remove(dir, { recursive: true });
+    await waitFor("gone", () => seen.includes("gone"), { timeoutMs: 10_000 });
+  });
+});
