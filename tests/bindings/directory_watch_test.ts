@@ -10,7 +10,7 @@ import { run, waitFor } from "../../lab/proc.ts";
 
 /** A watch on a fresh directory, with every handler call recorded; closed and removed after `body`. */
 async function withWatch(
-  body: (dir: string, watch: DirectoryWatch, seen: string[]) => Promise<void>,
+  body: (dir: string, watch: DirectoryWatch, seen: string[]) => Promise<void> | void,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-watch-" });
   const seen: string[] = [];
@@ -171,5 +171,26 @@ Deno.test("DirectoryWatch: an event about the directory itself is no entry's; it
     // The periodic check is an hour away: only the event about the directory can say it is gone.
     await Deno.remove(dir, { recursive: true });
     await waitFor("gone", () => seen.includes("gone"), { timeoutMs: 10_000 });
+  });
+});
+
+Deno.test("DirectoryWatch: another directory renamed over it, with the same mtime, is watched afresh", async () => {
+  await withWatch((dir, watch, seen) => {
+    // Same device, another inode; the same mtime, so that only the inode can tell.
+    const mtime = Deno.statSync(dir).mtime!;
+    Deno.mkdirSync(`${dir}.new`);
+    Deno.utimeSync(`${dir}.new`, mtime, mtime);
+    Deno.renameSync(`${dir}.new`, dir);
+    watch.check();
+    assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), ["back"]);
+  });
+});
+
+Deno.test("DirectoryWatch: after close(), a check reports nothing", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    await watch.close();
+    await Deno.remove(dir, { recursive: true });
+    watch.check();
+    assert.deepEqual(seen, []);
   });
 });
