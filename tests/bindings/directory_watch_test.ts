@@ -45,7 +45,9 @@ Deno.test("DirectoryWatch: a check after a change it saw events for re-arms noth
 
 Deno.test("DirectoryWatch: entries that changed with no event mean a dead watch: re-armed, rescanned", async () => {
   await withWatch(async (dir, watch, seen) => {
-    // A check with nothing new first: each check counts the events from the one before.
+    // A change it saw an event for, and its check: each check counts the events since the last.
+    await Deno.writeTextFile(`${dir}/tap1`, "MAC=52:54:00:00:00:01\n");
+    await waitFor("an event about tap1", () => eventAbout(seen, "tap1"), { timeoutMs: 10_000 });
     watch.check();
     // Checked before any event can arrive (no await between): the change came without one.
     Deno.mkdirSync(`${dir}/sub`);
@@ -194,5 +196,18 @@ Deno.test("DirectoryWatch: after close(), a check reports nothing", async () => 
     await Deno.remove(dir, { recursive: true });
     watch.check();
     assert.deepEqual(seen, []);
+  });
+});
+
+Deno.test("DirectoryWatch: a file standing where the directory was is no directory: gone", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    await Deno.remove(dir);
+    Deno.writeTextFileSync(dir, "not a directory");
+    try {
+      watch.check();
+      assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), ["gone"]);
+    } finally {
+      await Deno.remove(dir);
+    }
   });
 });
