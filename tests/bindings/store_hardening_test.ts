@@ -237,6 +237,49 @@ Deno.test("BindingStore keeps the newest read when reads finish out of order", a
   }, { readFile });
 });
 
+Deno.test("BindingStore refuses a file whose read throws, naming the error, and loads the others", async () => {
+  const readFile = (path: string): FileRead => {
+    if (path.endsWith("/tap1")) throw new Error("the disk said no");
+    return { kind: "text", text: Deno.readTextFileSync(path) };
+  };
+  await withStore({ tap0: bindingText(0), tap1: bindingText(1) }, (_dir, store, logged) => {
+    assert.equal(store.get("tap0")?.macText, mac(0));
+    assert.equal(store.get("tap1"), undefined);
+    assert.ok(
+      logged.some((l) => /tap1 is not used: the disk said no/.test(l.message)),
+      logged.map((l) => l.message).join("; "),
+    );
+    return Promise.resolve();
+  }, { readFile });
+});
+
+Deno.test("BindingStore closed during a load reads no further file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-hard-" });
+  for (let n = 0; n < 3; n++) Deno.writeTextFileSync(`${dir}/tap${n}`, bindingText(n));
+  const read: string[] = [];
+  let release: () => void = () => {};
+  const readFile = async (path: string): Promise<FileRead> => {
+    read.push(path);
+    if (read.length === 1) await new Promise<void>((r) => (release = r));
+    return { kind: "text", text: Deno.readTextFileSync(path) };
+  };
+  const quiet = () => {};
+  const store = new BindingStore(dir, { debug: quiet, info: quiet, warn: quiet, error: quiet }, {
+    readFile,
+  });
+  try {
+    const loading = store.load();
+    await store.close();
+    release();
+    await loading;
+    assert.equal(read.length, 1, read.join(", "));
+    assert.equal(store.size, 0);
+  } finally {
+    release();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("escapeForLog() escapes control characters and leaves plain text alone", () => {
   assert.equal(escapeForLog("tap0"), "tap0");
   assert.equal(escapeForLog("a\nb\u001b[2J\\"), "a\\nb\\u001b[2J\\\\");
