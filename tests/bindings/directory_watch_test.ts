@@ -149,14 +149,22 @@ function descriptorsOn(path: string): number {
 }
 
 Deno.test("DirectoryWatch: a FIFO is held by one descriptor however often it is swept, released when it goes", async () => {
-  await withWatch(async (dir, watch) => {
+  await withWatch(async (dir, watch, seen) => {
     const fifo = `${dir}/fifo`;
     await run(["mkfifo", fifo], { timeoutMs: 10_000 });
-    for (let i = 0; i < 3; i++) {
-      Deno.utimeSync(dir, i + 1, i + 1); // A new mtime: every check sweeps.
+    Deno.utimeSync(dir, 1, 1); // A new mtime: every check sweeps.
+    watch.check();
+    await waitFor("the FIFO's event", () => eventAbout(seen, "fifo"), { timeoutMs: 10_000 });
+    seen.length = 0;
+    for (let i = 2; i < 4; i++) {
+      Deno.utimeSync(dir, i, i);
       watch.check();
     }
     assert.equal(descriptorsOn(fifo), 1);
+    // Let go and taken again, it would be closed after writing: an event about it.
+    await Deno.writeTextFile(`${dir}/tap8`, "MAC=52:54:00:00:00:08\n");
+    await waitFor("an event about tap8", () => eventAbout(seen, "tap8"), { timeoutMs: 10_000 });
+    assert.ok(!eventAbout(seen, "fifo"), seen.join("; "));
     await Deno.remove(fifo);
     Deno.utimeSync(dir, 9, 9);
     watch.check();
