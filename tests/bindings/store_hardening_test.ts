@@ -253,6 +253,17 @@ Deno.test("BindingStore refuses a file whose read throws, naming the error, and 
   }, { readFile });
 });
 
+Deno.test("BindingStore's load summary counts a rewritten binding as updated, a new one as added", async () => {
+  await withStore({ tap0: bindingText(0) }, async (dir, store, logged) => {
+    // Read by load() at once, long before the watch's settle delay is over.
+    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(0, "IP=10.0.0.5\n"));
+    Deno.writeTextFileSync(`${dir}/tap1`, bindingText(1));
+    await store.load();
+    const summary = logged.filter((l) => l.message.startsWith("Loaded ")).pop()?.message;
+    assert.match(summary ?? "", /: 1 added, 1 updated, 0 removed, 0 rejected, 0 unchanged$/);
+  });
+});
+
 Deno.test("BindingStore closed during a load reads no further file", async () => {
   const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-hard-" });
   for (let n = 0; n < 3; n++) Deno.writeTextFileSync(`${dir}/tap${n}`, bindingText(n));
