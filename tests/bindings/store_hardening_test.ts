@@ -261,7 +261,38 @@ Deno.test("BindingStore's load summary counts a rewritten binding as updated, a 
     await store.load();
     const summary = logged.filter((l) => l.message.startsWith("Loaded ")).pop()?.message;
     assert.match(summary ?? "", /: 1 added, 1 updated, 0 removed, 0 rejected, 0 unchanged$/);
+    Deno.removeSync(`${dir}/tap1`);
+    await store.load();
+    assert.ok(
+      logged.some((l) => l.level === "debug" && l.message === "Removed binding tap1: file removed"),
+    );
   });
+});
+
+Deno.test("BindingStore.close() waits for a read under way", async () => {
+  let release: () => void = () => {};
+  let started = false;
+  const readFile = async (path: string): Promise<FileRead> => {
+    if (path.endsWith("/tap5")) {
+      started = true;
+      await new Promise<void>((r) => (release = r));
+    }
+    return { kind: "text", text: Deno.readTextFileSync(path) };
+  };
+  await withStore({}, async (dir, store) => {
+    let closed = false;
+    try {
+      Deno.writeTextFileSync(`${dir}/tap5`, bindingText(5));
+      await waitFor("the read of tap5", () => started);
+      const closing = store.close().then(() => (closed = true));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(closed, false);
+      release();
+      await closing;
+    } finally {
+      release();
+    }
+  }, { readFile });
 });
 
 Deno.test("BindingStore closed during a load reads no further file", async () => {
