@@ -231,3 +231,16 @@ Deno.test("DirectoryWatch: a file standing where the directory was is no directo
     }
   });
 });
+
+Deno.test("DirectoryWatch: the FIFOs it holds are let go when the directory is gone", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    await run(["mkfifo", `${dir}/fifo`], { timeoutMs: 10_000 });
+    Deno.utimeSync(dir, 1, 1); // A new mtime: the check sweeps.
+    watch.check();
+    assert.equal(descriptorsOn(`${dir}/fifo`), 1);
+    await Deno.remove(dir, { recursive: true });
+    watch.check();
+    assert.ok(seen.includes("gone"));
+    assert.equal(descriptorsOn(`${dir}/fifo (deleted)`), 0);
+  });
+});
