@@ -244,3 +244,32 @@ Deno.test("DirectoryWatch: the FIFOs it holds are let go when the directory is g
     assert.equal(descriptorsOn(`${dir}/fifo (deleted)`), 0);
   });
 });
+
+Deno.test("DirectoryWatch: a link to a regular file is never opened by the FIFO sweep", async () => {
+  const outside = await Deno.makeTempDir({ prefix: "nfdhcpd-watch-" });
+  Deno.writeTextFileSync(`${outside}/target`, "MAC=52:54:00:00:00:09\n");
+  const around = Deno.watchFs(outside);
+  const events: string[] = [];
+  const loop = (async () => {
+    for await (const e of around) {
+      events.push(`${e.kind} ${e.paths.map((p) => p.split("/").pop())}`);
+    }
+  })();
+  try {
+    await withWatch(async (dir, watch) => {
+      Deno.symlinkSync(`${outside}/target`, `${dir}/tap9`);
+      Deno.utimeSync(dir, 1, 1); // A new mtime: the check sweeps.
+      watch.check();
+      // Opened for reading and writing, the target would report its close.
+      Deno.writeTextFileSync(`${outside}/after`, "");
+      await waitFor("an event about after", () => events.some((e) => e.endsWith(" after")), {
+        timeoutMs: 10_000,
+      });
+      assert.ok(!events.some((e) => e.endsWith(" target")), events.join("; "));
+    });
+  } finally {
+    around.close();
+    await loop;
+    await Deno.remove(outside, { recursive: true });
+  }
+});
