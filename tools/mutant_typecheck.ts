@@ -1,11 +1,11 @@
 /**
- * Which generated mutants type-check, for tools/mutants_generated.ts: many at once (one mutant a
- * file, one `deno check` of all those files, each error charged to the file it is in), remembered
- * across runs in bin/mutants-typecheck.json keyed by the mutant and its file's text.
+ * Which generated mutants type-check, for tools/mutants_generated.ts: many at once (each in its
+ * own copy of its file, one `deno check` of all the copies, each error charged to the copy it is
+ * in), remembered across runs in bin/mutants-typecheck.json keyed by the mutant and its file's
+ * text.
  */
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { GeneratedMutant } from "./mutant_gen.ts";
-import { loads } from "./test_graph.ts";
 
 /** Applies `m` to the text of its file. */
 export function applyMutant(text: string, m: GeneratedMutant): string {
@@ -52,8 +52,8 @@ export class TypeChecker {
   readonly #known: Record<string, boolean>;
   readonly #digests = new Map<string, string>();
 
-  /** `graph` is the copy's import graph (tools/test_graph.ts), to know who an error may follow from. */
-  constructor(root: string, readonly copy: string, readonly graph: Map<string, string[]>) {
+  /** `copy` is the copy of the tree the checks run in. */
+  constructor(root: string, readonly copy: string) {
     this.#path = join(root, "bin/mutants-typecheck.json");
     this.#known = readJson(this.#path) as Record<string, boolean>;
   }
@@ -73,30 +73,25 @@ export class TypeChecker {
   }
 
   /**
-   * Checks `batch` (at most one mutant a file) in one run, and again alone the mutants an error
-   * cannot be charged to for sure.
+   * Checks `batch` in one run: each mutant is written to a copy of its file beside it (so that its
+   * imports resolve as the file's do; nothing imports the copy), and an error is charged to the
+   * mutant of the copy it is in.
    */
   async checkBatch(batch: GeneratedMutant[]): Promise<void> {
-    const originals = batch.map((m) => Deno.readTextFileSync(join(this.copy, m.file)));
-    batch.forEach((m, i) =>
-      Deno.writeTextFileSync(join(this.copy, m.file), applyMutant(originals[i]!, m))
-    );
+    const copies = batch.map((m, i) => {
+      const copy = join(dirname(m.file), `.mutant${i}.${basename(m.file)}`);
+      const original = Deno.readTextFileSync(join(this.copy, m.file));
+      Deno.writeTextFileSync(join(this.copy, copy), applyMutant(original, m));
+      return copy;
+    });
     let blamed: Set<string> | null;
     try {
-      blamed = await check(this.copy, batch.map((m) => m.file));
+      blamed = await check(this.copy, copies);
     } finally {
-      batch.forEach((m, i) => Deno.writeTextFileSync(join(this.copy, m.file), originals[i]!));
+      for (const copy of copies) Deno.removeSync(join(this.copy, copy));
     }
-    // An error in a mutated file is charged to its mutant (a mutant that breaks another mutated
-    // file, not itself, would change a type: rare once type members are not dropped). One in a
-    // file no mutant touched could follow from any mutant of a file it loads: those are checked
-    // again alone; one outside the graph (a library's) could follow from any.
-    const files = new Set(batch.map((m) => m.file));
-    const elsewhere = blamed === null ? [] : [...blamed].filter((f) => !files.has(f));
-    for (const m of batch) {
-      const suspect = elsewhere.some((f) => !this.graph.has(f) || loads(this.graph, f, m.file));
-      if (suspect && batch.length > 1) await this.checkBatch([m]);
-      else this.#known[await this.#id(m)] = blamed === null || (!suspect && !blamed.has(m.file));
+    for (const [i, m] of batch.entries()) {
+      this.#known[await this.#id(m)] = blamed === null || !blamed.has(copies[i]!);
     }
     Deno.mkdirSync(dirname(this.#path), { recursive: true });
     Deno.writeTextFileSync(this.#path, JSON.stringify(this.#known));

@@ -20,13 +20,23 @@ export interface DirectoryWatchHandlers {
 
 /**
  * What a listing of the directory already found, so that starting the watch need not list it
- * again: the entries that are neither regular files nor directories (FIFOs among them), and the
- * directory's mtime taken before the listing (a later change makes the next check look again).
+ * again: the entries that are neither regular files nor directories (FIFOs among them), the
+ * directory's mtime taken before the listing (a later change makes the next check look again)
+ * and when (epoch ms) the listing began.
  */
 export interface Listed {
   readonly mtime: number;
+  readonly at: number;
   readonly special: readonly Deno.DirEntry[];
 }
+
+/**
+ * How long after a directory's mtime its entries may still change without moving it: file
+ * systems stamp times from a clock that ticks in jiffies (and FAT in 2 s steps), so a FIFO made
+ * just after a sweep may leave the mtime the sweep saw. Until a sweep is this much later than
+ * the mtime it saw, every check sweeps again.
+ */
+const MTIME_TICK_MS = 2000;
 
 interface Identity {
   readonly dev: number;
@@ -37,10 +47,14 @@ interface Identity {
 /**
  * Deno 2.9.6's watcher opens the path of every event it reports, with a blocking open(): an event
  * about a FIFO (created, renamed in, or a link to one) leaves its thread waiting for a writer for
- * good, so no further event arrives and the process cannot exit. While a FIFO of the directory is
- * held open here for reading and writing, such an open returns at once. The directory is stat'ed
- * every `checkMs`: when its entries changed, FIFOs are looked for; when it is missing or another
- * directory stands in its place, the watch is re-armed.
+ * good, so no further event arrives and the process cannot exit. Worse, that thread is shared by
+ * every watch of the process and holds a lock while it waits, which `Deno.watchFs()` and a closed
+ * watch's clean-up take on the main thread: one of them while the thread waits blocks the daemon
+ * for good, timers and all. While a FIFO of the directory is held open here for reading and
+ * writing, such an open returns at once, so every FIFO is held before a watch is made, and a watch
+ * that had to wait on one is not re-armed. The directory is stat'ed every `checkMs`: when its
+ * entries changed, FIFOs are looked for; when it is missing or another directory stands in its
+ * place, the watch is re-armed.
  */
 export class DirectoryWatch {
   readonly #dir: string;
@@ -51,6 +65,8 @@ export class DirectoryWatch {
   #loops = new Set<Promise<void>>();
   #identity: Identity | undefined;
   #sweptMtime = Number.NaN;
+  /** When (epoch ms) the last sweep read the directory. */
+  #sweptAt = Number.NaN;
   #eventsSinceCheck = 0;
   #missing = false;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -111,9 +127,11 @@ export class DirectoryWatch {
     }
     const quiet = this.#eventsSinceCheck === 0;
     this.#eventsSinceCheck = 0;
-    if (identity.mtime === this.#sweptMtime) return;
-    this.#sweep(identity.mtime);
-    if (!quiet) return;
+    const changed = identity.mtime !== this.#sweptMtime;
+    if (!changed && this.#sweptAt - identity.mtime > MTIME_TICK_MS) return;
+    // A new FIFO explains a quiet watch: its thread waited on it, and goes on now that it is held
+    // (re-arming then could block for good on another FIFO made meanwhile).
+    if (this.#sweep(identity.mtime) || !quiet || !changed) return;
     // Entries changed but no event came: the watch is dead (seen after the directory was
     // replaced and the old one removed). Watch afresh and rescan.
     try {
@@ -145,11 +163,12 @@ export class DirectoryWatch {
     } catch {
       // Gone again: the watch below fails and says so.
     }
+    // FIFOs first: Deno.watchFs() waits for the watcher's thread, which may be waiting on one.
+    if (listed === undefined) this.#sweep(identity.mtime);
+    else this.#sweep(listed.mtime, listed);
     const watcher = Deno.watchFs(this.#dir, { recursive: false });
     this.#watcher = watcher;
     this.#identity = identity;
-    if (listed === undefined) this.#sweep(identity.mtime);
-    else this.#sweep(listed.mtime, listed.special);
     const loop = (async () => {
       for await (const event of watcher) this.#onEvent(event);
     })().catch((e) => {
@@ -196,13 +215,15 @@ export class DirectoryWatch {
 
   /**
    * Holds every FIFO of the directory (and every link in it to a FIFO), of `listed` when given;
-   * releases the others.
+   * releases the others. True when it held one it did not hold before.
    */
-  #sweep(mtime: number, listed?: Iterable<Deno.DirEntry>): void {
+  #sweep(mtime: number, listed?: Listed): boolean {
     this.#sweptMtime = mtime;
+    this.#sweptAt = listed?.at ?? Date.now();
     const seen = new Set<string>();
+    let held = false;
     try {
-      for (const entry of listed ?? listDirectory(this.#dir)) {
+      for (const entry of listed?.special ?? listDirectory(this.#dir)) {
         if (entry.isFile || entry.isDirectory) continue;
         const path = `${this.#dir}/${entry.name}`;
         try {
@@ -213,7 +234,9 @@ export class DirectoryWatch {
           if (this.#fifos.get(entry.name)?.ino === ino) continue;
           this.#release(entry.name);
           const fd = holdFifo(path, entry.isSymlink);
-          if (fd >= 0) this.#fifos.set(entry.name, { fd, ino });
+          if (fd < 0) continue;
+          this.#fifos.set(entry.name, { fd, ino });
+          held = true;
         } catch {
           // Gone or a dangling link: nothing to hold.
         }
@@ -222,6 +245,7 @@ export class DirectoryWatch {
       // The directory is gone; the next check sees it.
     }
     this.#releaseFifos(seen);
+    return held;
   }
 
   #releaseFifos(keep: ReadonlySet<string>): void {

@@ -238,7 +238,7 @@ export class BindingStore {
     // Closed meanwhile (the daemon is stopping): the load was cut short and reports nothing.
     if (this.#closed) return;
     this.#loaded = true;
-    if (this.#watch === undefined) this.#lastLoad = { names, at, listed: { mtime, special } };
+    if (this.#watch === undefined) this.#lastLoad = { names, at, listed: { mtime, at, special } };
     report.finish(`Loaded ${this.#bindings.size} bindings from ${this.#dir}: ${report.counts()}`);
   }
 

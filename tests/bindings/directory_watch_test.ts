@@ -1,15 +1,16 @@
 /**
  * The binding directory's watch (src/bindings/directory_watch.ts), checked by hand (the timer is
  * set far off): events are reported, a quiet check after a change re-arms a watch presumed dead,
- * and a directory that goes and comes back is reported once each way.
+ * but not one a new FIFO stalled, a re-arm with a FIFO not yet held cannot block, and a directory
+ * that goes and comes back is reported once each way.
  */
 import assert from "node:assert/strict";
 import { DirectoryWatch } from "../../src/bindings/directory_watch.ts";
-import { waitFor } from "../../lab/proc.ts";
+import { run, waitFor } from "../../lab/proc.ts";
 
 /** A watch on a fresh directory, with every handler call recorded; closed and removed after `body`. */
 async function withWatch(
-  body: (dir: string, watch: DirectoryWatch, seen: string[]) => Promise<void>,
+  body: (dir: string, watch: DirectoryWatch, seen: string[]) => Promise<void> | void,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-watch-" });
   const seen: string[] = [];
@@ -44,6 +45,10 @@ Deno.test("DirectoryWatch: a check after a change it saw events for re-arms noth
 
 Deno.test("DirectoryWatch: entries that changed with no event mean a dead watch: re-armed, rescanned", async () => {
   await withWatch(async (dir, watch, seen) => {
+    // A change it saw an event for, and its check: each check counts the events since the last.
+    await Deno.writeTextFile(`${dir}/tap1`, "MAC=52:54:00:00:00:01\n");
+    await waitFor("an event about tap1", () => eventAbout(seen, "tap1"), { timeoutMs: 10_000 });
+    watch.check();
     // Checked before any event can arrive (no await between): the change came without one.
     Deno.mkdirSync(`${dir}/sub`);
     watch.check();
@@ -75,4 +80,196 @@ Deno.test("DirectoryWatch: a directory removed is gone once, and back once it ex
     watch.check();
     assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), ["gone", "back"]);
   });
+});
+
+Deno.test("DirectoryWatch: a check holds a FIFO made since the last one and re-arms nothing: the stalled watch goes on", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    // Checked before any event can arrive: Deno's watcher thread waits in open() on the FIFO.
+    await run(["mkfifo", `${dir}/fifo`], { timeoutMs: 10_000 });
+    // Another mtime than the last sweep saw, whatever the file system clock's granularity.
+    Deno.utimeSync(dir, 1, 1);
+    watch.check();
+    assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), []);
+    await Deno.writeTextFile(`${dir}/tap5`, "MAC=52:54:00:00:00:05\n");
+    await waitFor("an event about tap5", () => eventAbout(seen, "tap5"), { timeoutMs: 10_000 });
+  });
+});
+
+/**
+ * Runs `steps` (code using `watch`) in a child process after a FIFO nobody holds was made in a
+ * watched directory, and returns what it printed: the bug blocks a whole thread, which only a
+ * kill ends.
+ */
+async function afterStallingFifo(steps: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-watch-" });
+  const module = new URL("../../src/bindings/directory_watch.ts", import.meta.url).href;
+  const script = `
+    import { DirectoryWatch } from ${JSON.stringify(module)};
+    const dir = ${JSON.stringify(dir)};
+    const nothing = () => {};
+    const watch = new DirectoryWatch(dir, { event: nothing, gone: nothing, back: nothing, error: nothing }, 3_600_000);
+    watch.start();
+    new Deno.Command("mkfifo", { args: [dir + "/fifo"] }).outputSync();
+    // Deno's watcher thread is in open() on the FIFO now, holding the lock watchFs() takes.
+    await new Promise((r) => setTimeout(r, 300));
+    ${steps}
+  `;
+  try {
+    return (await run([Deno.execPath(), "eval", script], { timeoutMs: 20_000 })).stdout;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("DirectoryWatch: re-armed while a FIFO nobody holds stalls Deno's watcher, it does not block", async () => {
+  const out = await afterStallingFifo(
+    `watch.rearm(); await watch.close(); console.log("re-armed");`,
+  );
+  assert.equal(out, "re-armed\n");
+});
+
+Deno.test("DirectoryWatch: closed while a FIFO nobody holds stalls Deno's watcher, it does not block", async () => {
+  assert.equal(await afterStallingFifo(`await watch.close(); console.log("closed");`), "closed\n");
+});
+
+Deno.test("DirectoryWatch: a FIFO made within the mtime the last sweep saw is still held", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    // start() swept at this mtime; a file system clock ticking coarser than the FIFO came after
+    // it leaves the directory's mtime as it was.
+    const swept = Deno.statSync(dir).mtime!;
+    await run(["mkfifo", `${dir}/fifo`], { timeoutMs: 10_000 });
+    Deno.utimeSync(dir, swept, swept);
+    watch.check();
+    // Held, the FIFO lets Deno's watcher thread go on to report what follows.
+    await Deno.writeTextFile(`${dir}/tap6`, "MAC=52:54:00:00:00:06\n");
+    await waitFor("an event about tap6", () => eventAbout(seen, "tap6"), { timeoutMs: 10_000 });
+    assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), []);
+  });
+});
+
+/** How many descriptors of this process are open on `path`. */
+function descriptorsOn(path: string): number {
+  let n = 0;
+  for (const entry of Deno.readDirSync("/proc/self/fd")) {
+    try {
+      if (Deno.readLinkSync(`/proc/self/fd/${entry.name}`) === path) n++;
+    } catch {
+      // Closed meanwhile (the descriptor readDirSync itself used).
+    }
+  }
+  return n;
+}
+
+Deno.test("DirectoryWatch: a FIFO is held by one descriptor however often it is swept, released when it goes", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    const fifo = `${dir}/fifo`;
+    await run(["mkfifo", fifo], { timeoutMs: 10_000 });
+    Deno.utimeSync(dir, 1, 1); // A new mtime: every check sweeps.
+    watch.check();
+    await waitFor("the FIFO's event", () => eventAbout(seen, "fifo"), { timeoutMs: 10_000 });
+    seen.length = 0;
+    for (let i = 2; i < 4; i++) {
+      Deno.utimeSync(dir, i, i);
+      watch.check();
+    }
+    assert.equal(descriptorsOn(fifo), 1);
+    // Let go and taken again, it would be closed after writing: an event about it.
+    await Deno.writeTextFile(`${dir}/tap8`, "MAC=52:54:00:00:00:08\n");
+    await waitFor("an event about tap8", () => eventAbout(seen, "tap8"), { timeoutMs: 10_000 });
+    assert.ok(!eventAbout(seen, "fifo"), seen.join("; "));
+    await Deno.remove(fifo);
+    Deno.utimeSync(dir, 9, 9);
+    watch.check();
+    assert.equal(descriptorsOn(fifo), 0);
+    assert.equal(descriptorsOn(`${fifo} (deleted)`), 0);
+  });
+});
+
+Deno.test("DirectoryWatch: an event about the directory itself is no entry's; its removal is seen at once", async () => {
+  await withWatch(async (dir, _watch, seen) => {
+    const name = dir.split("/").pop()!;
+    Deno.chmodSync(dir, 0o750);
+    await Deno.writeTextFile(`${dir}/tap7`, "MAC=52:54:00:00:00:07\n");
+    await waitFor("an event about tap7", () => eventAbout(seen, "tap7"), { timeoutMs: 10_000 });
+    assert.ok(!eventAbout(seen, name), seen.join("; "));
+    // The periodic check is an hour away: only the event about the directory can say it is gone.
+    await Deno.remove(dir, { recursive: true });
+    await waitFor("gone", () => seen.includes("gone"), { timeoutMs: 10_000 });
+  });
+});
+
+Deno.test("DirectoryWatch: another directory renamed over it, with the same mtime, is watched afresh", async () => {
+  await withWatch((dir, watch, seen) => {
+    // Same device, another inode; the same mtime, so that only the inode can tell.
+    const mtime = Deno.statSync(dir).mtime!;
+    Deno.mkdirSync(`${dir}.new`);
+    Deno.utimeSync(`${dir}.new`, mtime, mtime);
+    Deno.renameSync(`${dir}.new`, dir);
+    watch.check();
+    assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), ["back"]);
+  });
+});
+
+Deno.test("DirectoryWatch: after close(), a check reports nothing", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    await watch.close();
+    await Deno.remove(dir, { recursive: true });
+    watch.check();
+    assert.deepEqual(seen, []);
+  });
+});
+
+Deno.test("DirectoryWatch: a file standing where the directory was is no directory: gone", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    await Deno.remove(dir);
+    Deno.writeTextFileSync(dir, "not a directory");
+    try {
+      watch.check();
+      assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), ["gone"]);
+    } finally {
+      await Deno.remove(dir);
+    }
+  });
+});
+
+Deno.test("DirectoryWatch: the FIFOs it holds are let go when the directory is gone", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    await run(["mkfifo", `${dir}/fifo`], { timeoutMs: 10_000 });
+    Deno.utimeSync(dir, 1, 1); // A new mtime: the check sweeps.
+    watch.check();
+    assert.equal(descriptorsOn(`${dir}/fifo`), 1);
+    await Deno.remove(dir, { recursive: true });
+    watch.check();
+    assert.ok(seen.includes("gone"));
+    assert.equal(descriptorsOn(`${dir}/fifo (deleted)`), 0);
+  });
+});
+
+Deno.test("DirectoryWatch: a link to a regular file is never opened by the FIFO sweep", async () => {
+  const outside = await Deno.makeTempDir({ prefix: "nfdhcpd-watch-" });
+  Deno.writeTextFileSync(`${outside}/target`, "MAC=52:54:00:00:00:09\n");
+  const around = Deno.watchFs(outside);
+  const events: string[] = [];
+  const loop = (async () => {
+    for await (const e of around) {
+      events.push(`${e.kind} ${e.paths.map((p) => p.split("/").pop())}`);
+    }
+  })();
+  try {
+    await withWatch(async (dir, watch) => {
+      Deno.symlinkSync(`${outside}/target`, `${dir}/tap9`);
+      Deno.utimeSync(dir, 1, 1); // A new mtime: the check sweeps.
+      watch.check();
+      // Opened for reading and writing, the target would report its close.
+      Deno.writeTextFileSync(`${outside}/after`, "");
+      await waitFor("an event about after", () => events.some((e) => e.endsWith(" after")), {
+        timeoutMs: 10_000,
+      });
+      assert.ok(!events.some((e) => e.endsWith(" target")), events.join("; "));
+    });
+  } finally {
+    around.close();
+    await loop;
+    await Deno.remove(outside, { recursive: true });
+  }
 });

@@ -61,7 +61,37 @@ Deno.test("Settler reads a file settleMs after a write and its close", () => {
   assert.deepEqual(s.ready, []);
   s.wait(20);
   assert.deepEqual(s.ready, [400]);
+  assert.deepEqual(s.stuck, []);
   assert.equal(s.settler.nextAt(), undefined);
+});
+
+Deno.test("Settler counts stuckMs from the change's first event, whatever the clock reads", () => {
+  const s = new Scene();
+  s.now = 50_000; // The daemon's clock (performance.now()) is far past 0.
+  s.write();
+  s.close();
+  s.wait(1000);
+  assert.deepEqual(s.ready, [50_400]);
+  assert.deepEqual(s.stuck, []);
+  for (let i = 0; i < 110; i++) {
+    s.write();
+    s.wait(100);
+  }
+  assert.deepEqual(s.stuck, [61_000]);
+  const settler = new Settler(SETTLE, STUCK);
+  settler.changed("tap1", 50_000);
+  assert.deepEqual(settler.tick(60_000, () => null).stuck, [{ name: "tap1", forMs: STUCK }]);
+});
+
+Deno.test("Settler waits settleMs again after an event that came after its first look, the file unchanged", () => {
+  const s = new Scene();
+  s.write();
+  s.wait(250); // Looked at 200.
+  s.close(); // Same size, times and inode: only the event says something happened.
+  s.wait(390);
+  assert.deepEqual(s.ready, []);
+  s.wait(20);
+  assert.deepEqual(s.ready, [650]);
 });
 
 Deno.test("Settler reads a file written through a descriptor kept open (modify, no close)", () => {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import type { FileRead } from "../../ffi/regular_file.ts";
 import { BindingStore, type BindingStoreOptions } from "../../src/bindings/store.ts";
 import { escapeForLog } from "../../src/log_text.ts";
+import { run } from "../../lab/proc.ts";
 
 interface Logged {
   readonly level: string;
@@ -49,36 +50,52 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = 3000)
   }
 }
 
-async function mkfifo(path: string): Promise<void> {
-  const { success } = await new Deno.Command("mkfifo", { args: [path] }).output();
-  assert.ok(success);
-}
-
 Deno.test("BindingStore reports a FIFO at start and keeps following the directory after one is made", async () => {
+  // In a child process, bounded: a FIFO that stalls Deno's watcher can block a whole thread
+  // (src/bindings/directory_watch.ts), which no timer in this process could end.
   const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-fifo-" });
-  await mkfifo(`${dir}/tap9`);
-  try {
-    await withStore({ tap0: bindingText(0) }, async (d, store, logged) => {
-      await mkfifo(`${d}/tap9`);
-      await store.load(); // Read a FIFO with a blocking open: never finished.
+  const store = new URL("../../src/bindings/store.ts", import.meta.url).href;
+  const script = `
+    import assert from "node:assert/strict";
+    import { BindingStore } from ${JSON.stringify(store)};
+    const dir = ${JSON.stringify(dir)};
+    const logged = [];
+    const log = { debug() {}, info() {}, warn() {}, error: (m) => logged.push(m) };
+    const mkfifo = (name) => {
+      assert.ok(new Deno.Command("mkfifo", { args: [dir + "/" + name] }).outputSync().success);
+    };
+    const waitFor = async (what, condition) => {
+      const until = performance.now() + 3000;
+      while (!condition()) {
+        if (performance.now() > until) assert.fail("timed out waiting for " + what);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+    Deno.writeTextFileSync(dir + "/tap0", ${JSON.stringify(bindingText(0))});
+    mkfifo("tap7");
+    const store = new BindingStore(dir, log, { checkMs: 30 });
+    try {
+      store.watch();
+      await store.load(); // Read with a blocking open, a FIFO would never let it finish.
       assert.equal(store.size, 1);
-      assert.ok(
-        logged.some((l) => l.level === "error" && /tap9 is not used: it is a FIFO/.test(l.message)),
-      );
-      // A FIFO made while watching stalled Deno's watcher for good.
-      await mkfifo(`${d}/tap8`);
+      assert.ok(logged.some((m) => /tap7 is not used: it is a FIFO/.test(m)), logged.join("; "));
+      // A FIFO made while watching stalls Deno's watcher until it is held.
+      mkfifo("tap8");
       await new Promise((r) => setTimeout(r, 50));
-      Deno.writeTextFileSync(`${d}/tap1`, bindingText(1));
+      Deno.writeTextFileSync(dir + "/tap1", ${JSON.stringify(bindingText(1))});
       await waitFor("tap1 after a FIFO", () => store.get("tap1") !== undefined);
-      await waitFor(
-        "tap8 reported",
-        () => logged.some((l) => /tap8 is not used: it is a FIFO/.test(l.message)),
-      );
-    });
+      await waitFor("tap8 reported", () => logged.some((m) => /tap8 is not used: it is a FIFO/.test(m)));
+    } finally {
+      await store.close();
+    }
+    console.log("followed");
+  `;
+  try {
+    const out = await run([Deno.execPath(), "eval", script], { timeoutMs: 30_000 });
+    assert.equal(out.stdout, "followed\n");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-  // Copying tap9 in too: load() on a directory holding a FIFO finishes.
 });
 
 Deno.test("BindingStore never serves a binding its writer has not finished", async () => {
@@ -88,14 +105,17 @@ Deno.test("BindingStore never serves a binding its writer has not finished", asy
     store.onChange((_tap, b) => {
       if (b && b.ip === 0x0a630001) sawPartial = true;
     });
-    await file.write(new TextEncoder().encode(`${bindingText(3)}IP=10.99.0.1`));
-    const until = performance.now() + 200;
-    while (performance.now() < until) {
-      if (store.get("tap3") !== undefined) sawPartial = true;
-      await new Promise((r) => setTimeout(r, 5));
+    try {
+      await file.write(new TextEncoder().encode(`${bindingText(3)}IP=10.99.0.1`));
+      const until = performance.now() + 200;
+      while (performance.now() < until) {
+        if (store.get("tap3") !== undefined) sawPartial = true;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await file.write(new TextEncoder().encode("23\n"));
+    } finally {
+      file.close();
     }
-    await file.write(new TextEncoder().encode("23\n"));
-    file.close();
     await waitFor("tap3 complete", () => store.get("tap3")?.ip === 0x0a63007b);
     assert.equal(sawPartial, false);
   });
@@ -204,14 +224,102 @@ Deno.test("BindingStore keeps the newest read when reads finish out of order", a
     return { kind: "text", text };
   };
   await withStore({ tap0: bindingText(0) }, async (dir, store) => {
-    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(1));
-    await waitFor("second read started", () => calls === 2);
-    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(2));
-    await waitFor("newest", () => store.get("tap0")?.macText === mac(2));
-    releaseFirst();
+    try {
+      Deno.writeTextFileSync(`${dir}/tap0`, bindingText(1));
+      await waitFor("second read started", () => calls === 2);
+      Deno.writeTextFileSync(`${dir}/tap0`, bindingText(2));
+      await waitFor("newest", () => store.get("tap0")?.macText === mac(2));
+    } finally {
+      releaseFirst(); // Also on a failure: close() waits for the reads under way.
+    }
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(store.get("tap0")?.macText, mac(2));
   }, { readFile });
+});
+
+Deno.test("BindingStore refuses a file whose read throws, naming the error, and loads the others", async () => {
+  const readFile = (path: string): FileRead => {
+    if (path.endsWith("/tap1")) throw new Error("the disk said no");
+    return { kind: "text", text: Deno.readTextFileSync(path) };
+  };
+  await withStore({ tap0: bindingText(0), tap1: bindingText(1) }, (_dir, store, logged) => {
+    assert.equal(store.get("tap0")?.macText, mac(0));
+    assert.equal(store.get("tap1"), undefined);
+    assert.ok(
+      logged.some((l) => /tap1 is not used: the disk said no/.test(l.message)),
+      logged.map((l) => l.message).join("; "),
+    );
+    return Promise.resolve();
+  }, { readFile });
+});
+
+Deno.test("BindingStore's load summary counts a rewritten binding as updated, a new one as added", async () => {
+  await withStore({ tap0: bindingText(0) }, async (dir, store, logged) => {
+    // Read by load() at once, long before the watch's settle delay is over.
+    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(0, "IP=10.0.0.5\n"));
+    Deno.writeTextFileSync(`${dir}/tap1`, bindingText(1));
+    await store.load();
+    const summary = logged.filter((l) => l.message.startsWith("Loaded ")).pop()?.message;
+    assert.match(summary ?? "", /: 1 added, 1 updated, 0 removed, 0 rejected, 0 unchanged$/);
+    Deno.removeSync(`${dir}/tap1`);
+    await store.load();
+    assert.ok(
+      logged.some((l) => l.level === "debug" && l.message === "Removed binding tap1: file removed"),
+    );
+  });
+});
+
+Deno.test("BindingStore.close() waits for a read under way", async () => {
+  let release: () => void = () => {};
+  let started = false;
+  const readFile = async (path: string): Promise<FileRead> => {
+    if (path.endsWith("/tap5")) {
+      started = true;
+      await new Promise<void>((r) => (release = r));
+    }
+    return { kind: "text", text: Deno.readTextFileSync(path) };
+  };
+  await withStore({}, async (dir, store) => {
+    let closed = false;
+    try {
+      Deno.writeTextFileSync(`${dir}/tap5`, bindingText(5));
+      await waitFor("the read of tap5", () => started);
+      const closing = store.close().then(() => (closed = true));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(closed, false);
+      release();
+      await closing;
+    } finally {
+      release();
+    }
+  }, { readFile });
+});
+
+Deno.test("BindingStore closed during a load reads no further file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-hard-" });
+  for (let n = 0; n < 3; n++) Deno.writeTextFileSync(`${dir}/tap${n}`, bindingText(n));
+  const read: string[] = [];
+  let release: () => void = () => {};
+  const readFile = async (path: string): Promise<FileRead> => {
+    read.push(path);
+    if (read.length === 1) await new Promise<void>((r) => (release = r));
+    return { kind: "text", text: Deno.readTextFileSync(path) };
+  };
+  const quiet = () => {};
+  const store = new BindingStore(dir, { debug: quiet, info: quiet, warn: quiet, error: quiet }, {
+    readFile,
+  });
+  try {
+    const loading = store.load();
+    await store.close();
+    release();
+    await loading;
+    assert.equal(read.length, 1, read.join(", "));
+    assert.equal(store.size, 0);
+  } finally {
+    release();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("escapeForLog() escapes control characters and leaves plain text alone", () => {

@@ -74,3 +74,13 @@ Deno.test("BindingStore prefers the file named after the TAP to a file claiming 
   assert.equal(lab.store.get("tap3")?.macText, "52:54:00:00:00:03");
   assert.deepEqual(lab.warnings, []);
 });
+
+Deno.test("BindingStore serves the one file claiming a TAP by INDEV when the other claimant is an interface's own", async () => {
+  await using lab = await storeOf(
+    { "one-42-0": one("02:00:c0:a8:00:10", "tap3"), tap9: one("52:54:00:00:00:09", "tap3") },
+    new Set(["tap3", "tap9"]),
+  );
+  assert.equal(lab.store.get("tap3")?.macText, "02:00:c0:a8:00:10");
+  assert.equal(lab.store.get("tap9")?.macText, "52:54:00:00:00:09");
+  assert.deepEqual(lab.warnings, []);
+});
