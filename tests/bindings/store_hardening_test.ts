@@ -4,6 +4,7 @@ import type { FileRead } from "../../ffi/regular_file.ts";
 import { BindingStore, type BindingStoreOptions } from "../../src/bindings/store.ts";
 import { escapeForLog } from "../../src/log_text.ts";
 import { run } from "../../lab/proc.ts";
+import { descriptorsOn } from "./descriptors.ts";
 
 interface Logged {
   readonly level: string;
@@ -292,6 +293,25 @@ Deno.test("BindingStore.close() waits for a read under way", async () => {
     } finally {
       release();
     }
+  }, { readFile });
+});
+
+Deno.test("BindingStore.reload() after close() neither watches nor reads again", async () => {
+  const read: string[] = [];
+  const readFile = (path: string): FileRead => {
+    read.push(path);
+    return { kind: "text", text: Deno.readTextFileSync(path) };
+  };
+  await withStore({ tap0: bindingText(0) }, async (dir, store) => {
+    await store.close();
+    read.length = 0;
+    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(1));
+    // A FIFO a watch made again would hold.
+    await run(["mkfifo", `${dir}/tap9`], { timeoutMs: 10_000 });
+    await store.reload();
+    assert.deepEqual(read, []);
+    assert.equal(store.get("tap0")?.macText, mac(0));
+    assert.equal(descriptorsOn(`${dir}/tap9`), 0);
   }, { readFile });
 });
 
