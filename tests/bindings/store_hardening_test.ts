@@ -315,6 +315,30 @@ Deno.test("BindingStore.reload() after close() neither watches nor reads again",
   }, { readFile });
 });
 
+Deno.test("BindingStore rescans once to catch up after watch() follows load()", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-hard-" });
+  Deno.writeTextFileSync(`${dir}/tap0`, bindingText(0));
+  const infos: string[] = [];
+  const quiet = () => {};
+  const store = new BindingStore(dir, {
+    debug: quiet,
+    info: (m) => infos.push(m),
+    warn: quiet,
+    error: quiet,
+  });
+  try {
+    await store.load();
+    store.watch();
+    const rescans = () => infos.filter((m) => m.startsWith("Reloading every binding")).length;
+    await waitFor("the catch-up rescan", () => rescans() === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(rescans(), 1, infos.join("; "));
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("BindingStore closed during a load reads no further file", async () => {
   const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-hard-" });
   for (let n = 0; n < 3; n++) Deno.writeTextFileSync(`${dir}/tap${n}`, bindingText(n));
