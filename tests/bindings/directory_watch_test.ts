@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { DirectoryWatch } from "../../src/bindings/directory_watch.ts";
 import { run, waitFor } from "../../lab/proc.ts";
+import { descriptorsOn } from "./descriptors.ts";
 
 /** A watch on a fresh directory, with every handler call recorded; closed and removed after `body`. */
 async function withWatch(
@@ -146,19 +147,6 @@ Deno.test("DirectoryWatch: a FIFO made within the mtime the last sweep saw is st
     assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), []);
   });
 });
-
-/** How many descriptors of this process are open on `path`. */
-function descriptorsOn(path: string): number {
-  let n = 0;
-  for (const entry of Deno.readDirSync("/proc/self/fd")) {
-    try {
-      if (Deno.readLinkSync(`/proc/self/fd/${entry.name}`) === path) n++;
-    } catch {
-      // Closed meanwhile (the descriptor readDirSync itself used).
-    }
-  }
-  return n;
-}
 
 Deno.test("DirectoryWatch: a FIFO is held by one descriptor however often it is swept, released when it goes", async () => {
   await withWatch(async (dir, watch, seen) => {

@@ -4,6 +4,7 @@ import type { FileRead } from "../../ffi/regular_file.ts";
 import { BindingStore, type BindingStoreOptions } from "../../src/bindings/store.ts";
 import { escapeForLog } from "../../src/log_text.ts";
 import { run } from "../../lab/proc.ts";
+import { descriptorsOn } from "./descriptors.ts";
 
 interface Logged {
   readonly level: string;
@@ -293,6 +294,49 @@ Deno.test("BindingStore.close() waits for a read under way", async () => {
       release();
     }
   }, { readFile });
+});
+
+Deno.test("BindingStore.reload() after close() neither watches nor reads again", async () => {
+  const read: string[] = [];
+  const readFile = (path: string): FileRead => {
+    read.push(path);
+    return { kind: "text", text: Deno.readTextFileSync(path) };
+  };
+  await withStore({ tap0: bindingText(0) }, async (dir, store) => {
+    await store.close();
+    read.length = 0;
+    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(1));
+    // A FIFO a watch made again would hold.
+    await run(["mkfifo", `${dir}/tap9`], { timeoutMs: 10_000 });
+    await store.reload();
+    assert.deepEqual(read, []);
+    assert.equal(store.get("tap0")?.macText, mac(0));
+    assert.equal(descriptorsOn(`${dir}/tap9`), 0);
+  }, { readFile });
+});
+
+Deno.test("BindingStore rescans once to catch up after watch() follows load()", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-hard-" });
+  Deno.writeTextFileSync(`${dir}/tap0`, bindingText(0));
+  const infos: string[] = [];
+  const quiet = () => {};
+  const store = new BindingStore(dir, {
+    debug: quiet,
+    info: (m) => infos.push(m),
+    warn: quiet,
+    error: quiet,
+  });
+  try {
+    await store.load();
+    store.watch();
+    const rescans = () => infos.filter((m) => m.startsWith("Reloading every binding")).length;
+    await waitFor("the catch-up rescan", () => rescans() === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(rescans(), 1, infos.join("; "));
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("BindingStore closed during a load reads no further file", async () => {

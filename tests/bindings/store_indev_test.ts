@@ -84,3 +84,20 @@ Deno.test("BindingStore serves the one file claiming a TAP by INDEV when the oth
   assert.equal(lab.store.get("tap9")?.macText, "52:54:00:00:00:09");
   assert.deepEqual(lab.warnings, []);
 });
+
+Deno.test("BindingStore.useInterfaces() puts a file claiming a TAP by INDEV on it, once names are known", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-indev-" });
+  Deno.writeTextFileSync(`${dir}/one-42-0`, one("02:00:c0:a8:00:10", "tap3"));
+  const ignore = () => {};
+  const store = new BindingStore(dir, { debug: ignore, info: ignore, warn: ignore, error: ignore });
+  try {
+    await store.load();
+    // Every name taken for an interface's: one-42-0 is served by its own name only.
+    assert.equal(store.get("tap3"), undefined);
+    store.useInterfaces((name) => name === "tap3");
+    assert.equal(store.get("tap3")?.macText, "02:00:c0:a8:00:10");
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
