@@ -1,29 +1,30 @@
 /**
  * Listing a directory with libc's readdir: the entries Deno.readDirSync gives, at a fraction of
- * its cost for thousands of files (it builds each entry in Rust and hands it over as an object).
+ * its cost for thousands of files (it builds each entry in Rust and hands it over as an object),
+ * and under /proc, where Deno demands --allow-all.
  */
+import { ENOENT, ESRCH } from "./libc.ts";
 import { callError, cString, errno, libc } from "./native.ts";
 
-/** Offsets in glibc's struct dirent (64-bit): d_type, then the NUL-terminated d_name. */
+/** Offsets in glibc's struct dirent (64-bit: ino, off, reclen): d_type, then d_name. */
 const DIRENT_TYPE = 18;
 const DIRENT_NAME = 19;
 const DT_UNKNOWN = 0;
 const DT_DIR = 4;
 const DT_REG = 8;
 const DT_LNK = 10;
-const ENOENT = 2;
 
 /**
  * The entries of the directory at `path`, without `.` and `..`, typed as the file system says
- * (an entry of unknown type, on file systems that give none, is lstat'ed). Throws
- * Deno.errors.NotFound when it is missing, an Error naming the call otherwise.
+ * (an entry of unknown type, on file systems that give none, is lstat'ed); null when it is gone
+ * (or, under /proc, its process is). Throws an Error naming the call for any other failure.
  */
-export function listDirectory(path: string): Deno.DirEntry[] {
+export function listDirectory(path: string): Deno.DirEntry[] | null {
   const c = libc();
   const dir = c.opendir(cString(path));
   if (dir === null) {
     const code = errno();
-    if (code === ENOENT) throw new Deno.errors.NotFound(`No such directory: ${path}`);
+    if (code === ENOENT || code === ESRCH) return null;
     throw callError(`opendir(${path})`, code);
   }
   try {

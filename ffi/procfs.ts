@@ -1,11 +1,9 @@
 /** Reads /proc through libc: Deno 2 demands --allow-all for any path under /proc/self or /proc/PID. */
 import { ENOENT, ESRCH, O_CLOEXEC, O_RDONLY } from "./libc.ts";
+import { listDirectory } from "./directory.ts";
 import { callError, cString, errno, libc } from "./native.ts";
 
 const decoder = new TextDecoder();
-
-/** The offset of d_name in glibc's struct dirent on 64-bit Linux (ino, off, reclen, type). */
-const DIRENT_NAME = 19;
 
 function gone(code: number): boolean {
   return code === ENOENT || code === ESRCH;
@@ -47,23 +45,7 @@ export function readProcFile(path: string): string | null {
 
 /** The entry names of a /proc directory, without `.` and `..`; null when it is gone. */
 export function listProcDir(path: string): string[] | null {
-  const c = libc();
-  const dir = c.opendir(cString(path));
-  if (dir === null) {
-    const code = errno();
-    if (gone(code)) return null;
-    throw callError(`opendir(${path})`, code);
-  }
-  try {
-    const names: string[] = [];
-    for (let entry = c.readdir(dir); entry !== null; entry = c.readdir(dir)) {
-      const name = Deno.UnsafePointerView.getCString(entry, DIRENT_NAME);
-      if (name !== "." && name !== "..") names.push(name);
-    }
-    return names;
-  } finally {
-    c.closedir(dir);
-  }
+  return listDirectory(path)?.map((entry) => entry.name) ?? null;
 }
 
 /** Where a /proc symbolic link points (e.g. /proc/self/fd/2 → `pipe:[123]`); null when gone. */

@@ -81,8 +81,10 @@ export class RegularFileReader {
    */
   statusChangedAt(path: string): number | null {
     if (!this.#setPath(path)) return null;
-    const flags = AT_SYMLINK_NOFOLLOW;
-    if (libc().statx(AT_FDCWD, this.#path, flags, STATX_CTIME, this.#statx) !== 0) return null;
+    const c = libc();
+    if (c.statx(AT_FDCWD, this.#path, AT_SYMLINK_NOFOLLOW, STATX_CTIME, this.#statx) !== 0) {
+      return null;
+    }
     const view = this.#statxView;
     const seconds = view.getUint32(STATX_CTIME_AT, true) +
       view.getInt32(STATX_CTIME_AT + 4, true) * 2 ** 32;

@@ -164,8 +164,7 @@ export class DirectoryWatch {
       // Gone again: the watch below fails and says so.
     }
     // FIFOs first: Deno.watchFs() waits for the watcher's thread, which may be waiting on one.
-    if (listed === undefined) this.#sweep(identity.mtime);
-    else this.#sweep(listed.mtime, listed);
+    this.#sweep(listed?.mtime ?? identity.mtime, listed);
     const watcher = Deno.watchFs(this.#dir, { recursive: false });
     this.#watcher = watcher;
     this.#identity = identity;
@@ -223,7 +222,7 @@ export class DirectoryWatch {
     const seen = new Set<string>();
     let held = false;
     try {
-      for (const entry of listed?.special ?? listDirectory(this.#dir)) {
+      for (const entry of listed?.special ?? listDirectory(this.#dir) ?? []) {
         if (entry.isFile || entry.isDirectory) continue;
         const path = `${this.#dir}/${entry.name}`;
         try {

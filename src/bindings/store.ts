@@ -45,6 +45,9 @@ const STUCK_MS = 10_000;
 const MAX_FILE_BYTES = 64 * 1024;
 /** How many files are read before the event loop gets a turn (reads are synchronous). */
 const READS_PER_TURN = 256;
+/** Resolves after the event loop has had a turn (timers, signals, queued packets). */
+const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 /** Names of editors', tools' and package managers' temporary and backup files: never bindings. */
 const IGNORED_NAMES = [
   /~$/,
@@ -82,8 +85,8 @@ export function isBindingFileName(name: string): boolean {
  *
  * Use: `await store.load(); store.watch();` (loading first: a watched directory's every open and
  * close is an inotify event, which made the reads at start twice as slow; the watch catches up
- * with what changed during the load), then `get(tap)` on the packet path, `await store.reload()` on SIGHUP, and
- * `await store.close()` at the end.
+ * with what changed during the load), then `get(tap)` on the packet path, `await
+ * store.reload()` on SIGHUP, and `await store.close()` at the end.
  */
 export class BindingStore {
   readonly #dir: string;
@@ -119,10 +122,8 @@ export class BindingStore {
   #dirPaths: ReadonlySet<string> = new Set();
   #closed = false;
   #loaded = false;
-  /** The names the last load read and when it began (epoch ms), for {@link watch}'s catch-up. */
-  #lastLoad:
-    | { readonly names: ReadonlySet<string>; readonly at: number; readonly listed: Listed }
-    | undefined;
+  /** What the last load listed and read (and when it began), for {@link watch}'s catch-up. */
+  #lastLoad: { readonly names: ReadonlySet<string>; readonly listed: Listed } | undefined;
 
   /** `datapath` is the directory of binding files; `log` receives what happens. */
   constructor(datapath: string, log: BindingStoreLog, options: BindingStoreOptions = {}) {
@@ -131,9 +132,8 @@ export class BindingStore {
     this.#settler = new Settler(options.settleMs ?? SETTLE_MS, options.stuckMs ?? STUCK_MS);
     this.#checkMs = options.checkMs ?? 1000;
     this.#isInterface = options.isInterface ?? (() => true);
-    const reader = this.#reader;
     this.#readFile = options.readFile ??
-      ((path, listedRegular) => reader.read(path, listedRegular));
+      ((path, listedRegular) => this.#reader.read(path, listedRegular));
   }
 
   /**
@@ -227,7 +227,9 @@ export class BindingStore {
     const regular = new Set<string>();
     const names = new Set<string>(this.#bindings.keys());
     const report = new ChangeReport(this.#log);
-    for (const entry of listDirectory(this.#dir)) {
+    const entries = listDirectory(this.#dir);
+    if (entries === null) throw new Deno.errors.NotFound(`No such directory: ${this.#dir}`);
+    for (const entry of entries) {
       if (entry.isDirectory) continue;
       if (entry.isFile) regular.add(entry.name);
       else special.push(entry);
@@ -238,7 +240,7 @@ export class BindingStore {
     // Closed meanwhile (the daemon is stopping): the load was cut short and reports nothing.
     if (this.#closed) return;
     this.#loaded = true;
-    if (this.#watch === undefined) this.#lastLoad = { names, at, listed: { mtime, at, special } };
+    if (this.#watch === undefined) this.#lastLoad = { names, listed: { mtime, at, special } };
     report.finish(`Loaded ${this.#bindings.size} bindings from ${this.#dir}: ${report.counts()}`);
   }
 
@@ -288,17 +290,17 @@ export class BindingStore {
   /**
    * Marks as changed every name added, removed or whose status changed (ctime, which every write,
    * rename and chmod sets) since `load` began, with a second's margin for the file system's
-   * coarse clock. One statx a file, no read, and no listing unless the directory changed: what did not change is not read again. It starts
-   * after the caller's turn (the daemon says it is ready first) and gives the event loop a turn
-   * every {@link READS_PER_TURN} files; what it finds is read once it settles, as after an event.
+   * coarse clock. One statx a file, no read, and no listing unless the directory changed: what
+   * did not change is not read again. It starts after the caller's turn (the daemon says it is
+   * ready first) and gives the event loop a turn every {@link READS_PER_TURN} files; what it
+   * finds is read once it settles, as after an event.
    */
   async #catchUp(
-    load: { readonly names: ReadonlySet<string>; readonly at: number },
+    load: { readonly names: ReadonlySet<string>; readonly listed: Listed },
   ): Promise<void> {
     this.#lastLoad = undefined;
-    const turn = () => new Promise((r) => setTimeout(r, 0));
-    await turn();
-    const since = load.at - 1000;
+    await nextTurn();
+    const since = load.listed.at - 1000;
     const changedSince = (path: string) => {
       const at = this.#reader.statusChangedAt(path);
       return at === null || at >= since;
@@ -308,20 +310,25 @@ export class BindingStore {
     // the files read at load can have changed (in place), and there is nothing to list.
     let names = [...load.names];
     if (changedSince(this.#dir)) {
-      const listed = new Set<string>();
+      let entries: Deno.DirEntry[] | null;
       try {
-        for (const entry of listDirectory(this.#dir)) {
-          if (!entry.isDirectory && isBindingFileName(entry.name)) listed.add(entry.name);
-        }
+        entries = listDirectory(this.#dir);
       } catch {
+        entries = null;
+      }
+      if (entries === null) {
         return this.#scheduleRescan("the directory could not be listed after loading");
+      }
+      const listed = new Set<string>();
+      for (const entry of entries) {
+        if (!entry.isDirectory && isBindingFileName(entry.name)) listed.add(entry.name);
       }
       for (const name of load.names) if (!listed.has(name)) changed(name);
       for (const name of listed) if (!load.names.has(name)) changed(name);
       names = names.filter((name) => listed.has(name));
     }
     for (let i = 0; i < names.length; i++) {
-      if (i > 0 && i % READS_PER_TURN === 0) await turn();
+      if (i > 0 && i % READS_PER_TURN === 0) await nextTurn();
       if (this.#closed) return;
       if (changedSince(`${this.#dir}/${names[i]}`)) changed(names[i]!);
     }
@@ -443,7 +450,7 @@ export class BindingStore {
     // a timer's 4 ms nesting clamp: it reads straight through.
     const perTurn = this.#loaded ? READS_PER_TURN : Number.POSITIVE_INFINITY;
     for (let i = 0; i < names.length; i++) {
-      if (i > 0 && i % perTurn === 0) await new Promise((r) => setTimeout(r, 0));
+      if (i > 0 && i % perTurn === 0) await nextTurn();
       if (this.#closed) return;
       const name = names[i]!;
       const pending = this.#refresh(name, report, reload, listedRegular.has(name));

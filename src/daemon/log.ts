@@ -73,17 +73,16 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, bytes: Uint8Array)
   for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
 }
 
+/** One batch for the process's stderr, whichever sink writes to it: its lines stay in order. */
+const stderrBatch = new LineBatch((bytes) => writeAll(Deno.stderr, bytes));
+
 /**
  * `LEVEL: message` lines on stderr. When stderr goes to the journal (systemd sets JOURNAL_STREAM),
  * each line starts with its `<N>` priority, which journald strips and records, so `journalctl -p
  * warning` works, and the journal adds the time; anywhere else (a terminal, a file, runit, a
  * container log) each line starts with its time, as the log file's lines do.
  */
-/** One batch for the process's stderr, whichever sink writes to it: its lines stay in order. */
-const stderrBatch = new LineBatch((bytes) => writeAll(Deno.stderr, bytes));
-
 export class StderrSink implements LogSink {
-  readonly #batch = stderrBatch;
   constructor(
     readonly journal = stderrIsJournal(),
     private readonly now: () => number = () => Date.now(),
@@ -92,13 +91,13 @@ export class StderrSink implements LogSink {
     const prefix = this.journal
       ? journalPrefix(level, true)
       : `${timestamp(new Date(this.now()))} `;
-    this.#batch.add(level, `${prefix}${level.toUpperCase()}: ${message}\n`);
+    stderrBatch.add(level, `${prefix}${level.toUpperCase()}: ${message}\n`);
   }
   reopen(): void {
-    this.#batch.flush();
+    stderrBatch.flush();
   }
   close(): void {
-    this.#batch.flush();
+    stderrBatch.flush();
   }
 }
 

@@ -49,35 +49,19 @@ Deno.test("formatClients() shows one address as before, several and the delegate
 
 const NOW = 1_700_000_000_000;
 
-const SEEN: ClientReport = {
-  tap: "tap1",
-  present: true,
+const SEEN = client("tap1", {
   mac: "52:54:00:12:34:56",
   ipv4: "10.0.0.5",
   ipv6: "2001:db8::5",
   addresses6: ["2001:db8::5"],
-  prefixes6: [],
   hostname: "web1",
   flags: ["macspoof", "v6"],
   lastRequest: { protocol: "dhcp4", type: "REQUEST", at: NOW - 5_000 },
   lastReply: { type: "ACK", address: "10.0.0.5", at: NOW - 4_000 },
   lastRefusal: { reason: "spoofed", why: "spoofed MAC 52:54:00:00:00:09", at: NOW - 61_000 },
-};
+});
 
-const NEVER: ClientReport = {
-  tap: "tap10",
-  present: false,
-  mac: "52:54:00:00:00:0a",
-  ipv4: null,
-  ipv6: null,
-  addresses6: [],
-  prefixes6: [],
-  hostname: null,
-  flags: [],
-  lastRequest: null,
-  lastReply: null,
-  lastRefusal: null,
-};
+const NEVER = client("tap10", { present: false, mac: "52:54:00:00:00:0a" });
 
 Deno.test("formatClients() gives a header and one aligned row per binding, '-' for none", () => {
   const lines = formatClients([SEEN, NEVER], NOW);
