@@ -120,3 +120,9 @@ Deno.test("parseOptionValue(): text as UTF-8, hex with or without colons, bad he
     assert.equal(typeof parseOptionValue(bad), "string", bad);
   }
 });
+
+Deno.test("LEASE=1 is the shortest lease taken; an empty OPTION_<n> sets nothing", () => {
+  assert.equal(ok("LEASE=1\n").binding.overrides?.leaseTime, 1);
+  const { binding } = ok("OPTION_252=\nOPTION_66=tftp\n");
+  assert.deepEqual(binding.overrides?.options?.map((o) => o.code), [66]);
+});

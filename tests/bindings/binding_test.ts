@@ -344,3 +344,14 @@ Deno.test("parseBinding() serves a HOSTNAME DNS does not allow cleaned up, with 
   );
   assert.deepEqual(ok("tap0", `${MAC}HOSTNAME=vm.example.org.\n`).warnings, []);
 });
+
+Deno.test("isInterfaceName() takes a name of exactly 15 bytes also when they are not ASCII", () => {
+  assert.equal(isInterfaceName(`tap${"é".repeat(6)}`), true);
+  assert.equal(isInterfaceName(`tapx${"é".repeat(6)}`), false);
+});
+
+Deno.test("parseBinding(): a key whose last line has no closing quote loses its earlier value", () => {
+  const result = parseBinding("tap0", 'MAC=52:54:00:12:34:56\nHOSTNAME=web\nHOSTNAME="db\n');
+  assert.ok(result.ok);
+  assert.equal(result.binding.hostname, null);
+});

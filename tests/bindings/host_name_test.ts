@@ -30,3 +30,12 @@ Deno.test("dnsHostName() cuts a label at 63 bytes and the name at 253, whole lab
     [label, label, label].join("."),
   );
 });
+
+Deno.test("dnsHostName() keeps a cleaned-up name of exactly 253 bytes whole", () => {
+  const label = "a".repeat(63);
+  const name = `a_${"a".repeat(61)}.${label}.${label}.${"b".repeat(61)}`;
+  const clean = dnsHostName(name)!;
+  assert.equal(clean.length, 253);
+  assert.equal(clean, name.replace("_", "-"));
+  assert.equal(dnsHostName(`${name}c`)!.length, 191, "one byte more: the last label goes");
+});

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import type { Binding } from "../../src/bindings/binding.ts";
 import { BindingStore, isBindingFileName } from "../../src/bindings/store.ts";
+import { descriptorsOn } from "./descriptors.ts";
 
 interface Logged {
   readonly level: "debug" | "info" | "warn" | "error";
@@ -322,4 +323,65 @@ Deno.test("BindingStore.watch() after load() catches up with changes made in bet
     },
     { watch: false },
   );
+});
+
+Deno.test("BindingStore reads straight through its first load, and gives the event loop turns on a reload", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-store-" });
+  const quiet = () => {};
+  let reads = 0;
+  const store = new BindingStore(dir, { debug: quiet, info: quiet, warn: quiet, error: quiet }, {
+    readFile: (path) => {
+      reads++;
+      return { kind: "text", text: Deno.readTextFileSync(path) };
+    },
+  });
+  try {
+    for (let n = 0; n < 600; n++) Deno.writeTextFileSync(`${dir}/tap${n}`, bindingText(n));
+    /** How many files were read when a timer set at the start of `work` ran. */
+    const readsWhenTimerRan = async (work: () => Promise<void>) => {
+      reads = 0;
+      let seen = -1;
+      setTimeout(() => (seen = reads), 0);
+      await work();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return seen;
+    };
+    assert.equal(await readsWhenTimerRan(() => store.load()), 600, "the first load: no turn");
+    const seen = await readsWhenTimerRan(() => store.load());
+    assert.ok(seen > 0 && seen < 600, `a reload gave the timer a turn after ${seen} reads`);
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("BindingStore reports a rejected file once, not again when it is touched unchanged", async () => {
+  await withStore({ tap0: bindingText(0) }, async ({ dir, store, logged }) => {
+    const rejections = () =>
+      logged.filter((l) => l.message.includes("tap9") && /not|cannot/i.test(l.message)).length;
+    Deno.writeTextFileSync(`${dir}/tap9`, "HOSTNAME=no-mac\n");
+    await waitFor("the rejection", () => rejections() > 0, 5000);
+    const once = rejections();
+    Deno.chmodSync(`${dir}/tap9`, 0o600);
+    Deno.writeTextFileSync(`${dir}/tap1`, bindingText(1)); // Settles after the chmod's look.
+    await waitFor("tap1", () => store.get("tap1") !== undefined, 5000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(rejections(), once, logged.map((l) => l.message).join("\n"));
+  });
+});
+
+Deno.test("BindingStore.watch() a second time makes no second watch (a FIFO is held once)", async () => {
+  await withStore({ tap0: bindingText(0) }, async ({ dir, store }) => {
+    await store.close(); // Made again below with the FIFO in place before the first watch.
+    const made = await new Deno.Command("mkfifo", { args: [`${dir}/tap9`] }).output();
+    assert.ok(made.success, "mkfifo");
+    const again = new BindingStore(dir, { debug() {}, info() {}, warn() {}, error() {} });
+    try {
+      again.watch();
+      again.watch();
+      assert.equal(descriptorsOn(`${dir}/tap9`), 1);
+    } finally {
+      await again.close();
+    }
+  });
 });
