@@ -53,10 +53,14 @@ function fakeWatcher(failsOnClose?: Error): FakeWatcher {
   let end: (error: Error | undefined) => void = () => {};
   const ended = new Promise<Error | undefined>((resolve) => end = resolve);
   let closed = false;
-  const events = (async function* (): AsyncGenerator<Deno.FsEvent> {
-    const error = await ended;
-    if (error !== undefined) throw error;
-  })();
+  const events: AsyncIterableIterator<Deno.FsEvent> = {
+    next: async () => {
+      const error = await ended;
+      if (error !== undefined) throw error;
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]: () => events,
+  };
   const watcher: Deno.FsWatcher = {
     close() {
       closed = true;
