@@ -390,3 +390,15 @@ Deno.test("DirectoryWatch: a FIFO that could not be held is no new one: re-armed
     assert.equal(descriptorsOn(fifo), 1);
   }, { watchFs: watchersFrom([fakeWatcher(), fakeWatcher()]), holdFifo });
 });
+
+Deno.test("DirectoryWatch: the directory renamed away is seen gone at once, from its event alone", async () => {
+  await withWatch(async (dir, _watch, seen) => {
+    // A rename leaves the inode's link count alone: no other event about the directory comes.
+    Deno.renameSync(dir, `${dir}.away`);
+    try {
+      await waitFor("gone", () => seen.includes("gone"), { timeoutMs: 10_000 });
+    } finally {
+      await Deno.remove(`${dir}.away`, { recursive: true });
+    }
+  });
+});
