@@ -402,3 +402,15 @@ Deno.test("DirectoryWatch: the directory renamed away is seen gone at once, from
     }
   });
 });
+
+Deno.test("DirectoryWatch: close() lets go of every FIFO it holds", async () => {
+  await withWatch(async (dir, watch) => {
+    const fifo = `${dir}/fifo`;
+    await run(["mkfifo", fifo], { timeoutMs: 10_000 });
+    Deno.utimeSync(dir, 1, 1); // A new mtime: the check sweeps.
+    watch.check();
+    assert.equal(descriptorsOn(fifo), 1);
+    await watch.close();
+    assert.equal(descriptorsOn(fifo), 0);
+  });
+});
