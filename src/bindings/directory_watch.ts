@@ -38,6 +38,22 @@ export interface Listed {
  */
 const MTIME_TICK_MS = 2000;
 
+/**
+ * What the watch asks of the system, each replaceable (tests inject faults with them: a watcher
+ * whose loop fails, a FIFO that cannot be held).
+ */
+export interface DirectoryWatchSystem {
+  /** Makes the directory's watcher; by default a non-recursive `Deno.watchFs`. */
+  readonly watchFs: (dir: string) => Deno.FsWatcher;
+  /** Holds a FIFO open, -1 when it cannot; by default `holdFifo` of ffi/regular_file.ts. */
+  readonly holdFifo: (path: string, followLink: boolean) => number;
+}
+
+const SYSTEM: DirectoryWatchSystem = {
+  watchFs: (dir) => Deno.watchFs(dir, { recursive: false }),
+  holdFifo,
+};
+
 interface Identity {
   readonly dev: number;
   readonly ino: number;
@@ -61,6 +77,7 @@ export class DirectoryWatch {
   readonly #handlers: DirectoryWatchHandlers;
   readonly #checkMs: number;
   readonly #dirPaths: Set<string>;
+  readonly #system: DirectoryWatchSystem;
   #watcher: Deno.FsWatcher | undefined;
   #loops = new Set<Promise<void>>();
   #identity: Identity | undefined;
@@ -74,8 +91,15 @@ export class DirectoryWatch {
   /** FIFOs held open, by entry name: the descriptor and the inode it is for. */
   readonly #fifos = new Map<string, { fd: number; ino: number }>();
 
-  constructor(dir: string, handlers: DirectoryWatchHandlers, checkMs: number) {
+  /** `system` replaces what the watch uses of the system (tests only; see DirectoryWatchSystem). */
+  constructor(
+    dir: string,
+    handlers: DirectoryWatchHandlers,
+    checkMs: number,
+    system: Partial<DirectoryWatchSystem> = {},
+  ) {
     this.#dir = dir;
+    this.#system = { ...SYSTEM, ...system };
     this.#handlers = handlers;
     this.#checkMs = checkMs;
     // Event paths are absolute; they may name the directory as given or as resolved.
@@ -165,7 +189,7 @@ export class DirectoryWatch {
     }
     // FIFOs first: Deno.watchFs() waits for the watcher's thread, which may be waiting on one.
     this.#sweep(listed?.mtime ?? identity.mtime, listed);
-    const watcher = Deno.watchFs(this.#dir, { recursive: false });
+    const watcher = this.#system.watchFs(this.#dir);
     this.#watcher = watcher;
     this.#identity = identity;
     const loop = (async () => {
@@ -232,7 +256,7 @@ export class DirectoryWatch {
           seen.add(entry.name);
           if (this.#fifos.get(entry.name)?.ino === ino) continue;
           this.#release(entry.name);
-          const fd = holdFifo(path, entry.isSymlink);
+          const fd = this.#system.holdFifo(path, entry.isSymlink);
           if (fd < 0) continue;
           this.#fifos.set(entry.name, { fd, ino });
           held = true;

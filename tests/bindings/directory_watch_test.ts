@@ -5,22 +5,30 @@
  * that goes and comes back is reported once each way.
  */
 import assert from "node:assert/strict";
-import { DirectoryWatch } from "../../src/bindings/directory_watch.ts";
+import { DirectoryWatch, type DirectoryWatchSystem } from "../../src/bindings/directory_watch.ts";
 import { run, waitFor } from "../../lab/proc.ts";
 import { descriptorsOn } from "./descriptors.ts";
+import { holdFifo as realHoldFifo } from "../../ffi/regular_file.ts";
 
 /** A watch on a fresh directory, with every handler call recorded; closed and removed after `body`. */
 async function withWatch(
   body: (dir: string, watch: DirectoryWatch, seen: string[]) => Promise<void> | void,
+  system: Partial<DirectoryWatchSystem> = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "nfdhcpd-watch-" });
   const seen: string[] = [];
-  const watch = new DirectoryWatch(dir, {
-    event: (e) => seen.push(`event ${e.kind} ${e.paths.map((p) => p.split("/").pop()).join(",")}`),
-    gone: () => seen.push("gone"),
-    back: () => seen.push("back"),
-    error: (m) => seen.push(`error ${m}`),
-  }, 3_600_000);
+  const watch = new DirectoryWatch(
+    dir,
+    {
+      event: (e) =>
+        seen.push(`event ${e.kind} ${e.paths.map((p) => p.split("/").pop()).join(",")}`),
+      gone: () => seen.push("gone"),
+      back: () => seen.push("back"),
+      error: (m) => seen.push(`error ${m}`),
+    },
+    3_600_000,
+    system,
+  );
   try {
     watch.start();
     await body(dir, watch, seen);
@@ -32,6 +40,49 @@ async function withWatch(
 
 const eventAbout = (seen: string[], name: string) =>
   seen.some((s) => s.startsWith("event ") && s.endsWith(name));
+
+/** A stand-in for Deno's watcher: it reports nothing; its loop throws on `fail()`. */
+interface FakeWatcher {
+  readonly watcher: Deno.FsWatcher;
+  readonly closed: () => boolean;
+  readonly fail: (error: Error) => void;
+}
+
+/** A {@link FakeWatcher}; closed, its loop ends, or throws `failsOnClose` when given. */
+function fakeWatcher(failsOnClose?: Error): FakeWatcher {
+  let end: (error: Error | undefined) => void = () => {};
+  const ended = new Promise<Error | undefined>((resolve) => end = resolve);
+  let closed = false;
+  const events: AsyncIterableIterator<Deno.FsEvent> = {
+    next: async () => {
+      const error = await ended;
+      if (error !== undefined) throw error;
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]: () => events,
+  };
+  const watcher: Deno.FsWatcher = {
+    close() {
+      closed = true;
+      end(failsOnClose);
+    },
+    [Symbol.asyncIterator]: () => events,
+    [Symbol.dispose]: () => watcher.close(),
+  };
+  return { watcher, closed: () => closed, fail: end };
+}
+
+/** A watchFs that gives the fake watchers in turn (then real ones), each kept in `made`. */
+function watchersFrom(fakes: FakeWatcher[], made: Deno.FsWatcher[] = []) {
+  return (dir: string): Deno.FsWatcher => {
+    const next = fakes[made.length]?.watcher ?? Deno.watchFs(dir, { recursive: false });
+    made.push(next);
+    return next;
+  };
+}
+
+/** Lets the watch's loops run: a macrotask turn, after every promise settled. */
+const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 Deno.test("DirectoryWatch: a check after a change it saw events for re-arms nothing", async () => {
   await withWatch(async (dir, watch, seen) => {
@@ -52,6 +103,9 @@ Deno.test("DirectoryWatch: entries that changed with no event mean a dead watch:
     watch.check();
     // Checked before any event can arrive (no await between): the change came without one.
     Deno.mkdirSync(`${dir}/sub`);
+    // Another mtime than the first check swept, which the mkdir alone does not ensure: Deno gives
+    // whole milliseconds, and the first event can come within the millisecond tap1 was made in.
+    Deno.utimeSync(dir, 1, 1);
     watch.check();
     assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), ["back"]);
     // The new watch reports what follows.
@@ -260,4 +314,103 @@ Deno.test("DirectoryWatch: a link to a regular file is never opened by the FIFO 
     await loop;
     await Deno.remove(outside, { recursive: true });
   }
+});
+
+Deno.test("DirectoryWatch: a dead watch is replaced by a new watcher, the dead one closed", async () => {
+  const dead = fakeWatcher();
+  const made: Deno.FsWatcher[] = [];
+  await withWatch(async (dir, watch, seen) => {
+    Deno.mkdirSync(`${dir}/sub`);
+    Deno.utimeSync(dir, 1, 1); // A new mtime, and no event: the watch is dead.
+    watch.check();
+    assert.deepEqual(seen, ["back"]);
+    assert.equal(made.length, 2);
+    assert.ok(dead.closed());
+    await Deno.writeTextFile(`${dir}/tap2`, "MAC=52:54:00:00:00:02\n");
+    await waitFor("an event about tap2", () => eventAbout(seen, "tap2"), { timeoutMs: 10_000 });
+  }, { watchFs: watchersFrom([dead], made) });
+});
+
+Deno.test("DirectoryWatch: a watch loop that fails is reported once, with the directory", async () => {
+  const failing = fakeWatcher();
+  await withWatch(async (dir, _watch, seen) => {
+    failing.fail(new Error("inotify read failed"));
+    await turn();
+    assert.deepEqual(seen, [`error Watching ${dir} failed: inotify read failed`]);
+  }, { watchFs: watchersFrom([failing]) });
+});
+
+Deno.test("DirectoryWatch: the loop of a watcher re-armed away failing is not reported", async () => {
+  const old = fakeWatcher(new Error("failed as it closed"));
+  await withWatch(async (_dir, watch, seen) => {
+    watch.rearm();
+    await turn();
+    assert.ok(old.closed());
+    assert.deepEqual(seen, []);
+  }, { watchFs: watchersFrom([old, fakeWatcher()]) });
+});
+
+Deno.test("DirectoryWatch: the loop of a watcher let go with its directory failing is not reported", async () => {
+  const old = fakeWatcher(new Error("failed as it closed"));
+  await withWatch(async (dir, watch, seen) => {
+    await Deno.remove(dir, { recursive: true });
+    watch.check();
+    await turn();
+    assert.ok(old.closed());
+    assert.deepEqual(seen, ["gone"]);
+  }, { watchFs: watchersFrom([old]) });
+});
+
+Deno.test("DirectoryWatch: a FIFO replaced by another of its name: the old one let go, the new one held", async () => {
+  await withWatch(async (dir, watch) => {
+    const fifo = `${dir}/fifo`;
+    await run(["mkfifo", fifo], { timeoutMs: 10_000 });
+    Deno.utimeSync(dir, 1, 1); // A new mtime: the check sweeps.
+    watch.check();
+    await run(["mkfifo", `${fifo}.new`], { timeoutMs: 10_000 });
+    Deno.renameSync(`${fifo}.new`, fifo);
+    Deno.utimeSync(dir, 2, 2);
+    watch.check();
+    assert.equal(descriptorsOn(fifo), 1);
+    assert.equal(descriptorsOn(`${fifo} (deleted)`), 0);
+  }, { watchFs: watchersFrom([fakeWatcher(), fakeWatcher()]) });
+});
+
+Deno.test("DirectoryWatch: a FIFO that could not be held is no new one: re-armed, and tried again", async () => {
+  let refusals = 1;
+  const holdFifo: DirectoryWatchSystem["holdFifo"] = (path, followLink) =>
+    refusals-- > 0 ? -1 : realHoldFifo(path, followLink);
+  await withWatch(async (dir, watch, seen) => {
+    const fifo = `${dir}/fifo`;
+    await run(["mkfifo", fifo], { timeoutMs: 10_000 });
+    Deno.utimeSync(dir, 1, 1);
+    // Refused: nothing new held explains a quiet watch, so it is re-armed; that sweep holds it.
+    watch.check();
+    assert.deepEqual(seen, ["back"]);
+    assert.equal(descriptorsOn(fifo), 1);
+  }, { watchFs: watchersFrom([fakeWatcher(), fakeWatcher()]), holdFifo });
+});
+
+Deno.test("DirectoryWatch: the directory renamed away is seen gone at once, from its event alone", async () => {
+  await withWatch(async (dir, _watch, seen) => {
+    // A rename leaves the inode's link count alone: no other event about the directory comes.
+    Deno.renameSync(dir, `${dir}.away`);
+    try {
+      await waitFor("gone", () => seen.includes("gone"), { timeoutMs: 10_000 });
+    } finally {
+      await Deno.remove(`${dir}.away`, { recursive: true });
+    }
+  });
+});
+
+Deno.test("DirectoryWatch: close() lets go of every FIFO it holds", async () => {
+  await withWatch(async (dir, watch) => {
+    const fifo = `${dir}/fifo`;
+    await run(["mkfifo", fifo], { timeoutMs: 10_000 });
+    Deno.utimeSync(dir, 1, 1); // A new mtime: the check sweeps.
+    watch.check();
+    assert.equal(descriptorsOn(fifo), 1);
+    await watch.close();
+    assert.equal(descriptorsOn(fifo), 0);
+  });
 });
