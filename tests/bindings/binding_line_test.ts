@@ -2,25 +2,18 @@
 import assert from "node:assert/strict";
 import { splitBindingLine } from "../../src/bindings/binding_line.ts";
 
+/** What splitBindingLine() gives for an unquoted value: `written` is the value as it stands. */
+const parts = (key: string, value: string, onlyComment = false) => ({
+  key,
+  value,
+  written: value,
+  onlyComment,
+});
+
 Deno.test("splitBindingLine() splits at the first = and trims key and value", () => {
-  assert.deepEqual(splitBindingLine("IP = 10.0.0.2 "), {
-    key: "IP",
-    value: "10.0.0.2",
-    written: "10.0.0.2",
-    onlyComment: false,
-  });
-  assert.deepEqual(splitBindingLine("OPTION_77=a=b"), {
-    key: "OPTION_77",
-    value: "a=b",
-    written: "a=b",
-    onlyComment: false,
-  });
-  assert.deepEqual(splitBindingLine("PRIVATE="), {
-    key: "PRIVATE",
-    value: "",
-    written: "",
-    onlyComment: false,
-  });
+  assert.deepEqual(splitBindingLine("IP = 10.0.0.2 "), parts("IP", "10.0.0.2"));
+  assert.deepEqual(splitBindingLine("OPTION_77=a=b"), parts("OPTION_77", "a=b"));
+  assert.deepEqual(splitBindingLine("PRIVATE="), parts("PRIVATE", ""));
 });
 
 Deno.test("splitBindingLine() gives null for a line with no key", () => {
@@ -29,30 +22,10 @@ Deno.test("splitBindingLine() gives null for a line with no key", () => {
 });
 
 Deno.test("splitBindingLine() starts a comment at a # first in the value or after white space", () => {
-  assert.deepEqual(splitBindingLine("IP=10.0.0.2  # web"), {
-    key: "IP",
-    value: "10.0.0.2",
-    written: "10.0.0.2",
-    onlyComment: false,
-  });
-  assert.deepEqual(splitBindingLine("IP=10.0.0.2\t#web"), {
-    key: "IP",
-    value: "10.0.0.2",
-    written: "10.0.0.2",
-    onlyComment: false,
-  });
-  assert.deepEqual(splitBindingLine("MACSPOOF=#x"), {
-    key: "MACSPOOF",
-    value: "",
-    written: "",
-    onlyComment: true,
-  });
-  assert.deepEqual(splitBindingLine("MACSPOOF=   # x"), {
-    key: "MACSPOOF",
-    value: "",
-    written: "",
-    onlyComment: true,
-  });
+  assert.deepEqual(splitBindingLine("IP=10.0.0.2  # web"), parts("IP", "10.0.0.2"));
+  assert.deepEqual(splitBindingLine("IP=10.0.0.2\t#web"), parts("IP", "10.0.0.2"));
+  assert.deepEqual(splitBindingLine("MACSPOOF=#x"), parts("MACSPOOF", "", true));
+  assert.deepEqual(splitBindingLine("MACSPOOF=   # x"), parts("MACSPOOF", "", true));
 });
 
 Deno.test("splitBindingLine() keeps a # inside a word or inside quotes", () => {

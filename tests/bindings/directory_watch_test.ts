@@ -84,6 +84,15 @@ function watchersFrom(fakes: FakeWatcher[], made: Deno.FsWatcher[] = []) {
 /** Lets the watch's loops run: a macrotask turn, after every promise settled. */
 const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** Makes the FIFO `dir/fifo`, gives the directory a new mtime and checks, so the check sweeps. */
+async function fifoSwept(dir: string, watch: DirectoryWatch): Promise<string> {
+  const fifo = `${dir}/fifo`;
+  await run(["mkfifo", fifo], { timeoutMs: 10_000 });
+  Deno.utimeSync(dir, 1, 1);
+  watch.check();
+  return fifo;
+}
+
 Deno.test("DirectoryWatch: a check after a change it saw events for re-arms nothing", async () => {
   await withWatch(async (dir, watch, seen) => {
     await Deno.writeTextFile(`${dir}/tap1`, "MAC=52:54:00:00:00:01\n");
@@ -140,10 +149,8 @@ Deno.test("DirectoryWatch: a directory removed is gone once, and back once it ex
 Deno.test("DirectoryWatch: a check holds a FIFO made since the last one and re-arms nothing: the stalled watch goes on", async () => {
   await withWatch(async (dir, watch, seen) => {
     // Checked before any event can arrive: Deno's watcher thread waits in open() on the FIFO.
-    await run(["mkfifo", `${dir}/fifo`], { timeoutMs: 10_000 });
-    // Another mtime than the last sweep saw, whatever the file system clock's granularity.
-    Deno.utimeSync(dir, 1, 1);
-    watch.check();
+    // With another mtime than the last sweep saw, whatever the file system clock's granularity.
+    await fifoSwept(dir, watch);
     assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), []);
     await Deno.writeTextFile(`${dir}/tap5`, "MAC=52:54:00:00:00:05\n");
     await waitFor("an event about tap5", () => eventAbout(seen, "tap5"), { timeoutMs: 10_000 });
@@ -204,10 +211,7 @@ Deno.test("DirectoryWatch: a FIFO made within the mtime the last sweep saw is st
 
 Deno.test("DirectoryWatch: a FIFO is held by one descriptor however often it is swept, released when it goes", async () => {
   await withWatch(async (dir, watch, seen) => {
-    const fifo = `${dir}/fifo`;
-    await run(["mkfifo", fifo], { timeoutMs: 10_000 });
-    Deno.utimeSync(dir, 1, 1); // A new mtime: every check sweeps.
-    watch.check();
+    const fifo = await fifoSwept(dir, watch); // And every check after it sweeps too.
     await waitFor("the FIFO's event", () => eventAbout(seen, "fifo"), { timeoutMs: 10_000 });
     seen.length = 0;
     for (let i = 2; i < 4; i++) {
@@ -276,9 +280,7 @@ Deno.test("DirectoryWatch: a file standing where the directory was is no directo
 
 Deno.test("DirectoryWatch: the FIFOs it holds are let go when the directory is gone", async () => {
   await withWatch(async (dir, watch, seen) => {
-    await run(["mkfifo", `${dir}/fifo`], { timeoutMs: 10_000 });
-    Deno.utimeSync(dir, 1, 1); // A new mtime: the check sweeps.
-    watch.check();
+    await fifoSwept(dir, watch);
     assert.equal(descriptorsOn(`${dir}/fifo`), 1);
     await Deno.remove(dir, { recursive: true });
     watch.check();
@@ -363,10 +365,7 @@ Deno.test("DirectoryWatch: the loop of a watcher let go with its directory faili
 
 Deno.test("DirectoryWatch: a FIFO replaced by another of its name: the old one let go, the new one held", async () => {
   await withWatch(async (dir, watch) => {
-    const fifo = `${dir}/fifo`;
-    await run(["mkfifo", fifo], { timeoutMs: 10_000 });
-    Deno.utimeSync(dir, 1, 1); // A new mtime: the check sweeps.
-    watch.check();
+    const fifo = await fifoSwept(dir, watch);
     await run(["mkfifo", `${fifo}.new`], { timeoutMs: 10_000 });
     Deno.renameSync(`${fifo}.new`, fifo);
     Deno.utimeSync(dir, 2, 2);
@@ -381,11 +380,8 @@ Deno.test("DirectoryWatch: a FIFO that could not be held is no new one: re-armed
   const holdFifo: DirectoryWatchSystem["holdFifo"] = (path, followLink) =>
     refusals-- > 0 ? -1 : realHoldFifo(path, followLink);
   await withWatch(async (dir, watch, seen) => {
-    const fifo = `${dir}/fifo`;
-    await run(["mkfifo", fifo], { timeoutMs: 10_000 });
-    Deno.utimeSync(dir, 1, 1);
     // Refused: nothing new held explains a quiet watch, so it is re-armed; that sweep holds it.
-    watch.check();
+    const fifo = await fifoSwept(dir, watch);
     assert.deepEqual(seen, ["back"]);
     assert.equal(descriptorsOn(fifo), 1);
   }, { watchFs: watchersFrom([fakeWatcher(), fakeWatcher()]), holdFifo });
@@ -405,10 +401,7 @@ Deno.test("DirectoryWatch: the directory renamed away is seen gone at once, from
 
 Deno.test("DirectoryWatch: close() lets go of every FIFO it holds", async () => {
   await withWatch(async (dir, watch) => {
-    const fifo = `${dir}/fifo`;
-    await run(["mkfifo", fifo], { timeoutMs: 10_000 });
-    Deno.utimeSync(dir, 1, 1); // A new mtime: the check sweeps.
-    watch.check();
+    const fifo = await fifoSwept(dir, watch);
     assert.equal(descriptorsOn(fifo), 1);
     await watch.close();
     assert.equal(descriptorsOn(fifo), 0);
