@@ -407,3 +407,27 @@ Deno.test("DirectoryWatch: close() lets go of every FIFO it holds", async () => 
     assert.equal(descriptorsOn(fifo), 0);
   });
 });
+
+Deno.test("DirectoryWatch: a FIFO let go is closed once: a later sweep leaves its descriptor's next owner alone", async () => {
+  const fakes = [fakeWatcher(), fakeWatcher(), fakeWatcher(), fakeWatcher()];
+  await withWatch(async (dir, watch) => {
+    const fifo = await fifoSwept(dir, watch);
+    const held = [...Deno.readDirSync("/proc/self/fd")].map((e) => e.name)
+      .find((fd) => Deno.readLinkSync(`/proc/self/fd/${fd}`) === fifo);
+    Deno.removeSync(fifo);
+    Deno.utimeSync(dir, 2, 2);
+    watch.check(); // Gone: let go.
+    // The next open takes the lowest free descriptor: the one the FIFO had.
+    const file = `${dir}/tap1`;
+    Deno.writeTextFileSync(file, "MAC=52:54:00:00:00:01\n");
+    using _opened = Deno.openSync(file);
+    assert.equal(
+      Deno.readLinkSync(`/proc/self/fd/${held}`),
+      file,
+      "the descriptor was taken again",
+    );
+    Deno.utimeSync(dir, 3, 3);
+    watch.check();
+    assert.equal(descriptorsOn(file), 1);
+  }, { watchFs: watchersFrom(fakes) });
+});
