@@ -14,8 +14,8 @@ export const DHCP6_CONFIG_OPTION = {
   bootFileUrl: 59,
 } as const;
 
-/** NTP server suboption codes (RFC 5908 section 4). */
-export const NTP_SUBOPTION = { serverAddress: 1, multicastAddress: 2, serverFqdn: 3 } as const;
+/** The NTP server suboption we send (RFC 5908 section 4): a server's address. */
+export const NTP_SUBOPTION = { serverAddress: 1 } as const;
 
 /** Option 56's data: one NTP_SUBOPTION_SRV_ADDR per server (RFC 5908 section 4.1). */
 export function encodeNtpServers(servers: readonly Uint8Array[]): Uint8Array {

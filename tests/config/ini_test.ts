@@ -132,3 +132,7 @@ Deno.test("iniLocation() names file, section, key and line, leaving out what is 
   assert.equal(iniLocation("f", "dhcp", undefined, 3), "f [dhcp] line 3");
   assert.equal(iniLocation("f", "", "k", 2), "f k (line 2)");
 });
+
+Deno.test("parseIni() calls a quoted empty key empty, its quote closed", () => {
+  assert.deepEqual(errorsOf(`"" = 1`), [`${FILE} line 1: empty key: "\\"\\" = 1"`]);
+});

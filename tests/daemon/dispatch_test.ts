@@ -289,3 +289,11 @@ Deno.test("Dispatcher.handle() observes each reply's latency as the seconds it t
   assert.equal(latency.count, 1);
   assert.ok(latency.sum >= 0 && latency.sum <= took, `observed ${latency.sum} s of ${took} s`);
 });
+
+Deno.test("Dispatcher.handle() at debug logs a reply's details only when the responder gave some", () => {
+  for (const request of [DISCOVER, RS, NS, SOLICIT]) {
+    const { dispatcher, lines } = setup();
+    assert.equal(dispatcher.handle(packet(request, 7)), "drop");
+    assert.deepEqual(lines.filter((l) => l.includes("undefined")), []);
+  }
+});

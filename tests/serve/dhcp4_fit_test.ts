@@ -1,6 +1,6 @@
 /** fitOptions(): what is left out when a reply does not fit, and what never is. */
 import assert from "node:assert/strict";
-import { fitOptions, inClientOrder, messageLimit } from "../../src/serve/dhcp4_fit.ts";
+import { describeFit, fitOptions, inClientOrder, messageLimit } from "../../src/serve/dhcp4_fit.ts";
 import { replyFromRequest } from "../../src/wire/dhcp4.ts";
 
 const bytes = (n: number) => new Uint8Array(n).fill(7);
@@ -49,4 +49,15 @@ Deno.test("inClientOrder(): asked-for first in the client's order, then the rest
   const parts: (readonly [number, Uint8Array])[] = [[12, bytes(1)], [1, bytes(1)], [3, bytes(1)]];
   assert.deepEqual(inClientOrder(parts, Uint8Array.of(3, 99, 1)).map(([c]) => c), [3, 1, 12]);
   assert.deepEqual(inClientOrder(parts, null).map(([c]) => c), [12, 1, 3]);
+});
+
+Deno.test("describeFit() says option for one left out and options for two", () => {
+  assert.equal(
+    describeFit({ leftOut: [119], overload: 0 }, 548),
+    "left out option 119 to fit 576 bytes",
+  );
+  assert.equal(
+    describeFit({ leftOut: [119, 252], overload: 0 }, 548),
+    "left out options 119, 252 to fit 576 bytes",
+  );
 });

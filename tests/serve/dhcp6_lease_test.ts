@@ -296,3 +296,9 @@ Deno.test("answerDhcp6() without an address to give advertises NoAddrsAvail and 
     status(DHCP6_STATUS.noBinding, "no binding for this IA"),
   ]);
 });
+
+Deno.test("answerDhcp6() logs a Renew with the address it gives, not the one it expires", () => {
+  const { why } = answer(packet(STATEFUL, 14));
+  assert.match(why, /: reply with 2001:db8:77:0:5054:ff:fe77:10$/);
+  assert.doesNotMatch(why, /2001:db8:77::12b/);
+});

@@ -142,3 +142,22 @@ Deno.test("layoutOptions() gives null when nothing free holds the options", () =
     null,
   );
 });
+
+Deno.test("layoutOptions() keeps room for END: options filling the whole field go to file instead", () => {
+  // 53 (3 bytes) and 252 (7 bytes) fill a 10-byte options field, with no room left for END.
+  const layout = placed([[53, Uint8Array.of(5)], [252, counting(5)]], {
+    options: 10,
+    file: true,
+    sname: false,
+  });
+  assert.equal(layout.overload, 1);
+});
+
+Deno.test("layoutOptions() makes an overloaded field its options and END, nothing after", () => {
+  const layout = placed([[53, Uint8Array.of(5)], [43, counting(12, 0xa0)]], {
+    options: 12,
+    file: true,
+    sname: false,
+  });
+  assert.equal(hex(layout.file!), "2b0c" + hex(counting(12, 0xa0)) + "ff");
+});

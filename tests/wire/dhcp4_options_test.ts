@@ -13,6 +13,7 @@ import {
   ipv4Option,
   MESSAGE_TYPE,
   OPTION,
+  overloadOf,
   parseClasslessRoutes,
   textOption,
   u16Option,
@@ -116,4 +117,23 @@ Deno.test("emitDhcp4() with our option encoders rebuilds a captured dnsmasq OFFE
   const out = new Uint8Array(captured.length + 8);
   const length = emitDhcp4(draft, out);
   assert.equal(hex(out.subarray(0, length)), hex(captured));
+});
+
+Deno.test("parseClasslessRoutes() refuses a prefix over 32 and a route cut short", () => {
+  const refused = (wire: string) => {
+    const parsed = parseClasslessRoutes(fromHex(wire));
+    assert.ok(!parsed.ok, wire);
+    return parsed.error;
+  };
+  assert.match(refused("21" + "0a000000" + "0a000001"), /prefix length 33 is over 32/);
+  // /24: three octets of destination and four of router: one byte short.
+  assert.match(refused("18" + "0a0000" + "0a0000"), /route for \/24 is cut short/);
+});
+
+Deno.test("overloadOf() takes option 52 of 1, 2 or 3 only", () => {
+  const of = (value: number) => overloadOf(new Map([[OPTION.overload, Uint8Array.of(value)]]));
+  assert.equal(of(1), 1);
+  assert.equal(of(3), 3);
+  assert.throws(() => of(0), /option 52/);
+  assert.throws(() => of(4), /option 52/);
 });

@@ -91,3 +91,21 @@ Deno.test("encodeUint32() writes option 32's seconds in network order", () => {
   assert.equal(hex(encodeUint32(86400)), "00015180");
   assert.equal(hex(encodeUint32(0xffffffff)), "ffffffff");
 });
+
+Deno.test("encodeNtpServers() gives each server its own 20-byte suboption, one after the other", () => {
+  const data = encodeNtpServers([v6("2001:db8::123"), v6("2001:db8::124")]);
+  assert.equal(
+    hex(data),
+    "0001" + "0010" + "20010db8000000000000000000000123" +
+      "0001" + "0010" + "20010db8000000000000000000000124",
+  );
+});
+
+Deno.test("parseClientFqdn() takes a label of 63 bytes and refuses one of 64", () => {
+  const fqdn = (length: number) =>
+    parseClientFqdn(Uint8Array.of(0, length, ...new Uint8Array(length).fill(0x61), 0));
+  const ok = fqdn(63);
+  assert.ok(ok.ok);
+  assert.equal(ok.value.name, "a".repeat(63));
+  assert.ok(!fqdn(64).ok);
+});

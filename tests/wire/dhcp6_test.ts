@@ -295,3 +295,14 @@ Deno.test("filterDhcp6Options() returns every option of a kind, in order", () =>
   assert.deepEqual(filterDhcp6Options(m.options, "iaNa").map((o) => o.iaid), [0x75af0be6]);
   assert.deepEqual(filterDhcp6Options(m.options, "serverId"), []);
 });
+
+Deno.test("emitDhcp6() refuses a buffer too small, saying how much room there is and is needed", () => {
+  const m: Dhcp6Message = {
+    kind: "message",
+    msgType: DHCP6_MESSAGE.reply,
+    transactionId: 1,
+    options: [],
+  };
+  assert.throws(() => emitDhcp6(m, new Uint8Array(8), 6), /2 bytes of room, 4 needed/);
+  assert.equal(emitDhcp6(m, new Uint8Array(8), 4), 4);
+});

@@ -115,3 +115,21 @@ Deno.test("parseCompressedDomainNames() refuses the reserved label types 01 and 
     assert.match(read.ok ? "" : read.error, new RegExp(`label length byte 0x${first} is reserved`));
   }
 });
+
+Deno.test("emitDomainNames() of a name off the fast path throws when only its root label has no room", () => {
+  // "é" is one label of 2 bytes (UTF-8): 3 bytes of label, then the root's zero.
+  assert.throws(() => emitDomainNames(["é"], new Uint8Array(3)), RangeError);
+  assert.equal(emitDomainNames(["é"], new Uint8Array(4)), 4);
+});
+
+Deno.test("domainNamesLength() refuses a plain name whose last label is over 63 bytes", () => {
+  assert.throws(() => domainNamesLength([`b.${"a".repeat(64)}`]), RangeError);
+  assert.equal(domainNamesLength([`b.${"a".repeat(63)}`]), 67);
+});
+
+Deno.test("domainNamesLength() takes a name of exactly 255 bytes on the wire off the fast path too", () => {
+  const label = "a".repeat(63);
+  // The escaped dot keeps it off the fast path: 3 labels of 63, one of 61 with an escaped dot (\.) in it.
+  const name = [label, label, label, `${"b".repeat(59)}\\.c`].join(".");
+  assert.equal(domainNamesLength([name]), 255);
+});

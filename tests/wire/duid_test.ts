@@ -76,3 +76,10 @@ Deno.test("emitDuid() writes at an offset, and refuses one byte too few room the
   assert.throws(() => emitDuid(ll, new Uint8Array(12), 3), RangeError);
   assert.equal(emitDuid(ll, new Uint8Array(12), 2), 10);
 });
+
+Deno.test("emitDuid() into a view of a larger buffer refuses to write past the view's end", () => {
+  const ll: Duid = { type: "ll", hardwareType: 1, linkLayerAddress: GUEST_MAC };
+  const buffer = new Uint8Array(32).fill(0xee);
+  assert.throws(() => emitDuid(ll, buffer.subarray(0, 9)), RangeError);
+  assert.ok(buffer.every((b) => b === 0xee), "nothing written");
+});
