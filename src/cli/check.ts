@@ -45,8 +45,8 @@ interface Finding {
 /** What the check found: lines to print, and counts for the summary. */
 interface Tally {
   readonly lines: Finding[];
-  /** The binding files read, with their state when read (see {@link lookAgain}). */
-  readonly looks: Array<{ readonly path: string; readonly look: Look }>;
+  /** The binding files read, with their state and when it was seen (see {@link lookAgain}). */
+  readonly looks: Array<{ readonly path: string; readonly look: Look; readonly at: number }>;
   configErrors: number;
   configWarnings: number;
   bindingsOk: number;
@@ -78,7 +78,6 @@ export async function checkCommand(args: string[]): Promise<number> {
   if (values["config-only"] && positionals.length > 0) {
     return usageError("nfdhcpd check", "--config-only takes no binding files", CHECK_USAGE);
   }
-  const startedAt = performance.now();
   const tally: Tally = {
     lines: [],
     looks: [],
@@ -109,7 +108,7 @@ export async function checkCommand(args: string[]): Promise<number> {
   } else {
     bindings = await checkBindingDirectory(loaded.config.general.datapath, tally);
   }
-  await lookAgain(tally, startedAt);
+  await lookAgain(tally);
   // Problems on stderr, at their priority: the unit's ExecStartPre= and ExecReload= run this
   // check, and `journalctl -p err` must show why a start or reload was refused.
   for (const { level, text } of tally.lines) report(level, text);
@@ -126,13 +125,14 @@ function report(level: Finding["level"], text: string): void {
 }
 
 /**
- * Looks at every binding file read once more, `SECOND_LOOK_MS` after the check began, and warns
- * about those that changed meanwhile: a writer is at work (or never stops), and the daemon reads
- * such a file only once it has stopped changing.
+ * Looks at every binding file read once more, at least `SECOND_LOOK_MS` after its first look
+ * (however long the check took), and warns about those that changed meanwhile: a writer is at
+ * work (or never stops), and the daemon reads such a file only once it has stopped changing.
  */
-async function lookAgain(tally: Tally, startedAt: number): Promise<void> {
-  if (tally.looks.length === 0) return;
-  const wait = startedAt + SECOND_LOOK_MS - performance.now();
+async function lookAgain(tally: Tally): Promise<void> {
+  const last = tally.looks.at(-1);
+  if (last === undefined) return;
+  const wait = last.at + SECOND_LOOK_MS - performance.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   for (const { path, look } of tally.looks) {
     if (sameLook(look, lookAt(path))) continue;
@@ -228,7 +228,7 @@ async function checkBindingFile(path: string, named: boolean, tally: Tally): Pro
   } catch (e) {
     return refuse(`cannot read: ${errorMessage(e)}`);
   }
-  tally.looks.push({ path, look: lookOf(info) });
+  tally.looks.push({ path, look: lookOf(info), at: performance.now() });
   const result = parseBinding(tap, text, true);
   const messages = result.ok ? result.warnings : result.errors;
   for (const message of messages) {

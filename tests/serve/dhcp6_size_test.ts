@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { DHCP6_MESSAGE, type Dhcp6Message } from "../../src/wire/dhcp6.ts";
 import type { Dhcp6Option } from "../../src/wire/dhcp6_options.ts";
-import { answer, leased, reply, request, STATEFUL } from "./dhcp6_setup.ts";
-import { binding, craftDhcp6, replyFrame } from "./ipv6_setup.ts";
+import { answer, leased, reply, request, STATEFUL, STATEFUL_CONFIG } from "./dhcp6_setup.ts";
+import { assertDrop, BINDING, binding, craftDhcp6, replyFrame, v6 } from "./ipv6_setup.ts";
 
 const emptyIa = (iaid: number): Dhcp6Option => ({ kind: "iaNa", iaid, t1: 0, t2: 0, options: [] });
 
@@ -62,4 +62,18 @@ Deno.test("answerDhcp6() leaves out the binding's options, from the last, when t
   );
   // The lease itself is never left out.
   assert.deepEqual(m.options[2], leased(0x00770010));
+});
+
+Deno.test("answerDhcp6() refuses as too-large a reply that does not fit without what it may leave out", () => {
+  // 80 name servers (option 23, 1,284 bytes) are never left out: nothing makes the reply fit.
+  const nameservers = Array.from({ length: 80 }, (_, i) => v6(`2001:db8::${i + 1}`));
+  const decision = answer(craftDhcp6(request(STATEFUL, 7)), BINDING, {
+    ...STATEFUL_CONFIG,
+    nameservers,
+  });
+  assertDrop(
+    decision,
+    /exceeds 1280 bytes even without refused IAs and extra options/,
+    "too-large",
+  );
 });

@@ -64,6 +64,23 @@ Deno.test("packetKind() needs an ICMPv6 type byte and a whole UDP port over IPv6
   const one = rs.slice();
   [one[4], one[5]] = [0, 1];
   assert.equal(portOf(one), null);
+  // UDP: the destination port is bytes 2-3 of the payload, read only when the header says so.
+  const solicit =
+    capturedFrame("dhclient6_stateful_solicit_request_renew_release.pcap", 1).ipPacket;
+  const payload = (length: number) => {
+    const p = solicit.slice();
+    [p[4], p[5]] = [0, length];
+    return p;
+  };
+  assert.equal(portOf(payload(4)), 547);
+  assert.deepEqual(packetKind(payload(3)), {
+    reason: "unsupported",
+    why: "not a request we serve",
+  });
+  assert.deepEqual(packetKind(payload(0)), {
+    reason: "unsupported",
+    why: "not a request we serve",
+  });
 });
 
 Deno.test("responderFor() finds the row whose version, protocol and port all match", () => {
