@@ -14,6 +14,8 @@ Deno.test("splitBindingLine() splits at the first = and trims key and value", ()
   assert.deepEqual(splitBindingLine("IP = 10.0.0.2 "), parts("IP", "10.0.0.2"));
   assert.deepEqual(splitBindingLine("OPTION_77=a=b"), parts("OPTION_77", "a=b"));
   assert.deepEqual(splitBindingLine("PRIVATE="), parts("PRIVATE", ""));
+  // A key of one character is a key (the daemon then calls it unknown).
+  assert.deepEqual(splitBindingLine("X=1"), parts("X", "1"));
 });
 
 Deno.test("splitBindingLine() gives null for a line with no key", () => {

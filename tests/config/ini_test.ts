@@ -136,3 +136,9 @@ Deno.test("iniLocation() names file, section, key and line, leaving out what is 
 Deno.test("parseIni() calls a quoted empty key empty, its quote closed", () => {
   assert.deepEqual(errorsOf(`"" = 1`), [`${FILE} line 1: empty key: "\\"\\" = 1"`]);
 });
+
+Deno.test("parseIni() reads a quoted key followed at once by its =", () => {
+  const doc = parsed(`[s]\n"a b"=1\n'c'= 2\n`);
+  assert.equal(value(doc, "s", "a b"), "1");
+  assert.equal(value(doc, "s", "c"), "2");
+});

@@ -23,6 +23,10 @@ Deno.test("emitArp() writes an announcement byte for byte, at an offset", () => 
   const into = new Uint8Array(30);
   assert.equal(emitArp(PACKET, into, 2), 28);
   assert.equal(hex(into), `0000${ANNOUNCEMENT}`);
+  // Without an offset, at the start.
+  const start = new Uint8Array(28);
+  assert.equal(emitArp(PACKET, start), 28);
+  assert.equal(hex(start), ANNOUNCEMENT);
 });
 
 Deno.test("parseArp() reads the fixed bytes back, and refuses short or non-IPv4 packets", () => {

@@ -63,6 +63,8 @@ Deno.test("internetChecksum() folds the carry as often as it takes (many 0xffff 
     assert.equal(internetChecksum(data), 0, `${words} words`);
     assert.equal(internetChecksum(data), referenceChecksum(data), `${words} words`);
   }
+  // 0xffff + 0x0001 is exactly 0x10000: folded to 1, so the checksum is 0xfffe.
+  assert.equal(internetChecksum(Uint8Array.of(0xff, 0xff, 0x00, 0x01)), 0xfffe);
   const mixed = new Uint8Array(0x20001 * 2).fill(0xff);
   mixed[7] = 0xfe; // one word of 0xfffe: the result is 1, not 0 nor 0xffff
   assert.equal(internetChecksum(mixed), referenceChecksum(mixed));

@@ -46,6 +46,11 @@ Deno.test("FrameAllocator hands out zeroed frames that never share bytes, across
   const packed = new FrameAllocator();
   const offsets = [8, 8, 3, 16, 1].map((n) => packed.allocate(n).byteOffset);
   assert.deepEqual(offsets, [0, 8, 16, 24, 40]);
+  // Four frames of a quarter block fill one block exactly; the fifth starts the next.
+  const quarters = new FrameAllocator();
+  const blocks = [1, 2, 3, 4, 5].map(() => quarters.allocate(16 * 1024).buffer);
+  assert.equal(new Set(blocks.slice(0, 4)).size, 1, "a block holds four quarters");
+  assert.notEqual(blocks[4], blocks[0]);
   // A frame too big to share a block gets its own buffer.
   const big = frames.allocate(20_000);
   assert.equal(big.byteOffset, 0);

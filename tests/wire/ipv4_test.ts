@@ -219,5 +219,10 @@ Deno.test("emitIpv4Header() writes defaults and a checksum the parser accepts", 
 
 Deno.test("emitIpv4Header() throws RangeError when the buffer has no room", () => {
   const header = { totalLength: 20, ttl: 64, protocol: 17, src: 0, dst: 0 };
-  assert.throws(() => emitIpv4Header(header, new Uint8Array(25), 6), RangeError);
+  assert.throws(
+    () => emitIpv4Header(header, new Uint8Array(25), 6),
+    new RangeError("Cannot emit IPv4 header: 19 bytes of room"),
+  );
+  // 20 bytes of room are enough.
+  assert.equal(emitIpv4Header(header, new Uint8Array(26), 6), 20);
 });

@@ -177,6 +177,6 @@ Deno.test("emitUdpHeader4() sends a computed checksum of 0 as 0xffff", () => {
 Deno.test("emitUdpHeader() throws RangeError when the buffer has no room", () => {
   assert.throws(
     () => emitUdpHeader4({ srcPort: 67, dstPort: 68 }, new Uint8Array(20), 4, 10, 0, 0),
-    RangeError,
+    { name: "RangeError", message: /^Cannot emit UDP datagram: 16 bytes of room/ },
   );
 });
