@@ -394,3 +394,22 @@ Deno.test("emitNdOption() writes MTU, RDNSS and prefix information as RFC 4861 a
     "1f030000" + "00000000" + "0161076578616d706c6500" + "016200" + "0000",
   );
 });
+
+Deno.test("parseNdMessage() reads each Prefix Information flag from its own bit (L clear, A set)", () => {
+  // RFC 4861 4.2 and 4.6.2: an RA with no timers, then a /64 PIO whose flags byte is 0x40 (A only).
+  const ra = crafted(
+    134,
+    "40000000" + "00000000" + "00000000" +
+      "0304" + "40" + "40" + "00000e10" + "00000708" + "00000000" +
+      "20010db8000000000000000000000000",
+  );
+  const m = parseNdMessage(ra);
+  assert.ok(m.ok && m.value.kind === "routerAdvertisement", m.ok ? m.value.kind : m.error);
+  const prefix = findNdOption(m.value.options, "prefixInformation")!;
+  assert.deepEqual(
+    [prefix.onLink, prefix.autonomous, prefix.routerAddress],
+    [false, true, false],
+  );
+  assert.equal(prefix.validLifetime, 3600);
+  assert.equal(prefix.preferredLifetime, 1800);
+});
