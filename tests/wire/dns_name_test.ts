@@ -133,3 +133,16 @@ Deno.test("domainNamesLength() takes a name of exactly 255 bytes on the wire off
   const name = [label, label, label, `${"b".repeat(59)}\\.c`].join(".");
   assert.equal(domainNamesLength([name]), 255);
 });
+
+Deno.test("parseCompressedDomainNames() refuses a compression pointer to itself or further on", () => {
+  // RFC 1035 4.1.4: a pointer names an earlier occurrence; one forward (to a root label at 2) or
+  // to itself is refused, so no crafted option can make the reader loop.
+  for (const [bytes, at] of [["c00200", 0], ["0161c002", 2], ["c000", 0]] as const) {
+    const read = parseCompressedDomainNames(fromHex(bytes));
+    assert.equal(read.ok, false, bytes);
+    assert.match(
+      read.ok ? "" : read.error,
+      new RegExp(`pointer at ${at} does not point backwards`),
+    );
+  }
+});
