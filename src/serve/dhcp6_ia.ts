@@ -22,7 +22,8 @@ export interface Dhcp6Lifetimes {
 /** The lifetimes `config` gives. */
 export function dhcp6Lifetimes(config: Config): Dhcp6Lifetimes {
   const { ipv6, dhcp } = config;
-  const lifetime = Math.min(ipv6.dhcpv6LeaseLifetime ?? dhcp.leaseLifetime, 0xffffffff);
+  // Both keys are read as 0 to 2^32 - 1, the field's range.
+  const lifetime = ipv6.dhcpv6LeaseLifetime ?? dhcp.leaseLifetime;
   const prefixValid = ipv6.prefixValidLifetime ?? lifetime;
   return {
     lifetime,
