@@ -61,3 +61,17 @@ Deno.test("describeFit() says option for one left out and options for two", () =
     "left out options 119, 252 to fit 576 bytes",
   );
 });
+
+Deno.test("fitOptions() keeps in the options field what fills it to its last byte", () => {
+  // 548 - 240 = 308 bytes: 53 (3), 200 and 201 (152 each) and END (1) fill it exactly.
+  const exact: (readonly [number, Uint8Array])[] = [[53, bytes(1)], [200, bytes(150)], [
+    201,
+    bytes(150),
+  ]];
+  const reply = draft();
+  assert.deepEqual(fitOptions(reply, exact, 548, true), { leftOut: [], overload: 0 });
+  assert.deepEqual([...reply.options.keys()], [53, 200, 201]);
+  // One byte more and one of them moves to file.
+  const over = [...exact.slice(0, 2), [201, bytes(151)] as const];
+  assert.notDeepEqual(fitOptions(draft(), over, 548, true), { leftOut: [], overload: 0 });
+});
