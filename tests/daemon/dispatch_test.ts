@@ -297,3 +297,14 @@ Deno.test("Dispatcher.handle() at debug logs a reply's details only when the res
     assert.deepEqual(lines.filter((l) => l.includes("undefined")), []);
   }
 });
+
+Deno.test("Dispatcher.handle() at debug logs every refusal, at debug, not 10 a minute at info", () => {
+  const { dispatcher, lines } = setup();
+  // Twelve packets a bound TAP sends that no responder takes: each one dropped and logged.
+  for (let i = 0; i < 12; i++) {
+    assert.equal(dispatcher.handle(packet(new Uint8Array(60), 7)), "drop");
+  }
+  const refusals = lines.filter((l) => l.includes(": dropped ("));
+  assert.equal(refusals.length, 12);
+  for (const l of refusals) assert.match(l, /^debug: tap0: dropped \(unsupported\): /);
+});
