@@ -109,3 +109,16 @@ Deno.test("parseClientFqdn() takes a label of 63 bytes and refuses one of 64", (
   assert.equal(ok.value.name, "a".repeat(63));
   assert.ok(!fqdn(64).ok);
 });
+
+Deno.test("parseClientFqdn() takes the flags byte alone (RFC 4704 4.2: the name may be empty)", () => {
+  assert.deepEqual(parseClientFqdn(Uint8Array.of(FQDN_FLAG.s)), {
+    ok: true,
+    value: { flags: FQDN_FLAG.s, name: "", partial: false },
+  });
+  assert.equal(parseClientFqdn(new Uint8Array(0)).ok, false);
+  // A reserved flag bit is refused, naming the flags byte.
+  assert.deepEqual(parseClientFqdn(Uint8Array.of(0x08, 0)), {
+    ok: false,
+    error: "Cannot parse client FQDN option: reserved flag bits set: 8",
+  });
+});
