@@ -41,12 +41,10 @@ const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(
 
 /** Formats 6 bytes as lowercase `aa:bb:cc:dd:ee:ff`. */
 export function formatMac(mac: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < mac.length; i++) {
-    if (i) s += ":";
-    s += HEX_BYTES[mac[i]!];
-  }
-  return s;
+  // Joined rather than added up: one flat string, not a tree of ten (a binding keeps its MAC's).
+  const parts = new Array<string>(mac.length);
+  for (let i = 0; i < mac.length; i++) parts[i] = HEX_BYTES[mac[i]!]!;
+  return parts.join(":");
 }
 
 /** True when the first 6 bytes of `a` and `b` are equal. */

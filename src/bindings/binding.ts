@@ -234,14 +234,18 @@ export function parseBinding(
   };
 
   const macEntry = values.get("MAC");
-  const mac = field("MAC", "a MAC address", parseMac);
+  const mac = field("MAC", "a MAC address", (v) => interner.mac(parseMac(v)));
   if (macEntry === undefined) {
     if (!broken.has("MAC")) errors.push(`Cannot parse binding ${shown}: MAC is missing`);
   } else if (macEntry.value === "") fail(macEntry.line, "MAC is empty");
   const hostname = readHostname(values, warn);
   const indev = field("INDEV", "an interface name", (v) => (isInterfaceName(v) ? v : null));
   const ip = field("IP", "an IPv4 address", parseIpv4);
-  const subnet = readSubnet4(values.get("SUBNET"), (line, reason) => bad("SUBNET", line, reason));
+  const subnet = readSubnet4(
+    values.get("SUBNET"),
+    (line, reason) => bad("SUBNET", line, reason),
+    interner,
+  );
   const gateway = field("GATEWAY", "an IPv4 address", parseIpv4);
   const subnet6 = readSubnet6(
     values.get("SUBNET6"),
@@ -265,7 +269,8 @@ export function parseBinding(
   const binding: { -readonly [K in keyof Binding]: Binding[K] } = {
     tap,
     hostname,
-    indev: indev ?? tap,
+    // Routed, INDEV names the TAP itself: one string for both.
+    indev: indev === null || indev === tap ? tap : indev,
     mac,
     macText: formatMac(mac),
     ip: ipv4Off ? null : ip,
@@ -355,8 +360,11 @@ function readHostname(
 function readSubnet4(
   entry: { readonly value: string; readonly line: number } | undefined,
   fail: (line: number, reason: string) => void,
+  interner: BindingInterner,
 ): Subnet4 | null {
   if (entry === undefined || entry.value === "") return null;
+  const known = interner.subnets4.get(entry.value);
+  if (known !== undefined) return known;
   const slash = entry.value.indexOf("/");
   const addr = slash < 0 ? entry.value : entry.value.slice(0, slash);
   const len = slash < 0 ? undefined : entry.value.slice(slash + 1);
@@ -377,7 +385,9 @@ function readSubnet4(
     fail(entry.line, `SUBNET has host bits set: ${JSON.stringify(entry.value)} (is it ${fixed}?)`);
     return null;
   }
-  return { network, prefixLength };
+  const subnet = { network, prefixLength };
+  interner.keep(interner.subnets4, entry.value, subnet);
+  return subnet;
 }
 
 /** The prefix length of a dotted netmask such as `255.255.255.0`; null if not contiguous. */
@@ -390,13 +400,17 @@ function netmaskLength(text: string): number | null {
 
 /** How many distinct values a `BindingInterner` keeps of each kind before it starts over. */
 const SHARED_LIMIT = 1024;
+/** The bytes of a block of MACs (64 of them). */
+const MAC_BLOCK = 384;
 
 /**
- * Thousands of bindings share a few SUBNET6 and GATEWAY6 values: parsed once and shared (the
- * values are never mutated), which saves start-up time and memory. A `BindingStore` owns one for
- * all its bindings; a `parseBinding` call without one gets a fresh one and shares nothing.
+ * Thousands of bindings share a few SUBNET, SUBNET6 and GATEWAY6 values: parsed once and shared
+ * (the values are never mutated), which saves start-up time and memory. A `BindingStore` owns one
+ * for all its bindings; a `parseBinding` call without one gets a fresh one and shares nothing.
  */
 export class BindingInterner {
+  /** SUBNET text → the subnet it was parsed to (only subnets that parsed). */
+  readonly subnets4 = new Map<string, Subnet4>();
   /** SUBNET6 text → the prefix it was parsed to (only prefixes that parsed). */
   readonly subnets6 = new Map<string, Subnet6>();
   /** GATEWAY6 text → its address, or null when it is not one. */
@@ -406,17 +420,36 @@ export class BindingInterner {
   ipv6(text: string): Uint8Array | null {
     let known = this.addresses6.get(text);
     if (known === undefined) {
-      if (this.addresses6.size >= SHARED_LIMIT) this.addresses6.clear();
       known = parseIpv6(text);
-      this.addresses6.set(text, known);
+      this.keep(this.addresses6, text, known);
     }
     return known;
   }
 
-  /** Remembers `subnet` as what `text` parses to. */
-  keepSubnet6(text: string, subnet: Subnet6): void {
-    if (this.subnets6.size >= SHARED_LIMIT) this.subnets6.clear();
-    this.subnets6.set(text, subnet);
+  /** Where the next MAC goes: a few bytes of one shared buffer each, not a buffer apiece. */
+  #macs = new Uint8Array(0);
+  #macsUsed = 0;
+
+  /**
+   * `mac` copied into a block shared with other bindings' MACs (a Uint8Array with a buffer of its
+   * own costs about 20 times its 6 bytes); a block lives as long as one of its MACs is used.
+   */
+  mac(mac: Uint8Array | null): Uint8Array | null {
+    if (mac === null) return null;
+    if (this.#macsUsed + mac.length > this.#macs.length) {
+      this.#macs = new Uint8Array(MAC_BLOCK);
+      this.#macsUsed = 0;
+    }
+    const kept = this.#macs.subarray(this.#macsUsed, this.#macsUsed + mac.length);
+    kept.set(mac);
+    this.#macsUsed += mac.length;
+    return kept;
+  }
+
+  /** Remembers in `table` that `text` parses to `value`, starting over when the table is full. */
+  keep<T>(table: Map<string, T>, text: string, value: T): void {
+    if (table.size >= SHARED_LIMIT) table.clear();
+    table.set(text, value);
   }
 }
 
@@ -454,7 +487,7 @@ function readSubnet6(
     return null;
   }
   const subnet = { prefix, prefixLength };
-  interner.keepSubnet6(entry.value, subnet);
+  interner.keep(interner.subnets6, entry.value, subnet);
   return subnet;
 }
 

@@ -37,6 +37,12 @@ export interface BindingStoreOptions {
   readonly isInterface?: (name: string) => boolean;
 }
 
+/** A file that did not parse: its text and why. */
+interface Rejected {
+  readonly text: string;
+  readonly errors: readonly string[];
+}
+
 /** Under a second from the last write to the read, and longer than any writer's pause seen. */
 const SETTLE_MS = 400;
 /** A file changing for this long is reported as never settling. */
@@ -105,13 +111,10 @@ export class BindingStore {
   /** Per name being read, the number of the latest read started; an older read's is dropped. */
   readonly #generation = new Map<string, number>();
   /**
-   * Per name, the text last read and, when it did not parse, its errors: an unchanged file is
+   * Per name, the text last read, with its errors when it did not parse: an unchanged file is
    * neither parsed nor announced again, and a reload reports it rejected again.
    */
-  readonly #texts = new Map<
-    string,
-    { readonly text: string; readonly errors?: readonly string[] }
-  >();
+  readonly #texts = new Map<string, string | Rejected>();
   #reads = 0;
   readonly #inFlight = new Set<Promise<void>>();
   #rescanPending = false;
@@ -502,14 +505,17 @@ export class BindingStore {
     }
     const text = read.text;
     const last = this.#texts.get(name);
-    if (last?.text === text) {
+    if (last === text) {
       // Touched, chmod'ed, or read again by a reload: nothing to parse or announce.
-      if (last.errors === undefined) report.unchanged++;
-      else if (reload) report.reject(last.errors);
+      report.unchanged++;
+      return;
+    }
+    if (typeof last === "object" && last.text === text) {
+      if (reload) report.reject(last.errors);
       return;
     }
     const result = parseBinding(name, text, false, this.#interner);
-    this.#texts.set(name, result.ok ? { text } : { text, errors: result.errors });
+    this.#texts.set(name, result.ok ? text : { text, errors: result.errors });
     if (!result.ok) {
       report.reject(result.errors);
       return this.#remove(name, "file rejected", report);

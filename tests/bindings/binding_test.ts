@@ -259,8 +259,9 @@ Deno.test("isInterfaceName() accepts what Linux accepts as an interface name", (
   }
 });
 
-Deno.test("parseBinding() shares SUBNET6 and GATEWAY6 values through the interner it is given only", () => {
-  const text = "MAC=52:54:00:00:00:01\nSUBNET6=2001:db8:7::/64\nGATEWAY6=2001:db8:7::1\n";
+Deno.test("parseBinding() shares SUBNET, SUBNET6 and GATEWAY6 values through the interner it is given only", () => {
+  const text =
+    "MAC=52:54:00:00:00:01\nSUBNET=10.0.0.0/24\nSUBNET6=2001:db8:7::/64\nGATEWAY6=2001:db8:7::1\n";
   const parse = (interner?: BindingInterner) => {
     const r = parseBinding("tap0", text, false, interner);
     if (!r.ok) throw new Error(r.errors.join("; "));
@@ -268,13 +269,42 @@ Deno.test("parseBinding() shares SUBNET6 and GATEWAY6 values through the interne
   };
   const interner = new BindingInterner();
   const [a, b] = [parse(interner), parse(interner)];
+  assert.equal(a.subnet, b.subnet);
   assert.equal(a.subnet6, b.subnet6);
   assert.equal(a.gateway6, b.gateway6);
   const [c, d] = [parse(), parse()];
-  assert.notEqual(c.subnet6, d.subnet6, "no interner, no sharing between calls");
+  assert.notEqual(c.subnet, d.subnet, "no interner, no sharing between calls");
+  assert.notEqual(c.subnet6, d.subnet6);
   assert.notEqual(c.gateway6, d.gateway6);
+  assert.deepEqual(c.subnet, { network: 0x0a000000, prefixLength: 24 });
   assert.deepEqual(c.subnet6, a.subnet6);
   assert.deepEqual(c.gateway6, a.gateway6);
+  const other = parseBinding("tap1", text.replace("10.0.0.0/24", "10.0.0.0/16"), false, interner);
+  assert.ok(other.ok);
+  assert.deepEqual(other.binding.subnet, { network: 0x0a000000, prefixLength: 16 });
+});
+
+Deno.test("parseBinding() keeps each MAC in a block shared by 64 bindings, every one its own bytes", () => {
+  const interner = new BindingInterner();
+  const macs = Array.from({ length: 130 }, (_, i) => {
+    const r = parseBinding(
+      `tap${i}`,
+      `MAC=02:00:00:00:${(i >> 8).toString(16)}:${(i & 255).toString(16)}\n`,
+      false,
+      interner,
+    );
+    if (!r.ok) throw new Error(r.errors.join("; "));
+    return r.binding.mac;
+  });
+  macs.forEach((mac, i) => {
+    assert.deepEqual([...mac], [2, 0, 0, 0, i >> 8, i & 255], `MAC ${i}`);
+    assert.equal(mac.byteLength, 6);
+  });
+  assert.equal(macs[0]!.buffer, macs[63]!.buffer, "the first 64 share a block");
+  assert.notEqual(macs[63]!.buffer, macs[64]!.buffer, "the 65th starts the next");
+  assert.equal(macs[64]!.byteOffset, 0);
+  assert.equal(macs[129]!.buffer, macs[128]!.buffer);
+  assert.notEqual(macs[127]!.buffer, macs[128]!.buffer);
 });
 
 Deno.test("BindingInterner keeps at most 1024 values of a kind, then starts over", () => {
