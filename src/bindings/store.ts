@@ -35,6 +35,8 @@ export interface BindingStoreOptions {
    * so every binding is found by its file name only.
    */
   readonly isInterface?: (name: string) => boolean;
+  /** Makes the directory's watcher (tests feed events with it); by default `Deno.watchFs`. */
+  readonly watchFs?: (dir: string) => Deno.FsWatcher;
 }
 
 /** A file that did not parse: its text and why. */
@@ -117,6 +119,7 @@ export class BindingStore {
   readonly #texts = new Map<string, string | Rejected>();
   #reads = 0;
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #watchFs: ((dir: string) => Deno.FsWatcher) | undefined;
   #rescanPending = false;
   #rescanWhy = "";
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -135,6 +138,7 @@ export class BindingStore {
     this.#settler = new Settler(options.settleMs ?? SETTLE_MS, options.stuckMs ?? STUCK_MS);
     this.#checkMs = options.checkMs ?? 1000;
     this.#isInterface = options.isInterface ?? (() => true);
+    this.#watchFs = options.watchFs;
     this.#readFile = options.readFile ??
       ((path, listedRegular) => this.#reader.read(path, listedRegular));
   }
@@ -276,12 +280,17 @@ export class BindingStore {
    */
   watch(): void {
     if (this.#watch || this.#closed) return;
-    const watch = new DirectoryWatch(this.#dir, {
-      event: (event) => this.#onEvent(event),
-      gone: () => this.#onGone(),
-      back: () => this.#scheduleRescan(`${this.#dir} is back`),
-      error: (message) => this.#log.error(message),
-    }, this.#checkMs);
+    const watch = new DirectoryWatch(
+      this.#dir,
+      {
+        event: (event) => this.#onEvent(event),
+        gone: () => this.#onGone(),
+        back: () => this.#scheduleRescan(`${this.#dir} is back`),
+        error: (message) => this.#log.error(message),
+      },
+      this.#checkMs,
+      this.#watchFs ? { watchFs: this.#watchFs } : {},
+    );
     // The FIFOs the load found are held at once; the load's listing spares a second one.
     watch.start(this.#lastLoad?.listed);
     this.#watch = watch;

@@ -1,6 +1,6 @@
 /** The Neighbor Advertisement responder: NS from a VM for its router's addresses → NA with INDEV's MAC. */
 import type { Binding } from "../bindings/binding.ts";
-import { formatIpv6, formatMac, ipv6InPrefix, linkLocalOf, sameMac } from "../address.ts";
+import { formatIpv6, formatMac, ipv6InPrefix, sameMac } from "../address.ts";
 import { newIcmpv6Frame } from "../wire/icmpv6.ts";
 import {
   ALL_NODES_ADDRESS,
@@ -139,7 +139,6 @@ function answerNeighbourSolicitation(
  */
 function foreignSource(binding: Binding, src: Uint8Array): string | null {
   if (binding.macspoof || isUnspecified(src)) return null;
-  if (sameIpv6(src, linkLocalOf(binding.mac))) return null;
   if (vmAddresses(binding).some((own) => sameIpv6(src, own))) return null;
   const mac = macOfEui64(src);
   if (mac === null || sameMac(mac, binding.mac)) return null;

@@ -29,15 +29,14 @@ export function pseudoHeaderSum4(
   return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length;
 }
 
-/** The unfolded sum of the IPv6 pseudo-header (RFC 8200 section 8.1). */
+/** The unfolded sum of the IPv6 pseudo-header (RFC 8200 section 8.1); `src` and `dst` are 16 bytes. */
 export function pseudoHeaderSum6(
   src: Uint8Array,
   dst: Uint8Array,
   nextHeader: number,
   length: number,
 ): number {
-  return sumWords(src, 0, 16) + sumWords(dst, 0, 16) + (length >>> 16) + (length & 0xffff) +
-    nextHeader;
+  return sumWords(src) + sumWords(dst) + (length >>> 16) + (length & 0xffff) + nextHeader;
 }
 
 /**

@@ -17,14 +17,14 @@ export const DHCP6_CONFIG_OPTION = {
 /** The NTP server suboption we send (RFC 5908 section 4): a server's address. */
 export const NTP_SUBOPTION = { serverAddress: 1 } as const;
 
-/** Option 56's data: one NTP_SUBOPTION_SRV_ADDR per server (RFC 5908 section 4.1). */
+/** Option 56's data: one NTP_SUBOPTION_SRV_ADDR per server, each a 16-byte address (RFC 5908 section 4.1). */
 export function encodeNtpServers(servers: readonly Uint8Array[]): Uint8Array {
   const data = new Uint8Array(servers.length * 20);
   servers.forEach((server, i) => {
     const at = i * 20;
     data[at + 1] = NTP_SUBOPTION.serverAddress;
     data[at + 3] = 16;
-    data.set(server.subarray(0, 16), at + 4);
+    data.set(server, at + 4);
   });
   return data;
 }

@@ -33,8 +33,7 @@ function asciiLabels(name: string): Uint8Array[] | null {
     labels.push(label);
     start = i + 1;
   }
-  const wire = labels.reduce((n, l) => n + 1 + l.length, 1);
-  return wire > MAX_NAME ? null : labels;
+  return labelsWireLength(labels) > MAX_NAME ? null : labels;
 }
 
 function encodeLabels(name: string): Uint8Array[] | string {
@@ -68,8 +67,9 @@ function encodeLabels(name: string): Uint8Array[] | string {
     }
   }
   if (label.length) labels.push(Uint8Array.from(label));
-  const wire = labels.reduce((n, l) => n + 1 + l.length, 1);
-  if (wire > MAX_NAME) return `name "${name}" is longer than ${MAX_NAME} bytes on the wire`;
+  if (labelsWireLength(labels) > MAX_NAME) {
+    return `name "${name}" is longer than ${MAX_NAME} bytes on the wire`;
+  }
   return labels;
 }
 
@@ -77,6 +77,11 @@ function encodeLabels(name: string): Uint8Array[] | string {
 export function domainNameError(name: string): string | null {
   const labels = labelsOf(name);
   return typeof labels === "string" ? labels : null;
+}
+
+/** The wire length of a name of `labels`: a length byte and the bytes of each, and the root's zero. */
+function labelsWireLength(labels: readonly Uint8Array[]): number {
+  return labels.reduce((n, l) => n + 1 + l.length, 1);
 }
 
 function labelsOrThrow(name: string): Uint8Array[] {
@@ -87,9 +92,7 @@ function labelsOrThrow(name: string): Uint8Array[] {
 
 /** `name`'s length without the trailing dot of an absolute name. */
 function withoutRootDot(name: string): number {
-  return name.length > 1 && name.charCodeAt(name.length - 1) === 0x2e
-    ? name.length - 1
-    : name.length;
+  return name.charCodeAt(name.length - 1) === 0x2e ? name.length - 1 : name.length;
 }
 
 /**
@@ -99,7 +102,7 @@ function withoutRootDot(name: string): number {
  */
 function plainWireLength(name: string): number {
   const n = withoutRootDot(name);
-  if (n === 0 || name === ".") return -1;
+  if (n === 0) return -1; // "" and "."
   let start = 0;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? name.charCodeAt(i) : 0x2e;
@@ -135,7 +138,7 @@ export function domainNamesLength(names: readonly string[]): number {
   let length = 0;
   for (const name of names) {
     const plain = plainWireLength(name);
-    length += plain >= 0 ? plain : labelsOrThrow(name).reduce((n, l) => n + 1 + l.length, 1);
+    length += plain >= 0 ? plain : labelsWireLength(labelsOrThrow(name));
   }
   return length;
 }
@@ -153,15 +156,15 @@ export function emitDomainNames(names: readonly string[], into: Uint8Array, offs
       at = emitPlainName(name, into, at);
       continue;
     }
-    for (const label of labelsOrThrow(name)) {
-      if (at + 1 + label.length > into.length) {
-        throw new RangeError("Cannot emit domain name: no room");
-      }
+    const labels = labelsOrThrow(name);
+    if (at + labelsWireLength(labels) > into.length) {
+      throw new RangeError("Cannot emit domain name: no room");
+    }
+    for (const label of labels) {
       into[at++] = label.length;
       into.set(label, at);
       at += label.length;
     }
-    if (at >= into.length) throw new RangeError("Cannot emit domain name: no room");
     into[at++] = 0;
   }
   return at - offset;

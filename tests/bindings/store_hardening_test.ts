@@ -371,3 +371,47 @@ Deno.test("escapeForLog() escapes control characters and leaves plain text alone
   assert.equal(escapeForLog("a\nb\u001b[2J\\"), "a\\nb\\u001b[2J\\\\");
   assert.equal(escapeForLog("x\u0085\u2028"), "x\\u0085\\u2028");
 });
+
+/** A watcher that reports only the events given to `send` (Deno's own reports none of a test's). */
+function scriptedWatcher() {
+  const queued: Deno.FsEvent[] = [];
+  let wake = () => {};
+  let closed = false;
+  const events: AsyncIterableIterator<Deno.FsEvent> = {
+    async next() {
+      while (queued.length === 0 && !closed) await new Promise<void>((r) => wake = r);
+      return closed ? { done: true, value: undefined } : { done: false, value: queued.shift()! };
+    },
+    [Symbol.asyncIterator]: () => events,
+  };
+  const watcher: Deno.FsWatcher = {
+    close() {
+      closed = true;
+      wake();
+    },
+    [Symbol.asyncIterator]: () => events,
+    [Symbol.dispose]: () => watcher.close(),
+  };
+  const send = (event: Deno.FsEvent) => {
+    queued.push(event);
+    wake();
+  };
+  return { watchFs: () => watcher, send };
+}
+
+Deno.test("BindingStore reloads every binding on lost watch events or an event of no known kind, and says why", async () => {
+  const { watchFs, send } = scriptedWatcher();
+  await withStore({ tap0: bindingText(0) }, async (dir, store, logged) => {
+    const reloads = () =>
+      logged.filter((l) => l.message.startsWith("Reloading every binding")).map((l) => l.message);
+    // Changed with no event about it: only a reload of everything finds it.
+    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(1));
+    send({ kind: "modify", paths: [], flag: "rescan" });
+    await waitFor("the reload", () => store.get("tap0")?.macText === mac(1));
+    assert.deepEqual(reloads(), [`Reloading every binding of ${dir}: watch events were lost`]);
+    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(2));
+    send({ kind: "other", paths: [`${dir}/tap0`] });
+    await waitFor("the second reload", () => store.get("tap0")?.macText === mac(2));
+    assert.equal(reloads()[1], `Reloading every binding of ${dir}: other event`);
+  }, { watchFs });
+});

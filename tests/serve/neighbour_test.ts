@@ -45,7 +45,7 @@ function advert(
   const { ip, nd } = decodeNdReply(frame, ethDst, dst, "neighbourAdvertisement");
   assert.equal(formatIpv6(ip.src), target, "the NA is sent from its target");
   const na = nd as NeighbourAdvertisement;
-  assert.equal(formatIpv6(na.target), target);
+  assert.deepEqual(na.target, v6(target));
   assert.equal(na.router, true);
   assert.equal(na.override, false);
   assert.deepEqual(na.options, [{ kind: "targetLinkLayer", address: mac("fe:54:00:77:00:01") }]);
@@ -60,6 +60,12 @@ Deno.test("answerNeighbourSolicitation() answers a captured NS for the gateway a
   );
   const na = advert(replyFrame(decision), "525400770010", "2001:db8:77::10", "2001:db8:77::1");
   assert.equal(na.solicited, true);
+  // What the traffic counters and `clients` record: an NA gives no DHCPv4 address.
+  assert.deepEqual(decision.kind === "reply" && decision.wrote, {
+    type: "NA",
+    address: 0,
+    options: [2],
+  });
 });
 
 Deno.test("answerNeighbourSolicitation() answers a captured NS for the router's link-local", () => {

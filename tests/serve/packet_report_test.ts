@@ -40,6 +40,8 @@ Deno.test("RequestReport.reset() forgets the last packet's, keeping the type the
   assert.equal(r.type, OTHER);
   r.read("DISCOVER", Uint8Array.of(1, 2), [1, 3]);
   r.nd = { ip: {} as never, message: { kind: "routerSolicitation", options: [] } };
+  r.dhcp4 = {} as never;
+  r.dhcp6 = {} as never;
   assert.deepEqual([r.type, Array.from(r.clientId!), Array.from(r.requested!)], [
     "DISCOVER",
     [1, 2],

@@ -82,6 +82,9 @@ Deno.test("answerNeighbourSolicitation() refuses an NS from another VM's EUI-64 
   }
   const macspoof = binding({ macspoof: true });
   replyFrame(answerNeighbourSolicitation(ns(HOST_LL, neighbourLl), macspoof, CONFIG, INDEV));
+  // An address the binding gives the VM is its own, whatever MAC its identifier looks made of.
+  const own = binding({ eui64: v6(neighbourGlobal) });
+  replyFrame(answerNeighbourSolicitation(ns(HOST_LL, neighbourGlobal), own, CONFIG, INDEV));
 });
 
 Deno.test("answerNeighbourSolicitation() refuses an NS whose frame came from another MAC", () => {

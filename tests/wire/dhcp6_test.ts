@@ -234,6 +234,7 @@ Deno.test("parseDhcp6() rejects malformed messages with a reason", () => {
   const head = "0b7b23c6";
   const cases: [string, string, RegExp][] = [
     ["empty", "", /message is empty/],
+    ["message type alone", "0b", /message of 1 bytes is shorter than 4/],
     ["short header", "0b7b23", /message of 3 bytes is shorter than 4/],
     ["short relay", "0c00" + "00".repeat(20), /relay message of 22 bytes is shorter than 34/],
     ["cut option header", head + "000100", /option at 0 is cut short/],

@@ -122,6 +122,27 @@ Deno.test("emitDomainNames() of a name off the fast path throws when only its ro
   assert.equal(emitDomainNames(["é"], new Uint8Array(4)), 4);
 });
 
+Deno.test("emitDomainNames() writes nothing of a name off the fast path that has no room", () => {
+  // "é.a" is 3 + 2 + 1 bytes: its first label would fit in 5, the whole name does not.
+  const into = new Uint8Array(5).fill(0xee);
+  assert.throws(() => emitDomainNames(["é.a"], into), /no room/);
+  assert.deepEqual(Array.from(into), [0xee, 0xee, 0xee, 0xee, 0xee]);
+  assert.equal(emitDomainNames(["é.a"], new Uint8Array(6)), 6);
+});
+
+Deno.test("parseCompressedDomainNames() counts a name's length across its pointer: 255 bytes pass, 256 do not", () => {
+  const label = (n: number) => `${n.toString(16).padStart(2, "0")}${"61".repeat(n)}`;
+  // First name: 3 labels of 63 (193 bytes with its root). The second: one label, then a pointer to
+  // the first, so its own wire form is its label's bytes + 193.
+  const first = `${label(63).repeat(3)}00`;
+  const fits = parseCompressedDomainNames(fromHex(`${first}${label(61)}c000`));
+  assert.ok(fits.ok, fits.ok ? "" : fits.error);
+  assert.deepEqual(fits.value.map((n) => n.length), [191, 253]);
+  const long = parseCompressedDomainNames(fromHex(`${first}${label(62)}c000`));
+  assert.equal(long.ok, false);
+  assert.match(long.ok ? "" : long.error, /longer than 255 bytes/);
+});
+
 Deno.test("domainNamesLength() refuses a plain name whose last label is over 63 bytes", () => {
   assert.throws(() => domainNamesLength([`b.${"a".repeat(64)}`]), RangeError);
   assert.equal(domainNamesLength([`b.${"a".repeat(63)}`]), 67);
