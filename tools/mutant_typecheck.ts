@@ -84,14 +84,24 @@ export class TypeChecker {
       Deno.writeTextFileSync(join(this.copy, copy), applyMutant(original, m));
       return copy;
     });
-    let blamed: Set<string> | null;
+    // A file that does not parse ends the check before the others are type-checked, so the
+    // check runs again without the files it blamed until the rest pass or it blames none of them.
+    const failed = new Set<string>();
     try {
-      blamed = await check(this.copy, copies);
+      let pending = copies;
+      while (pending.length > 0) {
+        const blamed = await check(this.copy, pending);
+        if (blamed === null) break;
+        const charged = pending.filter((copy) => blamed.has(copy));
+        // An error in none of the copies cannot be charged to one: all of them fail.
+        for (const copy of charged.length > 0 ? charged : pending) failed.add(copy);
+        pending = pending.filter((copy) => !failed.has(copy));
+      }
     } finally {
       for (const copy of copies) Deno.removeSync(join(this.copy, copy));
     }
     for (const [i, m] of batch.entries()) {
-      this.#known[await this.#id(m)] = blamed === null || !blamed.has(copies[i]!);
+      this.#known[await this.#id(m)] = !failed.has(copies[i]!);
     }
     Deno.mkdirSync(dirname(this.#path), { recursive: true });
     Deno.writeTextFileSync(this.#path, JSON.stringify(this.#known));

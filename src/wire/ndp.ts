@@ -417,7 +417,7 @@ export function emitNdMessage(message: NdMessage, into: Uint8Array, offset = 0):
       break;
     }
     case "neighbourSolicitation":
-      into.set(message.target.subarray(0, 16), body + FIELD.ns.target);
+      into.set(message.target, body + FIELD.ns.target);
       break;
     case "neighbourAdvertisement":
       view.setUint8(
@@ -425,7 +425,7 @@ export function emitNdMessage(message: NdMessage, into: Uint8Array, offset = 0):
         (message.router ? NA_FLAG.router : 0) | (message.solicited ? NA_FLAG.solicited : 0) |
           (message.override ? NA_FLAG.override : 0),
       );
-      into.set(message.target.subarray(0, 16), body + FIELD.na.target);
+      into.set(message.target, body + FIELD.na.target);
       break;
     case "routerSolicitation":
       break;

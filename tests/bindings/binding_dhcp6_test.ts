@@ -74,12 +74,15 @@ Deno.test("parseBinding() leaves out an IP6 address outside SUBNET6 and serves t
 Deno.test("nfdhcpd check calls each bad PREFIX6 an error with its reason", () => {
   assert.deepEqual(
     errors(
-      "PREFIX6=2001:db8::/16, 2001:db8:100::1/56, 2001:db8:1::/48, 2001:db8:100::/56, " +
+      "PREFIX6=2001:db8::/16, 2001:db8:100::1/56, 2001:db8:200:fe::/56, 2001:db8:1::/48, " +
+        "2001:db8:100::/56, " +
         "2001:db8:100:10::/60, x/64, 2001:db8:300::\n",
     ),
     [
       "Cannot parse binding tap3 line 4: PREFIX6: 2001:db8::/16: a delegated prefix is a /32 to a /128",
       "Cannot parse binding tap3 line 4: PREFIX6: 2001:db8:100::1/56 has host bits set (is it 2001:db8:100::/56?)",
+      // Host bits only in the byte after a /56 (the 8th).
+      "Cannot parse binding tap3 line 4: PREFIX6: 2001:db8:200:fe::/56 has host bits set (is it 2001:db8:200::/56?)",
       "Cannot parse binding tap3 line 4: PREFIX6: 2001:db8:1::/48 overlaps SUBNET6, the link's own prefix",
       "Cannot parse binding tap3 line 4: PREFIX6: 2001:db8:100:10::/60 overlaps 2001:db8:100::/56, listed before",
       'Cannot parse binding tap3 line 4: PREFIX6: not an IPv6 prefix (address/length): "x/64"',

@@ -415,3 +415,22 @@ Deno.test("BindingStore reloads every binding on lost watch events or an event o
     assert.equal(reloads()[1], `Reloading every binding of ${dir}: other event`);
   }, { watchFs });
 });
+
+Deno.test("BindingStore sets no timer once every change is read: an idle store does not spin", async () => {
+  await withStore({}, async (dir, store) => {
+    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(0));
+    await waitFor("tap0", () => store.get("tap0") !== undefined);
+    const realSetTimeout = globalThis.setTimeout;
+    let timers = 0;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      timers++;
+      return realSetTimeout(...args);
+    }) as typeof setTimeout;
+    try {
+      await new Promise((resolve) => realSetTimeout(resolve, 100));
+    } finally {
+      globalThis.setTimeout = realSetTimeout;
+    }
+    assert.equal(timers, 0);
+  }, { settleMs: 5 });
+});

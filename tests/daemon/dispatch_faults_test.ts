@@ -10,6 +10,7 @@ import { parseConfig } from "../../src/config/config.ts";
 import { type DispatchDeps, Dispatcher } from "../../src/daemon/dispatch.ts";
 import { Logger } from "../../src/daemon/log.ts";
 import { countsObject } from "../../src/metrics/traffic.ts";
+import type { TraceEvent } from "../../src/metrics/trace_event.ts";
 import { ReplyMemo } from "../../src/serve/memo.ts";
 import { FrameAllocator } from "../../src/wire/ethernet.ts";
 import { parseMac } from "../../src/address.ts";
@@ -154,8 +155,15 @@ Deno.test("a reply that cannot be sent: DROP, an error, no reply counted", () =>
       throw new Error("injected: sendto");
     },
   });
+  const traced: TraceEvent[] = [];
+  throwing.dispatcher.trace = (event) => traced.push(event);
   assert.equal(throwing.dispatcher.handle(packet(DISCOVER)), "drop");
   assert.deepEqual(throwing.dispatcher.stats, { replies: 0, drops: 0, passes: 0, errors: 1 });
+  // A trace client is told it failed, not that the OFFER went out.
+  assert.deepEqual(
+    traced.map((e) => [e.outcome, e.replyType, e.why]),
+    [["error", null, "failed (see the log)"]],
+  );
 });
 
 Deno.test("DHCPv6 from a multicast source is refused as malformed (RFC 4291 2.7), not answered", () => {

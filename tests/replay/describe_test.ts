@@ -32,6 +32,21 @@ Deno.test("describePacket() of dhclient's DISCOVER: addresses, xid, chaddr, host
   });
 });
 
+Deno.test("describePacket() reads option 56 as the message text", () => {
+  const discover = ipOf(DORA, 1);
+  // The DISCOVER's hostname option (12, 6 bytes, "testvm") turned into a message (56); no UDP
+  // checksum (0, allowed over IPv4) rather than a wrong one.
+  const at = discover.findIndex((b, i) =>
+    b === 12 && discover[i + 1] === 6 && discover[i + 2] === 0x74
+  );
+  assert.ok(at > 240, "the option is in the options field");
+  discover[at] = 56;
+  discover[26] = discover[27] = 0;
+  const { fields } = describePacket(discover, 14);
+  assert.equal(fields.message, "testvm");
+  assert.equal(fields.hostname, undefined);
+});
+
 Deno.test("describePacket() of dnsmasq's ACK to a renewal reads each option it names", () => {
   assert.deepEqual(describePacket(ipOf(DORA, 8), 14).fields, {
     chaddr: "52:54:00:77:00:10",

@@ -161,3 +161,12 @@ Deno.test("layoutOptions() makes an overloaded field its options and END, nothin
   });
   assert.equal(hex(layout.file!), "2b0c" + hex(counting(12, 0xa0)) + "ff");
 });
+
+Deno.test("layoutOptions() keeps room for END in sname: 63 bytes of options fit its 64, 64 do not", () => {
+  // Option 52 alone fills an options field of 4 (52, its length, its value, END).
+  const room = { options: 4, file: false, sname: true };
+  const fits = placed([[43, counting(61)]], room);
+  assert.equal(fits.overload, 2);
+  assert.equal(hex(fits.sname!), "2b3d" + hex(counting(61)) + "ff");
+  assert.equal(layoutOptions([[43, counting(62)]], room), null);
+});

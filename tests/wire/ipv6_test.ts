@@ -111,6 +111,10 @@ Deno.test("emitIpv6Header() reproduces every captured header", () => {
 Deno.test("emitIpv6Header() refuses a buffer without room", () => {
   const p = parsed("rdisc6_rs.pcap", 1);
   assert.throws(() => emitIpv6Header(p, new Uint8Array(39)), RangeError);
+  assert.throws(
+    () => emitIpv6Header(p, new Uint8Array(50), 20),
+    /Cannot emit IPv6 header: 30 bytes of room/,
+  );
 });
 
 Deno.test("parseIpv6Packet() rejects malformed packets with a reason", () => {

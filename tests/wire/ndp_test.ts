@@ -209,6 +209,12 @@ Deno.test("emitNdMessage() writes an RA with every option and reads it back", ()
   const into = new Uint8Array(length);
   emitNdMessage(ra, into);
   assert.equal(hex(into.subarray(0, 16)), "86000000" + "00fc3840" + "00007530" + "000003e8");
+  // The PIO (after the 16-byte RA, SLLAO and MTU): L and R set, A clear (RFC 6275 7.2).
+  assert.equal(hex(into.subarray(32, 36)), "030440a0");
+  // Without room for all of it, nothing is written.
+  const short = new Uint8Array(length + 1).fill(0xee);
+  assert.throws(() => emitNdMessage(ra, short, 2), /no room/);
+  assert.ok(short.every((b) => b === 0xee));
   const back = parseNdMessage({
     type: into[0]!,
     code: 0,
@@ -412,4 +418,25 @@ Deno.test("parseNdMessage() reads each Prefix Information flag from its own bit 
   );
   assert.equal(prefix.validLifetime, 3600);
   assert.equal(prefix.preferredLifetime, 1800);
+});
+
+Deno.test("emitNdMessage() sets only the NA flags asked for, the reserved bits clear (RFC 4861 4.4)", () => {
+  const na = (router: boolean, solicited: boolean, override: boolean): string => {
+    const message: NdMessage = {
+      kind: "neighbourAdvertisement",
+      router,
+      solicited,
+      override,
+      target: parseIpv6("2001:db8:77::1")!,
+      options: [],
+    };
+    const into = new Uint8Array(ndMessageLength(message));
+    emitNdMessage(message, into);
+    return hex(into.subarray(4, 8));
+  };
+  assert.equal(na(false, false, false), "00000000");
+  assert.equal(na(true, false, false), "80000000");
+  assert.equal(na(false, true, false), "40000000");
+  assert.equal(na(false, false, true), "20000000");
+  assert.equal(na(true, true, true), "e0000000");
 });
