@@ -70,7 +70,8 @@ interface Identity {
  * writing, such an open returns at once, so every FIFO is held before a watch is made, and a watch
  * that had to wait on one is not re-armed. The directory is stat'ed every `checkMs`: when its
  * entries changed, FIFOs are looked for; when it is missing or another directory stands in its
- * place, the watch is re-armed.
+ * place, or its entries changed with no event by the next check (an event may come a little after
+ * the change it reports), the watch is re-armed.
  */
 export class DirectoryWatch {
   readonly #dir: string;
@@ -85,6 +86,8 @@ export class DirectoryWatch {
   /** When (epoch ms) the last sweep read the directory. */
   #sweptAt = Number.NaN;
   #eventsSinceCheck = 0;
+  /** The last check saw entries change with no event: dead unless one comes by the next. */
+  #doubted = false;
   #missing = false;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
@@ -151,13 +154,22 @@ export class DirectoryWatch {
     }
     const quiet = this.#eventsSinceCheck === 0;
     this.#eventsSinceCheck = 0;
-    const changed = identity.mtime !== this.#sweptMtime;
-    if (!changed && this.#sweptAt - identity.mtime > MTIME_TICK_MS) return;
-    // A new FIFO explains a quiet watch: its thread waited on it, and goes on now that it is held
-    // (re-arming then could block for good on another FIFO made meanwhile).
-    if (this.#sweep(identity.mtime) || !quiet || !changed) return;
-    // Entries changed but no event came: the watch is dead (seen after the directory was
-    // replaced and the old one removed). Watch afresh and rescan.
+    // Entries changed with no event by the last check, and none has come since: the watch is
+    // dead (seen after the directory was replaced and the old one removed).
+    const dead = this.#doubted && quiet;
+    this.#doubted = false;
+    if (!dead) {
+      const changed = identity.mtime !== this.#sweptMtime;
+      if (!changed && this.#sweptAt - identity.mtime > MTIME_TICK_MS) return;
+      // A new FIFO explains a quiet watch: its thread waited on it, and goes on now that it is
+      // held (re-arming then could block for good on another FIFO made meanwhile).
+      if (this.#sweep(identity.mtime) || !quiet || !changed) return;
+      // Entries changed but no event came yet: it may be on its way. Dead if none comes by the
+      // next check.
+      this.#doubted = true;
+      return;
+    }
+    // Watch afresh and rescan.
     try {
       this.rearm();
     } catch (e) {
@@ -206,6 +218,7 @@ export class DirectoryWatch {
   #disarm(): void {
     const watcher = this.#watcher;
     this.#watcher = undefined;
+    this.#doubted = false;
     try {
       watcher?.close();
     } catch {

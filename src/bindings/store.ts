@@ -351,7 +351,6 @@ export class BindingStore {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
-    this.#timer = undefined;
     await this.#watch?.close();
     await Promise.all([...this.#inFlight]);
   }

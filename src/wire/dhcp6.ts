@@ -109,8 +109,8 @@ export function emitDhcp6(
   if (message.kind === "relay") {
     const f = FIELD.relay;
     into[offset + f.hopCount] = message.hopCount;
-    into.set(message.linkAddress.subarray(0, 16), offset + f.linkAddress);
-    into.set(message.peerAddress.subarray(0, 16), offset + f.peerAddress);
+    into.set(message.linkAddress, offset + f.linkAddress);
+    into.set(message.peerAddress, offset + f.peerAddress);
     emitDhcp6Options(message.options, into, offset + f.options);
   } else {
     const f = FIELD.message;

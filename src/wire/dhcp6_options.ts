@@ -24,11 +24,9 @@ export const DHCP6_OPTION = {
 /** Status codes (RFC 8415 section 21.13). */
 export const DHCP6_STATUS = {
   success: 0,
-  unspecFail: 1,
   noAddrsAvail: 2,
   noBinding: 3,
   notOnLink: 4,
-  useMulticast: 5,
   noPrefixAvail: 6,
 } as const;
 
@@ -291,7 +289,7 @@ function emitData(o: Dhcp6Option, into: Uint8Array, at: number, view: DataView):
       emitDhcp6Options(o.options, into, at + FIELD.iaTa.options);
       return;
     case "iaAddress":
-      into.set(o.address.subarray(0, 16), at + FIELD.iaAddress.address);
+      into.set(o.address, at + FIELD.iaAddress.address);
       view.setUint32(FIELD.iaAddress.preferred, o.preferredLifetime);
       view.setUint32(FIELD.iaAddress.valid, o.validLifetime);
       emitDhcp6Options(o.options, into, at + FIELD.iaAddress.options);
@@ -300,7 +298,7 @@ function emitData(o: Dhcp6Option, into: Uint8Array, at: number, view: DataView):
       view.setUint32(FIELD.iaPrefix.preferred, o.preferredLifetime);
       view.setUint32(FIELD.iaPrefix.valid, o.validLifetime);
       view.setUint8(FIELD.iaPrefix.prefixLength, o.prefixLength);
-      into.set(o.prefix.subarray(0, 16), at + FIELD.iaPrefix.prefix);
+      into.set(o.prefix, at + FIELD.iaPrefix.prefix);
       emitDhcp6Options(o.options, into, at + FIELD.iaPrefix.options);
       return;
     case "optionRequest":
@@ -319,7 +317,7 @@ function emitData(o: Dhcp6Option, into: Uint8Array, at: number, view: DataView):
     case "rapidCommit":
       return;
     case "dnsServers":
-      o.servers.forEach((s, i) => into.set(s.subarray(0, 16), at + 16 * i));
+      o.servers.forEach((s, i) => into.set(s, at + 16 * i));
       return;
     case "domainList":
       emitDomainNames(o.domains, into, at);

@@ -8,8 +8,6 @@ export const NEXT_HEADER_ICMPV6 = 58;
 /** The Fragment extension header (RFC 8200 section 4.5). */
 export const NEXT_HEADER_FRAGMENT = 44;
 
-/** `::`, the unspecified address. */
-export const UNSPECIFIED_ADDRESS = new Uint8Array(16);
 /** `ff02::1`, all nodes on the link. */
 export const ALL_NODES_ADDRESS = Uint8Array.of(0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
 /** `ff02::2`, all routers on the link. */
@@ -168,8 +166,8 @@ export function emitIpv6Header(header: Ipv6Header, into: Uint8Array, offset = 0)
   view.setUint16(FIELD.payloadLength, header.payloadLength);
   view.setUint8(FIELD.nextHeader, header.nextHeader);
   view.setUint8(FIELD.hopLimit, header.hopLimit);
-  into.set(header.src.subarray(0, 16), offset + FIELD.src);
-  into.set(header.dst.subarray(0, 16), offset + FIELD.dst);
+  into.set(header.src, offset + FIELD.src);
+  into.set(header.dst, offset + FIELD.dst);
   return IPV6_HEADER_LENGTH;
 }
 
@@ -210,7 +208,7 @@ export function sameIpv6(a: Uint8Array, b: Uint8Array): boolean {
 
 /** True for `::`. */
 export function isUnspecified(addr: Uint8Array): boolean {
-  return sameIpv6(addr, UNSPECIFIED_ADDRESS);
+  return addr.every((b) => b === 0);
 }
 
 /** True for `ff00::/8`. */

@@ -325,7 +325,7 @@ export function emitNdOption(option: NdOption, into: Uint8Array, offset: number)
         (option.routerAddress ? PREFIX_FLAG.routerAddress : 0);
       view.setUint32(f.validLifetime, option.validLifetime);
       view.setUint32(f.preferredLifetime, option.preferredLifetime);
-      o.set(option.prefix.subarray(0, 16), f.prefix);
+      o.set(option.prefix, f.prefix);
       break;
     }
     case "mtu":
@@ -335,7 +335,7 @@ export function emitNdOption(option: NdOption, into: Uint8Array, offset: number)
     case "rdnss":
       o[0] = ND_OPTION.rdnss;
       view.setUint32(OPTION_FIELD.dns.lifetime, option.lifetime);
-      option.servers.forEach((s, i) => o.set(s.subarray(0, 16), OPTION_FIELD.dns.data + 16 * i));
+      option.servers.forEach((s, i) => o.set(s, OPTION_FIELD.dns.data + 16 * i));
       break;
     case "dnssl":
       o[0] = ND_OPTION.dnssl;

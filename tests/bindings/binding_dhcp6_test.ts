@@ -158,3 +158,12 @@ Deno.test("parseBinding() calls OPTION6_<n> and OPTION6_<n>! of one code a slip;
     "Binding tap3 line 5: OPTION6_100! sets option 100 again (OPTION6_100, line 4); the last value wins",
   ]);
 });
+
+Deno.test("parseBinding() serves 16 IP6 addresses and leaves out the 17th", () => {
+  const all = Array.from({ length: 17 }, (_, i) => `2001:db8:1::${(i + 1).toString(16)}`);
+  const { binding, warnings } = ok(`IP6=${all.join(",")}\n`);
+  assert.deepEqual(binding.dhcp6?.addresses, all.slice(0, 16).map(v6));
+  assert.deepEqual(warnings, [
+    "Binding tap3 line 4: IP6: more than 16 addresses; 2001:db8:1::11 left out",
+  ]);
+});

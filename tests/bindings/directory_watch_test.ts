@@ -104,22 +104,22 @@ Deno.test("DirectoryWatch: a check after a change it saw events for re-arms noth
   });
 });
 
-Deno.test("DirectoryWatch: entries that changed with no event mean a dead watch: re-armed, rescanned", async () => {
+Deno.test("DirectoryWatch: entries that changed before their event arrived are no dead watch: nothing re-armed", async () => {
   await withWatch(async (dir, watch, seen) => {
     // A change it saw an event for, and its check: each check counts the events since the last.
     await Deno.writeTextFile(`${dir}/tap1`, "MAC=52:54:00:00:00:01\n");
     await waitFor("an event about tap1", () => eventAbout(seen, "tap1"), { timeoutMs: 10_000 });
     watch.check();
-    // Checked before any event can arrive (no await between): the change came without one.
-    Deno.mkdirSync(`${dir}/sub`);
-    // Another mtime than the first check swept, which the mkdir alone does not ensure: Deno gives
+    // Checked before its event can arrive (no await between): the change came without one, yet.
+    Deno.writeTextFileSync(`${dir}/tap2`, "MAC=52:54:00:00:00:02\n");
+    // Another mtime than the first check swept, which the write alone does not ensure: Deno gives
     // whole milliseconds, and the first event can come within the millisecond tap1 was made in.
     Deno.utimeSync(dir, 1, 1);
     watch.check();
-    assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), ["back"]);
-    // The new watch reports what follows.
-    await Deno.writeTextFile(`${dir}/tap2`, "MAC=52:54:00:00:00:02\n");
     await waitFor("an event about tap2", () => eventAbout(seen, "tap2"), { timeoutMs: 10_000 });
+    watch.check();
+    watch.check();
+    assert.deepEqual(seen.filter((s) => !s.startsWith("event ")), []);
   });
 });
 
@@ -323,7 +323,10 @@ Deno.test("DirectoryWatch: a dead watch is replaced by a new watcher, the dead o
   const made: Deno.FsWatcher[] = [];
   await withWatch(async (dir, watch, seen) => {
     Deno.mkdirSync(`${dir}/sub`);
-    Deno.utimeSync(dir, 1, 1); // A new mtime, and no event: the watch is dead.
+    Deno.utimeSync(dir, 1, 1); // A new mtime, and no event by the next check: the watch is dead.
+    watch.check();
+    assert.deepEqual(seen, []);
+    assert.equal(made.length, 1);
     watch.check();
     assert.deepEqual(seen, ["back"]);
     assert.equal(made.length, 2);
@@ -331,6 +334,21 @@ Deno.test("DirectoryWatch: a dead watch is replaced by a new watcher, the dead o
     await Deno.writeTextFile(`${dir}/tap2`, "MAC=52:54:00:00:00:02\n");
     await waitFor("an event about tap2", () => eventAbout(seen, "tap2"), { timeoutMs: 10_000 });
   }, { watchFs: watchersFrom([dead], made) });
+});
+
+Deno.test("DirectoryWatch: a doubt about a watch ends with it: a directory gone and back is re-armed once", async () => {
+  await withWatch(async (dir, watch, seen) => {
+    Deno.mkdirSync(`${dir}/sub`);
+    Deno.utimeSync(dir, 1, 1);
+    watch.check(); // No event: in doubt.
+    await Deno.remove(dir, { recursive: true });
+    watch.check();
+    await Deno.mkdir(dir);
+    watch.check();
+    watch.check();
+    watch.check();
+    assert.deepEqual(seen, ["gone", "back"]);
+  }, { watchFs: watchersFrom([fakeWatcher(), fakeWatcher()]) });
 });
 
 Deno.test("DirectoryWatch: a watch loop that fails is reported once, with the directory", async () => {
@@ -380,8 +398,11 @@ Deno.test("DirectoryWatch: a FIFO that could not be held is no new one: re-armed
   const holdFifo: DirectoryWatchSystem["holdFifo"] = (path, followLink) =>
     refusals-- > 0 ? -1 : realHoldFifo(path, followLink);
   await withWatch(async (dir, watch, seen) => {
-    // Refused: nothing new held explains a quiet watch, so it is re-armed; that sweep holds it.
+    // Refused: nothing new held explains a quiet watch, so with still no event by the next check
+    // it is re-armed; that sweep holds it.
     const fifo = await fifoSwept(dir, watch);
+    assert.equal(descriptorsOn(fifo), 0);
+    watch.check();
     assert.deepEqual(seen, ["back"]);
     assert.equal(descriptorsOn(fifo), 1);
   }, { watchFs: watchersFrom([fakeWatcher(), fakeWatcher()]), holdFifo });

@@ -434,3 +434,30 @@ Deno.test("BindingStore sets no timer once every change is read: an idle store d
     assert.equal(timers, 0);
   }, { settleMs: 5 });
 });
+
+Deno.test("BindingStore sums up each batch of changes in one line, and says nothing of a rewrite that changed nothing", async () => {
+  await withStore({ tap0: bindingText(0) }, async (dir, store, logged) => {
+    const summaries = () => logged.filter((l) => l.message.startsWith("Bindings: "));
+    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(1));
+    await waitFor("the change", () => store.get("tap0")?.macText === mac(1));
+    await waitFor("its summary", () => summaries().length === 1);
+    assert.deepEqual(summaries(), [{
+      level: "info",
+      message: "Bindings: 0 added, 1 updated, 0 removed, 0 rejected, 0 unchanged",
+    }]);
+    // The same text again: read, found unchanged, nothing to say (then or with the next batch).
+    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(1));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    Deno.writeTextFileSync(`${dir}/tap1`, bindingText(2));
+    await waitFor("tap1", () => store.get("tap1") !== undefined);
+    await waitFor("the second summary", () => summaries().length === 2).catch((e) => {
+      throw new Error(`${e.message}: ${JSON.stringify(logged)}`);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(summaries().length, 2);
+    assert.match(
+      summaries()[1]!.message,
+      /^Bindings: 1 added, 0 updated, 0 removed, 0 rejected, [01] unchanged$/,
+    );
+  }, { settleMs: 5 });
+});

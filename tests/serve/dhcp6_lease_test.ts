@@ -29,6 +29,7 @@ import {
   STATEFUL_CONFIG,
   status,
 } from "./dhcp6_setup.ts";
+import { DEFAULT_DHCP6_LIFETIMES } from "./context.ts";
 
 Deno.test("answerDhcp6() answers a captured Solicit with an Advertise of the VM's SLAAC address", () => {
   const req = request(STATEFUL, 1);
@@ -301,4 +302,13 @@ Deno.test("answerDhcp6() logs a Renew with the address it gives, not the one it 
   const { why } = answer(packet(STATEFUL, 14));
   assert.match(why, /: reply with 2001:db8:77:0:5054:ff:fe77:10$/);
   assert.doesNotMatch(why, /2001:db8:77::12b/);
+});
+
+Deno.test("answerDhcp6() names an address of a 1-second lifetime in its log line: only 0 means none", () => {
+  const decision = answer(packet(STATEFUL, 1), BINDING, STATEFUL_CONFIG, {
+    ...DEFAULT_DHCP6_LIFETIMES,
+    lifetime: 1,
+    renewal: 1,
+  });
+  assert.match(decision.why, /advertise with 2001:db8:77:0:5054:ff:fe77:10/);
 });

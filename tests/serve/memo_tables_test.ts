@@ -86,3 +86,12 @@ Deno.test("forget(tap) drops that TAP's entries alone, in both tables", () => {
   assert.equal(values.get(other, settings, MAC, () => ++builds), 2);
   assert.equal(values.get(BINDING, settings, MAC, () => ++builds), 3);
 });
+
+Deno.test("FrameMemo keeps a reply's debug text with its frame, and none where it had none", () => {
+  const memo = new FrameMemo<number>();
+  const settings = {};
+  memo.keep(BINDING, 1, settings, MAC, { ...frameOf(1), debug: "options 1, 3, 6" });
+  memo.keep(BINDING, 2, settings, MAC, frameOf(2));
+  assert.equal(memo.find(BINDING, settings, MAC, 1, byKey)?.debug, "options 1, 3, 6");
+  assert.ok(!("debug" in memo.find(BINDING, settings, MAC, 2, byKey)!));
+});

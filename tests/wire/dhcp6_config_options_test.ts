@@ -122,3 +122,10 @@ Deno.test("parseClientFqdn() takes the flags byte alone (RFC 4704 4.2: the name 
     error: "Cannot parse client FQDN option: reserved flag bits set: 8",
   });
 });
+
+Deno.test("parseClientFqdn() says which label runs past the option's end", () => {
+  // A label of 3 bytes announced, 2 given.
+  const read = parseClientFqdn(fromHex("01036162"));
+  assert.equal(read.ok, false);
+  assert.match(read.ok ? "" : read.error, /label overruns the option/);
+});

@@ -167,3 +167,18 @@ Deno.test("parseCompressedDomainNames() refuses a compression pointer to itself 
     );
   }
 });
+
+Deno.test("parseDomainNames() shows DEL (0x7f) and bytes above as \\DDD escapes, '~' as itself", () => {
+  const read = parseDomainNames(fromHex("037e7f8000"));
+  assert.ok(read.ok, read.ok ? "" : read.error);
+  assert.deepEqual(read.value, ["~\\127\\128"]);
+});
+
+Deno.test("emitDomainNames() takes only a trailing dot for the root: another last character stays", () => {
+  const cases: [string, string][] = [["a/", "02612f00"], ["a-", "02612d00"], ["a.", "016100"]];
+  for (const [name, bytes] of cases) {
+    const into = new Uint8Array(4);
+    const n = emitDomainNames([name], into);
+    assert.equal(hex(into.subarray(0, n)), bytes, name);
+  }
+});

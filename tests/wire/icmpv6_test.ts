@@ -98,6 +98,9 @@ Deno.test("emitIcmpv6Header() writes type, code and a zero checksum", () => {
   assert.equal(emitIcmpv6Header({ type: 136, code: 0 }, into, 1), 4);
   assert.equal(hex(into), "a588000000a5");
   assert.throws(() => emitIcmpv6Header({ type: 136, code: 0 }, into, 3), RangeError);
+  // Exactly the room it needs, to the last byte.
+  assert.equal(emitIcmpv6Header({ type: 135, code: 0 }, into, 2), 4);
+  assert.equal(hex(into), "a58887000000");
 });
 
 Deno.test("newIcmpv6Frame() builds a frame whose checksum verifies", () => {

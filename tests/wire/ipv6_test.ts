@@ -17,7 +17,6 @@ import {
   parseIpv6Packet,
   sameIpv6,
   solicitedNodeAddress,
-  UNSPECIFIED_ADDRESS,
 } from "../../src/wire/ipv6.ts";
 import { capturedFrame, readPcap } from "../pcap.ts";
 import { DESTINATION_OPTIONS, FRAGMENT, HOP_BY_HOP, withExtensionHeaders } from "./craft.ts";
@@ -206,7 +205,7 @@ Deno.test("macOfEui64() recovers the MAC of an EUI-64 identifier, none from a ra
   assert.equal(hex(macOfEui64(v6("fe80::5054:ff:fe77:10"))!), "525400770010");
   assert.equal(hex(macOfEui64(v6("fe80::fc54:ff:fe77:1"))!), "fe5400770001");
   assert.equal(macOfEui64(v6("fe80::1c2d:3e4f:5a6b:7c8d")), null);
-  assert.equal(macOfEui64(UNSPECIFIED_ADDRESS), null);
+  assert.equal(macOfEui64(new Uint8Array(16)), null);
 });
 
 Deno.test("address predicates classify :: and multicast addresses", () => {
