@@ -91,6 +91,10 @@ Deno.test("parseIni() reports a duplicate section with both lines", () => {
   assert.deepEqual(errorsOf("[dhcp]\n[ipv6]\n[dhcp]\n"), [
     `${FILE} [dhcp] line 3: duplicate section, first on line 1`,
   ]);
+  // Its keys stay its own: none lands in the section before it (which has `mode` already).
+  assert.deepEqual(errorsOf("[dhcp]\n[ipv6]\nmode = slaac\n[dhcp]\nmode = dhcpv6\n"), [
+    `${FILE} [dhcp] line 4: duplicate section, first on line 1`,
+  ]);
 });
 
 Deno.test("parseIni() reports each malformed line with its line number and reason", () => {

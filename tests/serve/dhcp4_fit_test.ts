@@ -75,3 +75,13 @@ Deno.test("fitOptions() keeps in the options field what fills it to its last byt
   const over = [...exact.slice(0, 2), [201, bytes(151)] as const];
   assert.notDeepEqual(fitOptions(draft(), over, 548, true), { leftOut: [], overload: 0 });
 });
+
+Deno.test("fitOptions() leaves out the first option when it is the only one that may go", () => {
+  // 200 comes first and fits nowhere (308 bytes of options field, 63 of sname); 53 is never left out.
+  const reply = draft();
+  assert.deepEqual(fitOptions(reply, [[200, bytes(400)], [53, bytes(1)]], 548, false), {
+    leftOut: [200],
+    overload: 0,
+  });
+  assert.deepEqual([...reply.options.keys()], [53]);
+});

@@ -1,6 +1,7 @@
 /** Tests for domain names in DNS wire format (DHCPv6 option 24, the DNSSL option). */
 import assert from "node:assert/strict";
 import {
+  compressedDomainNames,
   domainNameError,
   domainNamesLength,
   emitDomainNames,
@@ -181,4 +182,15 @@ Deno.test("emitDomainNames() takes only a trailing dot for the root: another las
     const n = emitDomainNames([name], into);
     assert.equal(hex(into.subarray(0, n)), bytes, name);
   }
+});
+
+Deno.test("compressedDomainNames() points at a name that starts at the last offset a pointer holds (0x3fff)", () => {
+  // 255 names of 64 bytes and one of 63 fill offsets 0 to 0x3ffe; then a name at 0x3fff, twice.
+  const fill = Array.from({ length: 256 }, (_, i) => `${i}`.padStart(i < 255 ? 62 : 61, "a"));
+  const list = compressedDomainNames([...fill, "x", "x"]);
+  assert.equal(list.length, 0x3fff + 3 + 2);
+  assert.equal(hex(list.subarray(0x3fff)), "017800" + "ffff");
+  const read = parseCompressedDomainNames(list);
+  assert.ok(read.ok, read.ok ? "" : read.error);
+  assert.deepEqual(read.value.slice(-2), ["x", "x"]);
 });

@@ -200,12 +200,17 @@ Deno.test("emitNdMessage() writes an RA with every option and reads it back", ()
         lifetime: 900,
         servers: [parseIpv6("2001:db8::53")!, parseIpv6("2001:db8::5353")!],
       },
+      {
+        kind: "rdnss",
+        lifetime: 600,
+        servers: ["2001:db8::1", "2001:db8::2", "2001:db8::3"].map((a) => parseIpv6(a)!),
+      },
       { kind: "dnssl", lifetime: 900, domains: ["example.test", "a.example.test"] },
       { kind: "unknown", type: 7, data: fromHex("0000000003e8") },
     ],
   };
   const length = ndMessageLength(ra);
-  assert.equal(length, 16 + 8 + 8 + 32 + 40 + 40 + 8);
+  assert.equal(length, 16 + 8 + 8 + 32 + 40 + 56 + 40 + 8);
   const into = new Uint8Array(length);
   emitNdMessage(ra, into);
   assert.equal(hex(into.subarray(0, 16)), "86000000" + "00fc3840" + "00007530" + "000003e8");
@@ -242,7 +247,11 @@ Deno.test("parseNdMessage() rejects malformed messages with a reason", () => {
     ["short NA", crafted(136, "40000000"), /shorter than 20/],
     ["zero-length option", crafted(133, "00000000" + "0100525400770010"), /has length 0/],
     ["cut option", crafted(133, "00000000" + "01"), /option at 0 is cut short/],
-    ["overrunning option", crafted(133, "00000000" + "0102525400770010"), /overruns the message/],
+    [
+      "overrunning option",
+      crafted(133, "00000000" + "0102525400770010"),
+      /option 1 of 16 bytes overruns the message/,
+    ],
     [
       "prefix of wrong length",
       crafted(134, "400007080000000000000000" + "0301400000000000"),
