@@ -170,3 +170,15 @@ Deno.test("layoutOptions() keeps room for END in sname: 63 bytes of options fit 
   assert.equal(hex(fits.sname!), "2b3d" + hex(counting(61)) + "ff");
   assert.equal(layoutOptions([[43, counting(62)]], room), null);
 });
+
+Deno.test("layoutOptions() fills an overloaded options field to its END: room less option 52 and END", () => {
+  // 20 bytes: 52 (3), then 16 for options, then END. 53 (3) and 43 (13) take those 16 exactly.
+  const layout = placed([[53, Uint8Array.of(2)], [43, counting(11)], [224, counting(10)]], {
+    options: 20,
+    file: true,
+    sname: false,
+  });
+  assert.equal(layout.overload, 1);
+  assert.deepEqual(layout.options, [[53, Uint8Array.of(2)], [43, counting(11)]]);
+  assert.equal(hex(layout.file!), "e00a" + hex(counting(10)) + "ff");
+});

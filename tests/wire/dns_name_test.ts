@@ -60,6 +60,12 @@ Deno.test("parseDomainNames() rejects malformed names with a reason", () => {
     ["compression pointer", "c00c", /0xc0 is a compression pointer/],
     ["reserved label type", "4001", /0x40 is a compression pointer/],
     ["name over 255 bytes", long, /longer than 255 bytes/],
+    // 3 labels of 63, one of 62 and the root: 256 bytes, one too many.
+    [
+      "name of 256 bytes",
+      ("3f" + "61".repeat(63)).repeat(3) + "3e" + "61".repeat(62) + "00",
+      /longer than 255 bytes/,
+    ],
   ];
   for (const [what, wire, reason] of cases) {
     const names = parseDomainNames(fromHex(wire));
@@ -193,4 +199,12 @@ Deno.test("compressedDomainNames() points at a name that starts at the last offs
   const read = parseCompressedDomainNames(list);
   assert.ok(read.ok, read.ok ? "" : read.error);
   assert.deepEqual(read.value.slice(-2), ["x", "x"]);
+});
+
+Deno.test("parseDomainNames() reads a name of exactly 255 bytes on the wire", () => {
+  const read = parseDomainNames(
+    fromHex(("3f" + "61".repeat(63)).repeat(3) + "3d" + "61".repeat(61) + "00"),
+  );
+  assert.ok(read.ok, read.ok ? "" : read.error);
+  assert.equal(read.value[0]!.length, 253);
 });
