@@ -79,11 +79,15 @@ function loadEquivalent(root: string): Map<string, string> {
   return new Map(list.map((e) => [e.key, e.equivalent]));
 }
 
-/** The sample: the first `size` mutants of `order` that type-check, checked in batches. */
-async function sampleOf(
+/**
+ * The sample: the first `size` mutants of `order` that type-check, checked in batches. It stops at
+ * the first mutant not known yet beyond a full batch, so that answers kept from another sample
+ * (another seed) do not jump the order.
+ */
+export async function sampleOf(
   order: GeneratedMutant[],
   size: number,
-  checker: TypeChecker,
+  checker: Pick<TypeChecker, "known" | "checkBatch">,
 ): Promise<{ sample: GeneratedMutant[]; notTyped: number }> {
   for (;;) {
     const sample: GeneratedMutant[] = [];
@@ -95,6 +99,7 @@ async function sampleOf(
       if (known === true) sample.push(m);
       else if (known === false) notTyped++;
       else if (batch.length < CHECKED_AT_ONCE) batch.push(m);
+      else break;
     }
     if (batch.length === 0 || sample.length >= size) return { sample, notTyped };
     console.log(

@@ -74,6 +74,9 @@ Deno.test("fitOptions() keeps in the options field what fills it to its last byt
   // One byte more and one of them moves to file.
   const over = [...exact.slice(0, 2), [201, bytes(151)] as const];
   assert.notDeepEqual(fitOptions(draft(), over, 548, true), { leftOut: [], overload: 0 });
+  // An option of no value (80, Rapid Commit) still takes its code and length: 2 bytes too many.
+  const rapid = [...exact, [80, new Uint8Array(0)] as const];
+  assert.notDeepEqual(fitOptions(draft(), rapid, 548, true), { leftOut: [], overload: 0 });
 });
 
 Deno.test("fitOptions() leaves out the first option when it is the only one that may go", () => {
