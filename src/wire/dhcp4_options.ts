@@ -209,13 +209,12 @@ export function ipv4Option(address: number): Uint8Array {
 /** A list of addresses in one option value (routers, DNS servers). */
 export function ipv4ListOption(addresses: readonly number[]): Uint8Array {
   const out = new Uint8Array(4 * addresses.length);
-  for (let i = 0; i < addresses.length; i++) {
-    const a = addresses[i]!;
+  addresses.forEach((a, i) => {
     out[4 * i] = a >>> 24;
     out[4 * i + 1] = a >>> 16;
     out[4 * i + 2] = a >>> 8;
     out[4 * i + 3] = a;
-  }
+  });
   return out;
 }
 

@@ -350,9 +350,9 @@ Deno.test("BindingStore closed during a load reads no further file", async () =>
     return { kind: "text", text: Deno.readTextFileSync(path) };
   };
   const quiet = () => {};
-  const store = new BindingStore(dir, { debug: quiet, info: quiet, warn: quiet, error: quiet }, {
-    readFile,
-  });
+  const infos: string[] = [];
+  const log = { debug: quiet, info: (m: string) => infos.push(m), warn: quiet, error: quiet };
+  const store = new BindingStore(dir, log, { readFile });
   try {
     const loading = store.load();
     await store.close();
@@ -360,6 +360,8 @@ Deno.test("BindingStore closed during a load reads no further file", async () =>
     await loading;
     assert.equal(read.length, 1, read.join(", "));
     assert.equal(store.size, 0);
+    // Cut short, it reports no load.
+    assert.deepEqual(infos, []);
   } finally {
     release();
     await Deno.remove(dir, { recursive: true });

@@ -103,6 +103,7 @@ Deno.test("parseIni() reports each malformed line with its line number and reaso
     ["[dhcp", `${FILE} line 1: section header has no closing "]": "[dhcp"`],
     ["[dhcp] x", `${FILE} line 1: unexpected text after the section header: "x"`],
     ["[ ]", `${FILE} line 1: empty section name`],
+    ['[""]', `${FILE} line 1: empty section name`],
     ["just words", `${FILE} line 1: expected "[section]" or "key = value": "just words"`],
     ["= 1", `${FILE} line 1: empty key: "= 1"`],
     [`"k = 1`, `${FILE} line 1: key has no closing quote: "\\"k = 1"`],
@@ -145,4 +146,10 @@ Deno.test("parseIni() reads a quoted key followed at once by its =", () => {
   const doc = parsed(`[s]\n"a b"=1\n'c'= 2\n`);
   assert.equal(value(doc, "s", "a b"), "1");
   assert.equal(value(doc, "s", "c"), "2");
+});
+
+Deno.test("parseIni() takes a lone quote as a section's name, not as quotes around nothing", () => {
+  const doc = parsed('["]\nx = 1\n["a"]\n');
+  assert.deepEqual([...doc.sections.keys()].filter((n) => n !== ""), ['"', "a"]);
+  assert.equal(value(doc, '"', "x"), "1");
 });

@@ -119,6 +119,10 @@ Deno.test("Dispatcher.handle() passes unbound and unknown interfaces on untouche
 Deno.test("Dispatcher.handle() passes a disabled service on, and drops what it will not answer", () => {
   const off = setup({ config: config("enable_dhcp = no\n") });
   assert.equal(off.dispatcher.handle(packet(DISCOVER, 7)), "accept");
+  // At debug, each packet passed on is logged with why.
+  const passed = off.lines.filter((l) => l.includes("passed on"));
+  assert.equal(passed.length, 1, off.lines.join("\n"));
+  assert.match(passed[0]!, /^debug: tap0: passed on: .*DHCP/);
   const v6off = setup({ config: config("[ipv6]\nenable_ipv6 = no\n") });
   assert.equal(v6off.dispatcher.handle(packet(RS, 7)), "accept");
   const { dispatcher, sent } = setup();

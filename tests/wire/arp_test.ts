@@ -27,6 +27,10 @@ Deno.test("emitArp() writes an announcement byte for byte, at an offset", () => 
   const start = new Uint8Array(28);
   assert.equal(emitArp(PACKET, start), 28);
   assert.equal(hex(start), ANNOUNCEMENT);
+  // A reply names its target's MAC (tha, bytes 18 to 23).
+  const reply = new Uint8Array(28).fill(0xee);
+  emitArp({ ...PACKET, operation: 2, targetMac: parseMac("52:54:00:77:00:10")! }, reply);
+  assert.equal(hex(reply.subarray(18, 24)), "525400770010");
 });
 
 Deno.test("parseArp() reads the fixed bytes back, and refuses short or non-IPv4 packets", () => {
@@ -47,4 +51,9 @@ Deno.test("parseArp() reads the fixed bytes back, and refuses short or non-IPv4 
   const ipv6 = fromHex(ANNOUNCEMENT);
   ipv6[2] = 0x86;
   assert.match((parseArp(ipv6) as { error: string }).error, /not IPv4 over Ethernet/);
+  for (const [at, length] of [[4, 8], [5, 16]] as const) {
+    const other = fromHex(ANNOUNCEMENT);
+    other[at] = length;
+    assert.match((parseArp(other) as { error: string }).error, /address lengths are not 6 and 4/);
+  }
 });

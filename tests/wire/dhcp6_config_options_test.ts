@@ -129,3 +129,10 @@ Deno.test("parseClientFqdn() says which label runs past the option's end", () =>
   assert.equal(read.ok, false);
   assert.match(read.ok ? "" : read.error, /label overruns the option/);
 });
+
+Deno.test("encodeClientFqdn() refuses a name DNS cannot carry, saying it was option 39's", () => {
+  assert.throws(
+    () => encodeClientFqdn({ flags: 0, name: "a".repeat(64), partial: true }),
+    /Cannot encode client FQDN: .*label longer than 63 bytes/,
+  );
+});

@@ -11,6 +11,7 @@ import {
   type Dhcp6Option,
   dhcp6OptionsLength,
   emitDhcp6Options,
+  parseDhcp6Options,
 } from "../../src/wire/dhcp6_options.ts";
 import { fromHex, hex } from "../hex.ts";
 import { capturedFrame } from "../pcap.ts";
@@ -124,4 +125,15 @@ Deno.test("emitDhcp6Options() lays out the options dnsmasq did not send as RFC 8
     optionsHex([{ kind: "unknown", code: 0xfff0, data: fromHex("abcd") }]),
     "fff00002abcd",
   );
+});
+
+Deno.test("parseDhcp6Options() reads every 16-byte address of a DNS servers option (RFC 3646)", () => {
+  const bytes = fromHex(
+    "00170030" + "20010db8000000000000000000000053" + "00000000000000000000000000000001" +
+      "20010db8000000000000000000005353",
+  );
+  assert.deepEqual(parseDhcp6Options(bytes), [{
+    kind: "dnsServers",
+    servers: [v6("2001:db8::53"), v6("::1"), v6("2001:db8::5353")],
+  }]);
 });

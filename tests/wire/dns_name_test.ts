@@ -208,3 +208,11 @@ Deno.test("parseDomainNames() reads a name of exactly 255 bytes on the wire", ()
   assert.ok(read.ok, read.ok ? "" : read.error);
   assert.equal(read.value[0]!.length, 253);
 });
+
+Deno.test("parseCompressedDomainNames() refuses a compression pointer cut short, first or after a name", () => {
+  for (const bytes of ["c0", "016100c0"]) {
+    const read = parseCompressedDomainNames(fromHex(bytes));
+    assert.equal(read.ok, false, bytes);
+    assert.match(read.ok ? "" : read.error, /compression pointer is cut short/, bytes);
+  }
+});
