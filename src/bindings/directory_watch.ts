@@ -155,28 +155,27 @@ export class DirectoryWatch {
     const quiet = this.#eventsSinceCheck === 0;
     this.#eventsSinceCheck = 0;
     // Entries changed with no event by the last check, and none has come since: the watch is
-    // dead (seen after the directory was replaced and the old one removed).
-    const dead = this.#doubted && quiet;
+    // dead (seen after the directory was replaced and the old one removed). Watch afresh and
+    // rescan (re-arming ends the doubt).
+    if (this.#doubted && quiet) {
+      try {
+        this.rearm();
+      } catch (e) {
+        this.#handlers.error(`Cannot watch ${this.#dir}: ${errorMessage(e)}`);
+        return;
+      }
+      this.#handlers.back();
+      return;
+    }
     this.#doubted = false;
-    if (!dead) {
-      const changed = identity.mtime !== this.#sweptMtime;
-      if (!changed && this.#sweptAt - identity.mtime > MTIME_TICK_MS) return;
-      // A new FIFO explains a quiet watch: its thread waited on it, and goes on now that it is
-      // held (re-arming then could block for good on another FIFO made meanwhile).
-      if (this.#sweep(identity.mtime) || !quiet || !changed) return;
-      // Entries changed but no event came yet: it may be on its way. Dead if none comes by the
-      // next check.
-      this.#doubted = true;
-      return;
-    }
-    // Watch afresh and rescan.
-    try {
-      this.rearm();
-    } catch (e) {
-      this.#handlers.error(`Cannot watch ${this.#dir}: ${errorMessage(e)}`);
-      return;
-    }
-    this.#handlers.back();
+    const changed = identity.mtime !== this.#sweptMtime;
+    if (!changed && this.#sweptAt - identity.mtime > MTIME_TICK_MS) return;
+    // A new FIFO explains a quiet watch: its thread waited on it, and goes on now that it is held
+    // (re-arming then could block for good on another FIFO made meanwhile).
+    if (this.#sweep(identity.mtime) || !quiet || !changed) return;
+    // Entries changed but no event came yet: it may be on its way. Dead if none comes by the next
+    // check.
+    this.#doubted = true;
   }
 
   /** Stops watching and releases every FIFO held. Idempotent. */

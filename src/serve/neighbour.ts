@@ -139,8 +139,9 @@ function answerNeighbourSolicitation(
  */
 function foreignSource(binding: Binding, src: Uint8Array): string | null {
   if (binding.macspoof || isUnspecified(src)) return null;
-  if (vmAddresses(binding).some((own) => sameIpv6(src, own))) return null;
   const mac = macOfEui64(src);
   if (mac === null || sameMac(mac, binding.mac)) return null;
+  // Only a source that looks like another VM's costs the list of the binding's own addresses.
+  if (vmAddresses(binding).some((own) => sameIpv6(src, own))) return null;
   return `source address is ${formatMac(mac)}'s, not the binding's ${binding.macText}`;
 }
