@@ -157,6 +157,15 @@ Deno.test("DirectoryWatch: a check holds a FIFO made since the last one and re-a
   });
 });
 
+Deno.test("DirectoryWatch: a FIFO held explains a quiet watch: no doubt, nothing re-armed by the next check", async () => {
+  // A watcher that reports nothing, as Deno's does while its thread waits on the FIFO.
+  await withWatch(async (dir, watch, seen) => {
+    await fifoSwept(dir, watch);
+    watch.check();
+    assert.deepEqual(seen, []);
+  }, { watchFs: watchersFrom([fakeWatcher()]) });
+});
+
 /**
  * Runs `steps` (code using `watch`) in a child process after a FIFO nobody holds was made in a
  * watched directory, and returns what it printed: the bug blocks a whole thread, which only a

@@ -463,3 +463,13 @@ Deno.test("BindingStore sums up each batch of changes in one line, and says noth
     );
   }, { settleMs: 5 });
 });
+
+Deno.test("BindingStore.unsettled() gives when each waiting file began to change, on the wall clock", async () => {
+  await withStore({}, async (dir, store) => {
+    const before = Date.now();
+    Deno.writeTextFileSync(`${dir}/tap0`, bindingText(0));
+    await waitFor("tap0 waiting", () => store.unsettled().has("tap0"));
+    const since = store.unsettled().get("tap0")!;
+    assert.ok(since >= before - 50 && since <= Date.now() + 50, `${since} not in [${before}, now]`);
+  }, { settleMs: 60_000 });
+});
